@@ -1,0 +1,1000 @@
+#!/usr/bin/env python3
+"""chat_curses: a one-to-one chat in the terminal, taking turns.
+
+    python chat_curses.py --server     wait for a partner
+    python chat_curses.py --client     connect to one
+
+The program has three layers:
+
+- ``Screen`` is the curses view. It draws a frame from the chat's state and
+  reads keys; it knows nothing of the network.
+- ``Chat`` is the application. It asks the setup questions, listens or
+  connects, runs the handshake and the turns, and decides what every key,
+  network event and deadline means.
+- ``EventLoop`` is one ``selectors`` loop over the keyboard, the sockets
+  and a wake-up socket that signals (SIGWINCH, SIGINT, ...) and the name
+  lookup thread write to. It sleeps until something happens.
+
+The wire protocol lives in ``netproto.py``, the checks of typed input and
+the cleaner for untrusted text in ``validators.py``, and the pure models of
+the history pane and the input line in ``screentext.py`` and
+``lineeditor.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import errno
+import locale
+import os
+import selectors
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from functools import partial
+from typing import Callable, Iterator
+
+try:
+    import curses
+except ImportError:  # Windows without the windows-curses package
+    curses = None  # type: ignore[assignment]
+
+from lineeditor import LineEditor
+from netproto import (
+    Bye,
+    Connection,
+    ConnectionClosed,
+    Event,
+    Hello,
+    LocalProtocolError,
+    Message,
+    Protocol,
+    ProtocolError,
+    RemoteProtocolError,
+    Role,
+    describe_os_error,
+)
+from screentext import History, cell_width, clip, pad
+from validators import (
+    ValidationError,
+    check_address,
+    check_message,
+    check_port,
+    check_timeout,
+    check_username,
+    clean,
+)
+
+__version__ = "1.0.0"
+PROG = "chat_curses.py"
+
+DEFAULT_HOST = "localhost"
+DEFAULT_PORT = 8000
+DEFAULT_NAMES = {Role.CLIENT: "user", Role.SERVER: "server"}
+DEFAULT_TIMEOUT = 10.0
+
+ADDRESS_PROMPT = "Enter the server IP address (<Enter> for localhost): "
+PORT_PROMPT = "Enter the server port number (<Enter> for 8000): "
+NAME_PROMPT = "Enter your username (<Enter> for {default}): "
+MESSAGE_PROMPTS = {
+    Role.CLIENT: "Enter a message to send to the server (Type end to stop): ",
+    Role.SERVER: "Enter a message to send to the client (Type end to stop): ",
+}
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# Signals that end the program, and the exit code each gives (128 + number).
+LEAVING_SIGNALS = {
+    getattr(signal, name): 128 + getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP")
+    if hasattr(signal, name)
+}
+# Handshakes the server runs at once with connections that have not yet
+# said hello; more are turned away until one finishes.
+MAX_CANDIDATES = 8
+# The longest echo of a typed answer in the history.
+ECHO_CHARS = 100
+# Windows consoles cannot be watched by select(): poll the keyboard instead.
+POLL_KEYBOARD = sys.platform == "win32"
+KEYBOARD_POLL_SECONDS = 0.05
+
+
+# --- Command line ------------------------------------------------------------
+
+
+@dataclass
+class Settings:
+    role: Role
+    host: str | None = None
+    port: int | None = None
+    name: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+
+
+def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
+    """Adapt a validator to argparse, which then names the flag in the error."""
+
+    def convert(text: str) -> object:
+        try:
+            return check(text)
+        except ValidationError as error:
+            raise argparse.ArgumentTypeError(str(error)) from None
+
+    return convert
+
+
+def parse_args(argv: list[str] | None = None) -> Settings:
+    """Read the command line; a bad one prints usage and exits 2."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="A one-to-one chat in the terminal. The two sides take "
+        "turns, client first; type 'end' to leave.",
+    )
+    role = parser.add_mutually_exclusive_group(required=True)
+    role.add_argument("--server", action="store_true", help="wait for a partner to connect")
+    role.add_argument("--client", action="store_true", help="connect to a waiting server")
+    parser.add_argument("--host", type=_flag_type(check_address),
+                        help="address to listen on (server) or connect to (client); "
+                        "skips the address prompt")
+    parser.add_argument("--port", type=_flag_type(check_port),
+                        help="TCP port, 1-65535; skips the port prompt")
+    parser.add_argument("--name", type=_flag_type(check_username),
+                        help="your username, 1-32 printable characters; skips the username prompt")
+    parser.add_argument("--timeout", type=_flag_type(check_timeout), default=DEFAULT_TIMEOUT,
+                        metavar="SECONDS",
+                        help=f"seconds allowed to connect and finish the handshake "
+                        f"(default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    args = parser.parse_args(argv)
+    return Settings(
+        role=Role.SERVER if args.server else Role.CLIENT,
+        host=args.host,
+        port=args.port,
+        name=args.name,
+        timeout=args.timeout,
+    )
+
+
+# --- Small helpers -----------------------------------------------------------
+
+
+def format_address(host: str, port: int) -> str:
+    """host:port, with IPv6 literals in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def format_time(seconds: int) -> str:
+    """Local time in ``time.ctime`` form: Mon Apr 17 11:42:43 2023."""
+    try:
+        return time.ctime(seconds)
+    except (OverflowError, OSError, ValueError):  # beyond this platform's clock
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
+
+
+def format_message(seconds: int, name: str, text: str) -> str:
+    return f"<{format_time(seconds)}> [{clean(name)}]: {clean(text)}"
+
+
+def _shorten(text: str, limit: int = ECHO_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class ListenError(Exception):
+    """The server cannot listen; the text says why, in words."""
+
+
+def describe_listen_error(error: OSError, host: str, port: int) -> str:
+    if isinstance(error, socket.gaierror):
+        return f"Cannot listen on {host}: the name was not found ({describe_os_error(error)})"
+    if error.errno == errno.EADDRINUSE:
+        return f"Port {port} is already in use on {host}"
+    if error.errno == errno.EACCES:
+        hint = " (ports below 1024 need administrator rights)" if port < 1024 else ""
+        return f"Permission denied: cannot listen on {format_address(host, port)}{hint}"
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"Cannot listen on {host}: it is not an address of this machine"
+    return f"Cannot listen on {format_address(host, port)}: {describe_os_error(error)}"
+
+
+def open_listeners(host: str, port: int) -> list[socket.socket]:
+    """Listening sockets on every address ``host`` names ("localhost" may be two)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as error:
+        raise ListenError(describe_listen_error(error, host, port)) from None
+    listeners: list[socket.socket] = []
+    failures: list[tuple[OSError, str]] = []
+    for family, kind, proto, _, sockaddr in dict.fromkeys(
+        (info[0], info[1], info[2], "", info[4]) for info in infos
+    ):
+        sock = socket.socket(family, kind, proto)
+        try:
+            if sys.platform == "win32":  # there, SO_REUSEADDR lets others steal the port
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_EXCLUSIVEADDRUSE, 1)
+            else:
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            if family == socket.AF_INET6:
+                sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+            sock.bind(sockaddr)
+            sock.listen(MAX_CANDIDATES)
+            sock.setblocking(False)
+        except OSError as error:
+            sock.close()
+            failures.append((error, sockaddr[0]))
+        else:
+            listeners.append(sock)
+    in_use = [failure for failure in failures if failure[0].errno == errno.EADDRINUSE]
+    if listeners and not in_use:
+        return listeners  # e.g. ::1 failing on a machine without IPv6 is fine
+    for sock in listeners:
+        sock.close()
+    error, address = (in_use or failures)[0]
+    raise ListenError(describe_listen_error(error, address, port))
+
+
+def format_peer(sockaddr: tuple) -> str:
+    return format_address(str(sockaddr[0]), int(sockaddr[1]))
+
+
+class Waker:
+    """A socket pair whose read end the loop watches.
+
+    Signal handlers write the signal's number into it (``signal.set_wakeup_fd``)
+    and worker threads write a zero byte, so the sleeping loop wakes at once.
+    """
+
+    THREAD_DONE = 0
+
+    def __init__(self) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+
+    def fileno(self) -> int:
+        return self._reader.fileno()
+
+    @property
+    def write_fd(self) -> int:
+        return self._writer.fileno()
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):  # full: the loop is awake anyway
+            self._writer.send(bytes([self.THREAD_DONE]))
+
+    def drain(self) -> bytes:
+        data = b""
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            while chunk := self._reader.recv(512):
+                data += chunk
+        return data
+
+    def close(self) -> None:
+        self._reader.close()
+        self._writer.close()
+
+
+class Lookup:
+    """A name lookup in a worker thread, so a slow DNS never freezes the screen."""
+
+    def __init__(self, host: str, port: int, wake: Callable[[], None]) -> None:
+        self.result: list | OSError | None = None
+        worker = threading.Thread(target=self._run, args=(host, port, wake), daemon=True)
+        worker.start()
+
+    def _run(self, host: str, port: int, wake: Callable[[], None]) -> None:
+        try:
+            self.result = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+        except OSError as error:
+            self.result = error
+        except Exception as error:  # e.g. UnicodeError from the IDNA codec
+            self.result = OSError(str(error))
+        wake()
+
+
+# --- The curses view ---------------------------------------------------------
+
+
+@dataclass
+class Frame:
+    """Everything the screen shows, computed by the chat."""
+
+    history: History
+    status: str
+    prompt: str  # before the typed text; or, when locked, all the line says
+    editor: LineEditor | None  # None while the input is locked
+
+
+class Screen:
+    """Draws frames and reads keys. The layout, top to bottom: history rows,
+    one status row in reverse video, one input row."""
+
+    MIN_ROWS, MIN_COLS = 3, 16
+    # The typed text keeps at least this many cells; a longer prompt is cut.
+    MIN_FIELD = 20
+
+    def __init__(self, window: "curses.window") -> None:
+        self.window = window
+
+    def read_keys(self) -> list[str | int]:
+        keys: list[str | int] = []
+        while True:
+            try:
+                keys.append(self.window.get_wch())
+            except curses.error:  # no more input
+                return keys
+
+    def follow_terminal_size(self) -> None:
+        """Adopt the terminal's new size at once (after SIGWINCH)."""
+        try:
+            size = os.get_terminal_size(sys.__stdout__.fileno())
+            curses.resizeterm(size.lines, size.columns)
+        except (OSError, ValueError, curses.error):
+            pass
+
+    def repaint(self) -> None:
+        """Repaint every cell on the next draw (Ctrl-L)."""
+        self.window.clearok(True)
+
+    def draw(self, frame: Frame) -> None:
+        rows, cols = self.window.getmaxyx()
+        self.window.erase()
+        if rows < self.MIN_ROWS or cols < self.MIN_COLS:
+            self._put(0, clip("Terminal too small", cols))
+            self._show_cursor(False)
+        else:
+            self._draw_history(frame.history, rows - 2, cols)
+            self._put(rows - 2, pad(frame.status, cols), curses.A_REVERSE)
+            self._draw_input(frame, rows - 1, cols)
+        self.window.refresh()
+
+    def _draw_history(self, history: History, height: int, cols: int) -> None:
+        for y, (text, kind) in enumerate(history.last_rows(cols, height)):
+            self._put(y, clip(text, cols), curses.A_BOLD if kind == "error" else 0)
+
+    def _draw_input(self, frame: Frame, y: int, cols: int) -> None:
+        if frame.editor is None:
+            self._put(y, clip(frame.prompt, cols))
+            self._show_cursor(False)
+            return
+        prompt = clip(frame.prompt, max(cols - self.MIN_FIELD, 0))
+        start = cell_width(prompt)
+        text, column = frame.editor.view(cols - start)
+        self._put(y, prompt + text)
+        self._show_cursor(True)
+        with contextlib.suppress(curses.error):
+            self.window.move(y, start + column)
+
+    def _put(self, y: int, text: str, attr: int = 0) -> None:
+        # insstr neither wraps nor moves the cursor, so the bottom-right
+        # cell can be written without the error addstr raises there.
+        with contextlib.suppress(curses.error):
+            self.window.insstr(y, 0, text, attr)
+
+    @staticmethod
+    def _show_cursor(visible: bool) -> None:
+        with contextlib.suppress(curses.error):
+            curses.curs_set(1 if visible else 0)
+
+
+class TerminalError(Exception):
+    """curses cannot drive this terminal (an unknown TERM, say)."""
+
+
+@contextlib.contextmanager
+def curses_screen() -> Iterator["curses.window"]:
+    """Set the terminal up for the chat and restore it whatever happens."""
+    if hasattr(curses, "set_escdelay"):
+        os.environ.setdefault("ESCDELAY", "25")  # a lone Esc must not stall input
+    try:
+        window = curses.initscr()
+    except curses.error as error:
+        raise TerminalError(str(error)) from None
+    try:
+        curses.raw()  # Ctrl-C, Ctrl-Z, Ctrl-S arrive as keys
+        curses.noecho()
+        window.keypad(True)
+        window.nodelay(True)
+        yield window
+    finally:
+        with contextlib.suppress(curses.error):
+            window.keypad(False)
+            curses.noraw()
+            curses.echo()
+        curses.endwin()
+
+
+def _note_signal(signum: int, frame: object) -> None:
+    """The work is done by the loop, which reads the number from the wake-up socket."""
+
+
+@contextlib.contextmanager
+def signals_to(waker: Waker) -> Iterator[None]:
+    wanted = list(LEAVING_SIGNALS)
+    if hasattr(signal, "SIGWINCH"):
+        wanted.append(signal.SIGWINCH)
+    previous = {signum: signal.signal(signum, _note_signal) for signum in wanted}
+    previous_fd = signal.set_wakeup_fd(waker.write_fd, warn_on_full_buffer=False)
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+# --- The event loop ----------------------------------------------------------
+
+
+class EventLoop:
+    """One selector over everything; each registration carries its callback."""
+
+    def __init__(self) -> None:
+        self.selector = selectors.DefaultSelector()
+
+    def watch(self, fileobj, callback: Callable[[int], None], read: bool = True,
+              write: bool = False) -> None:
+        events = (selectors.EVENT_READ if read else 0) | (selectors.EVENT_WRITE if write else 0)
+        try:
+            key = self.selector.get_key(fileobj)
+        except KeyError:
+            self.selector.register(fileobj, events, callback)
+        else:
+            if key.events != events or key.data != callback:
+                self.selector.modify(fileobj, events, callback)
+
+    def unwatch(self, fileobj) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(fileobj)
+
+    def run(self, chat: "Chat") -> None:
+        while chat.exit_code is None:
+            chat.before_sleep()
+            timeout = chat.seconds_to_deadline()
+            if POLL_KEYBOARD:
+                timeout = KEYBOARD_POLL_SECONDS if timeout is None else min(timeout, KEYBOARD_POLL_SECONDS)
+            for key, mask in self.selector.select(timeout):
+                # An earlier callback in this batch may have closed this one's file.
+                current = self.selector.get_map().get(key.fd)
+                if current is not None and current.fileobj is key.fileobj:
+                    key.data(mask)
+                if chat.exit_code is not None:
+                    break
+            if POLL_KEYBOARD:
+                chat.on_keyboard(selectors.EVENT_READ)
+            chat.on_time(time.monotonic())
+        self.selector.close()
+
+
+# --- The application ---------------------------------------------------------
+
+
+@dataclass
+class Question:
+    field: str  # the Chat attribute the answer goes to
+    prompt: str
+    default: str
+    check: Callable[[str], object]
+
+
+@dataclass(eq=False)
+class Link:
+    """A connection to a partner, or to someone who may become one."""
+
+    conn: Connection
+    address: str
+    deadline: float | None  # for the handshake; None once established
+    closed: bool = False
+    on_ready: Callable[[int], None] | None = None  # its selector callback
+
+
+class Chat:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.history = History()
+        self.editor = LineEditor()
+        self.exit_code: int | None = None
+        self.role = settings.role
+        self.host = settings.host
+        self.port = settings.port
+        self.name = settings.name
+        self.pending: list[str] = []  # the setup questions still to ask
+        self.question: Question | None = None
+        self.phase = "setting up"  # for the status bar, before the chat
+        self.note = ""  # what the input line says while it is locked
+        self.listeners: list[socket.socket] = []
+        self.candidates: list[Link] = []
+        self.partner: Link | None = None
+        self.peer_name = ""
+        self.target = ""  # the client's HOST:PORT
+        self.connect_deadline: float | None = None
+        self.lookup: Lookup | None = None
+        self.addresses: list[tuple] = []
+        self.dialing: socket.socket | None = None
+        self.dial_error: OSError | None = None
+
+    def attach(self, loop: EventLoop, screen: Screen, waker: Waker) -> None:
+        self.loop, self.screen, self.waker = loop, screen, waker
+        loop.watch(waker, self.on_wake)
+        if not POLL_KEYBOARD:
+            loop.watch(sys.stdin, self.on_keyboard)
+
+    # -- what the loop calls --
+
+    def start(self) -> None:
+        self.pending = [name for name in ("host", "port", "name") if getattr(self, name) is None]
+        self._next_step()
+
+    def before_sleep(self) -> None:
+        for link in self._links():
+            self.loop.watch(link.conn, link.on_ready, write=link.conn.wants_write)
+        self.screen.draw(self.frame())
+
+    def seconds_to_deadline(self) -> float | None:
+        deadlines = [link.deadline for link in self._links() if link.deadline is not None]
+        if self.connect_deadline is not None:
+            deadlines.append(self.connect_deadline)
+        if not deadlines:
+            return None  # nothing is timed: sleep until something happens
+        return max(0.0, min(deadlines) - time.monotonic())
+
+    def on_time(self, now: float) -> None:
+        for link in self._links():
+            if link.deadline is not None and now >= link.deadline:
+                self._drop(link, f"timed out after {self.settings.timeout:g} s"
+                           if link is self.partner else
+                           f"no handshake within {self.settings.timeout:g} s")
+        if self.connect_deadline is not None and now >= self.connect_deadline:
+            self._fail(f"Could not connect to {self.target}: "
+                       f"timed out after {self.settings.timeout:g} s")
+
+    def on_wake(self, mask: int) -> None:
+        for signum in self.waker.drain():
+            if signum in LEAVING_SIGNALS:
+                self.leave(LEAVING_SIGNALS[signum])
+            elif signum == getattr(signal, "SIGWINCH", None):
+                self.screen.follow_terminal_size()
+        if self.lookup is not None and self.lookup.result is not None:
+            self._on_lookup_done()
+
+    def on_keyboard(self, mask: int) -> None:
+        for key in self.screen.read_keys():
+            self.on_key(key)
+            if self.exit_code is not None:
+                return
+
+    def close(self) -> None:
+        """Release every socket; a goodbye still queued gets a moment to leave."""
+        for link in self._links():
+            self._close_link(link, linger=1.0)
+        for sock in self.listeners:
+            sock.close()
+        if self.dialing is not None:
+            self.dialing.close()
+
+    # -- the screen --
+
+    def frame(self) -> Frame:
+        if self.question is not None:
+            return Frame(self.history, self._status(), self.question.prompt, self.editor)
+        if self._chatting() and self.partner.conn.protocol.our_turn:
+            return Frame(self.history, self._status(), MESSAGE_PROMPTS[self.role], self.editor)
+        return Frame(self.history, self._status(), self.note, None)
+
+    def _status(self) -> str:
+        parts = [f"chat_curses {self.role.value}", f"you: {self.name or '?'}"]
+        if self._chatting():
+            parts.append(f"partner: {self.peer_name}@{self.partner.address}")
+            our_turn = self.partner.conn.protocol.our_turn
+            parts.append("your turn" if our_turn else f"{self.peer_name}'s turn")
+        else:
+            parts.append(self.phase)
+        return " " + " | ".join(parts)
+
+    # -- keys --
+
+    def on_key(self, key: str | int) -> None:
+        command = KEY_COMMANDS.get(key)
+        if command is None and isinstance(key, str) and key.isprintable():
+            if self._input_open():
+                self.editor.insert(key)
+            return
+        if command in ALWAYS:
+            ALWAYS[command](self)
+        elif command in EDITING and self._input_open():
+            EDITING[command](self.editor)
+
+    def _input_open(self) -> bool:
+        return self.question is not None or (
+            self._chatting() and self.partner.conn.protocol.our_turn
+        )
+
+    def submit(self) -> None:
+        if self.question is not None:
+            self._answer(self.editor.take())
+        elif self._input_open():
+            self._send(self.editor.text)
+
+    def end_of_input(self) -> None:
+        """Ctrl-D: leave on an empty line, else delete under the cursor."""
+        if not self.editor.text:
+            self.leave(EXIT_OK)
+        elif self._input_open():
+            self.editor.delete()
+
+    def interrupt(self) -> None:
+        self.leave(EXIT_INTERRUPTED)
+
+    # -- setup questions --
+
+    def _next_step(self) -> None:
+        if self.pending:
+            self._ask(self.pending[0])
+            return
+        self.question = None
+        if self.role is Role.SERVER:
+            self._listen()
+        else:
+            self._dial()
+
+    def _ask(self, name: str) -> None:
+        default_name = DEFAULT_NAMES[self.role]
+        self.question = {
+            "host": Question("host", ADDRESS_PROMPT, DEFAULT_HOST, check_address),
+            "port": Question("port", PORT_PROMPT, str(DEFAULT_PORT), check_port),
+            "name": Question("name", NAME_PROMPT.format(default=default_name),
+                             default_name, check_username),
+        }[name]
+
+    def _answer(self, answer: str) -> None:
+        question = self.question
+        self.history.add(question.prompt + _shorten(clean(answer)))
+        try:
+            value = question.check(answer if answer.strip() else question.default)
+        except ValidationError as error:
+            self.history.add(str(error), "warning")
+            return  # the same question again
+        setattr(self, question.field, value)
+        self.pending.remove(question.field)
+        self._next_step()
+
+    # -- the server: listen, then hold handshakes with whoever connects --
+
+    def _listen(self) -> None:
+        try:
+            self.listeners = open_listeners(self.host, self.port)
+        except ListenError as error:
+            prompted = [name for name in ("host", "port") if getattr(self.settings, name) is None]
+            if not prompted:
+                self._fail(str(error))
+                return
+            self.history.add(str(error), "warning")
+            self.pending = prompted
+            self._next_step()
+            return
+        for listener in self.listeners:
+            self.loop.watch(listener, partial(self._on_accept, listener))
+        self.history.add("Trying to connect to another user...")
+        where = ", ".join(format_peer(sock.getsockname()) for sock in self.listeners)
+        self.phase = f"waiting on {where}"
+        self.note = "Waiting for a partner to connect..."
+
+    def _on_accept(self, listener: socket.socket, mask: int) -> None:
+        for _ in range(MAX_CANDIDATES):
+            try:
+                sock, sockaddr = listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:  # e.g. out of file descriptors
+                self.history.add(f"Could not accept a connection: {describe_os_error(error)}",
+                                 "warning")
+                return
+            address = format_peer(sockaddr)
+            if len(self.candidates) >= MAX_CANDIDATES:
+                sock.close()
+                self.history.add(f"Ignored connection from {address}: too many at once", "warning")
+                continue
+            self.candidates.append(self._new_link(
+                sock, Role.SERVER, address, time.monotonic() + self.settings.timeout))
+
+    # -- the client: look the name up, try each address, say hello --
+
+    def _dial(self) -> None:
+        self.target = format_address(self.host, self.port)
+        self.history.add("Trying to connect to server....")
+        self.phase = f"connecting to {self.target}"
+        self.note = f"Connecting to {self.target}..."
+        self.connect_deadline = time.monotonic() + self.settings.timeout
+        self.lookup = Lookup(self.host, self.port, self.waker.wake)
+
+    def _on_lookup_done(self) -> None:
+        result, self.lookup = self.lookup.result, None
+        if isinstance(result, OSError):
+            self._fail(f"Could not connect to {self.target}: cannot find {self.host} "
+                       f"({describe_os_error(result)})")
+            return
+        self.addresses = list(result)
+        self._try_next_address()
+
+    def _try_next_address(self) -> None:
+        while self.addresses:
+            family, kind, proto, _, sockaddr = self.addresses.pop(0)
+            sock = socket.socket(family, kind, proto)
+            sock.setblocking(False)
+            code = sock.connect_ex(sockaddr)
+            if code in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+                self.dialing = sock
+                self.loop.watch(sock, self._on_dial_ready, read=False, write=True)
+                return
+            sock.close()
+            self.dial_error = OSError(code, os.strerror(code))
+        error = self.dial_error or OSError(errno.EHOSTUNREACH, "no address to connect to")
+        reason = describe_os_error(error)
+        if error.errno == errno.ECONNREFUSED:
+            reason += " (is the server running?)"
+        self._fail(f"Could not connect to {self.target}: {reason}")
+
+    def _on_dial_ready(self, mask: int) -> None:
+        sock, self.dialing = self.dialing, None
+        self.loop.unwatch(sock)
+        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if code:
+            sock.close()
+            self.dial_error = OSError(code, os.strerror(code))
+            self._try_next_address()
+            return
+        link = self._new_link(sock, Role.CLIENT, format_peer(sock.getpeername()),
+                              self.connect_deadline)
+        self.connect_deadline = None
+        self.partner = link
+        self.phase = f"handshake with {self.target}"
+        try:
+            link.conn.send(Hello(self.name))
+        except OSError as error:
+            self._drop(link, describe_os_error(error))
+
+    # -- both: events from a connection --
+
+    def _new_link(self, sock: socket.socket, role: Role, address: str, deadline: float) -> Link:
+        link = Link(Connection(sock, Protocol(role)), address, deadline)
+        link.on_ready = partial(self.on_link, link)
+        return link
+
+    def on_link(self, link: Link, mask: int) -> None:
+        try:
+            if mask & selectors.EVENT_WRITE:
+                link.conn.flush()
+            if mask & selectors.EVENT_READ:
+                for event in link.conn.receive():
+                    self._on_event(link, event)
+                    if link.closed or self.exit_code is not None:
+                        return
+        except RemoteProtocolError as error:
+            self._drop(link, f"{self._who(link)} broke the protocol: {error}")
+        except OSError as error:
+            self._drop(link, describe_os_error(error))
+
+    def _on_event(self, link: Link, event: Event) -> None:
+        if isinstance(event, Hello):
+            if link in self.candidates:
+                self._accept_partner(link)
+            self._begin_chat(link)
+        elif isinstance(event, Message):
+            self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
+        elif isinstance(event, Bye) and link.deadline is None and not event.reason:
+            self._partner_left()
+        elif isinstance(event, Bye):
+            said = f": {clean(event.reason)}" if event.reason else ""
+            self._drop(link, f"{self._who(link)} closed the connection{said}")
+        elif isinstance(event, ConnectionClosed):
+            self._drop(link, f"{self._who(link)} closed the connection without saying goodbye")
+
+    def _who(self, link: Link) -> str:
+        if link.deadline is None:
+            return self.peer_name
+        return "the server" if self.role is Role.CLIENT else "it"
+
+    def _accept_partner(self, link: Link) -> None:
+        """The server's side of a finished handshake: answer, and let no one else in."""
+        link.conn.send(Hello(self.name))
+        self.candidates.remove(link)
+        for other in list(self.candidates):
+            self._drop(other, "another partner connected first")
+        for listener in self.listeners:
+            self.loop.unwatch(listener)
+            listener.close()
+        self.listeners = []
+        self.partner = link
+
+    def _begin_chat(self, link: Link) -> None:
+        link.deadline = None
+        self.peer_name = clean(link.conn.protocol.peer_name)
+        with contextlib.suppress(OSError):
+            link.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.history.add("Connection established.")
+        self.history.add(f"You are chatting with {self.peer_name} ({link.address}).")
+        self.note = f"Waiting for {self.peer_name}..."
+
+    def _send(self, text: str) -> None:
+        if text.strip() == "end":
+            self.leave(EXIT_OK)
+            return
+        try:
+            check_message(text)
+            sent = int(time.time())
+            self.partner.conn.send(Message(text, sent))
+        except (ValidationError, LocalProtocolError) as error:
+            self.history.add(_as_invalid_input(error), "warning")
+            if not text.strip():
+                self.editor.take()  # nothing worth keeping; a long text stays to be cut
+            return
+        except OSError as error:
+            self._drop(self.partner, describe_os_error(error))
+            return
+        self.editor.take()
+        self.history.add(format_message(sent, self.name, text), "own")
+
+    # -- endings --
+
+    def leave(self, code: int) -> None:
+        """Leave by choice (end, Ctrl-D, Ctrl-C, a signal): tell the partner, then stop."""
+        if self.exit_code is not None:
+            return
+        if self.partner is not None:
+            with contextlib.suppress(OSError, ProtocolError):
+                self.partner.conn.send(Bye())
+        if self._chatting():
+            self.history.add(f"User {self.name} left the chat.")
+            self.history.add("Shutting down connection...")
+        else:
+            self.history.add("Cancelled before the chat began.")
+        self.exit_code = code
+
+    def _partner_left(self) -> None:
+        self.history.add(f"User {self.peer_name} left the chat.")
+        self.history.add("Shutting down connection...")
+        self.exit_code = EXIT_OK
+
+    def _fail(self, line: str) -> None:
+        self.history.add(line, "error")
+        self.exit_code = EXIT_FAILURE
+
+    def _drop(self, link: Link, reason: str) -> None:
+        """Close a link that failed, and say so in the words its stage calls for."""
+        self._close_link(link)
+        if link in self.candidates:
+            self.candidates.remove(link)
+            self.history.add(f"Ignored connection from {link.address}: {reason}", "warning")
+        elif link.deadline is not None:
+            self._fail(f"Could not connect to {self.target}: {reason}")
+        else:
+            self._fail(f"Connection lost: {reason}")
+
+    def _close_link(self, link: Link, linger: float = 0.0) -> None:
+        if not link.closed:
+            link.closed = True
+            self.loop.unwatch(link.conn)
+            link.conn.close(linger)
+
+    # -- state queries --
+
+    def _links(self) -> list[Link]:
+        links = [link for link in self.candidates if not link.closed]
+        if self.partner is not None and not self.partner.closed:
+            links.append(self.partner)
+        return links
+
+    def _chatting(self) -> bool:
+        return (self.partner is not None and self.partner.deadline is None
+                and not self.partner.closed)
+
+
+def _as_invalid_input(error: Exception) -> str:
+    text = str(error)
+    return text if text.startswith("Invalid") else f"Invalid input: {text}"
+
+
+# Keys, by what get_wch returns, to command names.
+KEY_COMMANDS: dict[str | int, str] = {
+    "\n": "submit", "\r": "submit",
+    "\x7f": "backspace", "\x08": "backspace",
+    "\x03": "interrupt", "\x04": "eof", "\x0c": "redraw",
+}
+if curses is not None:
+    KEY_COMMANDS.update({
+        curses.KEY_ENTER: "submit",
+        curses.KEY_BACKSPACE: "backspace",
+        curses.KEY_DC: "delete",
+        curses.KEY_LEFT: "left",
+        curses.KEY_RIGHT: "right",
+        curses.KEY_HOME: "home",
+        curses.KEY_END: "end",
+        curses.KEY_RESIZE: "resize",
+    })
+# Commands that change the typed text: ignored while the input is locked.
+EDITING: dict[str, Callable[[LineEditor], None]] = {
+    "backspace": LineEditor.backspace,
+    "delete": LineEditor.delete,
+    "left": LineEditor.left,
+    "right": LineEditor.right,
+    "home": LineEditor.home,
+    "end": LineEditor.end,
+}
+# Commands that work at every moment.
+ALWAYS: dict[str, Callable[[Chat], None]] = {
+    "submit": Chat.submit,
+    "interrupt": Chat.interrupt,
+    "eof": Chat.end_of_input,
+    "redraw": lambda chat: chat.screen.repaint(),
+    "resize": lambda chat: curses.update_lines_cols(),
+}
+
+
+# --- Start and finish --------------------------------------------------------
+
+
+def run(chat: Chat) -> int:
+    waker = Waker()
+    try:
+        with curses_screen() as window, signals_to(waker):
+            loop = EventLoop()
+            chat.attach(loop, Screen(window), waker)
+            try:
+                chat.start()
+                loop.run(chat)
+            finally:
+                chat.close()
+    finally:
+        waker.close()
+    return chat.exit_code
+
+
+def print_transcript(history: History) -> None:
+    """The conversation, as shown, onto the normal terminal; errors to stderr."""
+    for line in history.lines:
+        stream = sys.stderr if line.kind == "error" else sys.stdout
+        with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
+            print(line.text, file=stream, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(AttributeError, ValueError):
+            stream.reconfigure(errors="replace")
+    settings = parse_args(argv)
+    if curses is None:
+        print(f"{PROG}: the curses module is missing; on Windows run: "
+              "pip install windows-curses", file=sys.stderr)
+        return EXIT_USAGE
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        print(f"{PROG}: a terminal is needed: standard input and output must be "
+              "a terminal, not a pipe or a file", file=sys.stderr)
+        return EXIT_USAGE
+    with contextlib.suppress(locale.Error):
+        locale.setlocale(locale.LC_ALL, "")
+    chat = Chat(settings)
+    try:
+        code = run(chat)
+    except TerminalError as error:
+        print(f"{PROG}: cannot use this terminal ({error}); check that TERM "
+              f"(now {os.environ.get('TERM', 'unset')!r}) names your terminal",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as error:  # a bug: one clear line, and keep the conversation
+        print_transcript(chat.history)
+        print(f"{PROG}: internal error: {error!r}", file=sys.stderr)
+        if os.environ.get("CHAT_CURSES_DEBUG"):
+            traceback.print_exc()
+        return EXIT_FAILURE
+    print_transcript(chat.history)
+    return code
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:  # before or after the screen, where no handler is set
+        sys.exit(EXIT_INTERRUPTED)

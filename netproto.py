@@ -1,0 +1,454 @@
+"""The chat_curses wire protocol, free of I/O, and a thin socket wrapper.
+
+Theory of operation
+-------------------
+
+A ``Protocol`` is the state of one conversation seen from one side (the
+client or the server). It never touches a socket. Bytes that arrive go in
+through ``receive_data``; ``next_event`` hands out what they mean, one event
+at a time, or ``NEED_DATA``. An event we want to send goes through ``send``,
+which checks that it is legal now and returns the bytes to write.
+
+On the wire every frame is one JSON object on one line, UTF-8, ended by
+``\\n``, so a person can follow a chat with ``nc``::
+
+    client: {"type":"hello","version":1,"name":"user"}
+    server: {"type":"hello","version":1,"name":"server"}
+    client: {"type":"message","text":"hello","sent":"2023-04-17T11:42:43Z"}
+    server: {"type":"message","text":"hi","sent":"2023-04-17T11:42:58Z"}
+    client: {"type":"bye"}
+
+The conversation is a small state machine (``_TRANSITIONS``), the same on
+both sides: the client says hello, the server answers hello, then the turn
+alternates, client first, one message per turn. Either side may say bye at
+any moment, which ends it. Anything else is a protocol error: ours
+(``LocalProtocolError``, raised by ``send``) or the peer's
+(``RemoteProtocolError``, raised by ``next_event``); after a remote error
+the protocol is dead and every further call raises it again.
+
+Sizes are bounded: a message carries at most 64 KiB of UTF-8 text, and the
+decoder never holds more than one frame's limit of unfinished bytes (twice
+the text limit, since JSON may escape a character as two bytes, plus room for
+the other fields).
+"""
+
+from __future__ import annotations
+
+import calendar
+import enum
+import errno
+import json
+import re
+import socket
+import time
+from dataclasses import dataclass
+from typing import Iterator, Union
+
+PROTOCOL_VERSION = 1
+MAX_TEXT_BYTES = 64 * 1024
+MAX_NAME_CHARS = 32
+MAX_REASON_CHARS = 200
+# One frame, newline excluded: the text at its worst escaped size plus the
+# framing around it.
+MAX_FRAME_BYTES = 2 * MAX_TEXT_BYTES + 1024
+
+
+class ProtocolError(Exception):
+    """Base of the two kinds of protocol error."""
+
+
+class LocalProtocolError(ProtocolError):
+    """We tried to do something the protocol does not allow."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent something the protocol does not allow."""
+
+
+class Role(enum.Enum):
+    CLIENT = "client"
+    SERVER = "server"
+
+    @property
+    def other(self) -> "Role":
+        return Role.SERVER if self is Role.CLIENT else Role.CLIENT
+
+
+# --- Events ----------------------------------------------------------------
+# Each validates its fields on creation and raises LocalProtocolError; the
+# decoder turns that into RemoteProtocolError for events from the wire.
+
+
+def _require(condition: bool, complaint: str) -> None:
+    if not condition:
+        raise LocalProtocolError(complaint)
+
+
+def _is_utf8_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate smuggled in as \ud800
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Hello:
+    """Opens the conversation: who is speaking, in which protocol version."""
+
+    name: str
+    version: int = PROTOCOL_VERSION
+
+    def __post_init__(self) -> None:
+        _require(type(self.version) is int, "hello version must be a whole number")
+        _require(
+            self.version == PROTOCOL_VERSION,
+            f"partner speaks protocol version {self.version}, "
+            f"this program speaks {PROTOCOL_VERSION}",
+        )
+        _require(isinstance(self.name, str), "hello name must be text")
+        _require(
+            1 <= len(self.name) <= MAX_NAME_CHARS,
+            f"user name must be 1 to {MAX_NAME_CHARS} characters",
+        )
+        _require(_is_utf8_encodable(self.name), "user name is not valid Unicode")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One chat message; ``sent`` is the sender's clock, whole seconds since the epoch (UTC)."""
+
+    text: str
+    sent: int
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.text, str), "message text must be text")
+        _require(bool(self.text.strip()), "message is empty")
+        _require(_is_utf8_encodable(self.text), "message is not valid Unicode")
+        size = len(self.text.encode("utf-8"))
+        _require(
+            size <= MAX_TEXT_BYTES,
+            f"message is too long ({size:,} bytes; at most {MAX_TEXT_BYTES:,})",
+        )
+        _require(type(self.sent) is int, "message time must be whole seconds")
+        _require(_MIN_TIME <= self.sent <= _MAX_TIME, "message time is out of range")
+
+
+@dataclass(frozen=True)
+class Bye:
+    """Ends the conversation, from either side, at any moment."""
+
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.reason, str), "bye reason must be text")
+        _require(len(self.reason) <= MAX_REASON_CHARS, "bye reason is too long")
+        _require(_is_utf8_encodable(self.reason), "bye reason is not valid Unicode")
+
+
+@dataclass(frozen=True)
+class ConnectionClosed:
+    """The peer closed its side of the connection (end of file)."""
+
+
+Event = Union[Hello, Message, Bye, ConnectionClosed]
+
+
+class _NeedData:
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+NEED_DATA = _NeedData()
+
+
+# --- Times on the wire: "2023-04-17T11:42:43Z" -----------------------------
+
+_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+_MIN_TIME = 0  # 1970-01-01T00:00:00Z
+_MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z
+
+
+def format_utc(seconds: int) -> str:
+    return time.strftime(_TIME_FORMAT, time.gmtime(seconds))
+
+
+def parse_utc(text: str) -> int:
+    if not _TIME_RE.fullmatch(text):
+        raise ValueError(f"not a time of the form 2023-04-17T11:42:43Z: {text!r}")
+    return calendar.timegm(time.strptime(text, _TIME_FORMAT))
+
+
+# --- Frames ----------------------------------------------------------------
+
+
+def _encode(event: Event) -> bytes:
+    if isinstance(event, Hello):
+        fields = {"type": "hello", "version": event.version, "name": event.name}
+    elif isinstance(event, Message):
+        fields = {"type": "message", "text": event.text, "sent": format_utc(event.sent)}
+    elif isinstance(event, Bye):
+        fields = {"type": "bye", "reason": event.reason} if event.reason else {"type": "bye"}
+    else:
+        raise LocalProtocolError(f"{type(event).__name__} cannot be sent")
+    frame = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+    return frame.encode("utf-8") + b"\n"
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not allowed")
+
+
+def _decode(line: bytes) -> Event:
+    """Turn one frame (without its newline) into an event, or raise RemoteProtocolError."""
+    try:
+        fields = json.loads(line.decode("utf-8"), parse_constant=_refuse_constant)
+    except UnicodeDecodeError:
+        raise RemoteProtocolError("frame is not valid UTF-8") from None
+    except (ValueError, RecursionError):
+        raise RemoteProtocolError("frame is not valid JSON") from None
+    if not isinstance(fields, dict):
+        raise RemoteProtocolError("frame is not a JSON object")
+    kind = fields.get("type")
+    try:
+        if kind == "hello":
+            return Hello(name=fields.get("name"), version=fields.get("version"))
+        if kind == "message":
+            sent = fields.get("sent")
+            if not isinstance(sent, str):
+                raise LocalProtocolError("message has no send time")
+            try:
+                seconds = parse_utc(sent)
+            except ValueError:
+                raise LocalProtocolError("message send time is malformed") from None
+            return Message(text=fields.get("text"), sent=seconds)
+        if kind == "bye":
+            return Bye(reason=fields.get("reason", ""))
+    except LocalProtocolError as error:
+        raise RemoteProtocolError(str(error)) from None
+    raise RemoteProtocolError(f"unknown frame type {str(kind)[:20]!r}")
+
+
+# --- The state machine -----------------------------------------------------
+
+
+class State(enum.Enum):
+    AWAIT_CLIENT_HELLO = "waiting for the client's hello"
+    AWAIT_SERVER_HELLO = "waiting for the server's hello"
+    CLIENT_TURN = "the client's turn"
+    SERVER_TURN = "the server's turn"
+    CLOSED = "closed"
+    ERROR = "broken"
+
+
+C, S = Role.CLIENT, Role.SERVER
+# (state, who sends, event type) -> next state. Bye is legal from either side
+# in every state but CLOSED and ERROR; that rule is in Protocol._advance.
+_TRANSITIONS: dict[tuple[State, Role, type], State] = {
+    (State.AWAIT_CLIENT_HELLO, C, Hello): State.AWAIT_SERVER_HELLO,
+    (State.AWAIT_SERVER_HELLO, S, Hello): State.CLIENT_TURN,
+    (State.CLIENT_TURN, C, Message): State.SERVER_TURN,
+    (State.SERVER_TURN, S, Message): State.CLIENT_TURN,
+}
+_TURN_OF = {State.CLIENT_TURN: C, State.SERVER_TURN: S}
+
+
+class Protocol:
+    """One side of a conversation: bytes in, events out; events in, bytes out."""
+
+    def __init__(self, our_role: Role) -> None:
+        self.our_role = our_role
+        self.state = State.AWAIT_CLIENT_HELLO
+        self.peer_name: str | None = None
+        self._buffer = bytearray()
+        self._eof = False
+        self._error: RemoteProtocolError | None = None
+
+    # -- queries --
+
+    @property
+    def their_role(self) -> Role:
+        return self.our_role.other
+
+    @property
+    def established(self) -> bool:
+        """Both hellos have been exchanged and the conversation is on."""
+        return self.state in _TURN_OF
+
+    @property
+    def our_turn(self) -> bool:
+        return _TURN_OF.get(self.state) is self.our_role
+
+    @property
+    def buffered(self) -> int:
+        """How many received bytes wait to be decoded."""
+        return len(self._buffer)
+
+    # -- sending --
+
+    def send(self, event: Event) -> bytes:
+        """Check that ``event`` may be sent now, update the state, return its bytes."""
+        if self._error is not None:
+            raise LocalProtocolError(f"cannot send after a protocol error: {self._error}")
+        data = _encode(event)
+        if len(data) - 1 > MAX_FRAME_BYTES:
+            raise LocalProtocolError("message is too long once encoded")
+        self._advance(self.our_role, event, LocalProtocolError)
+        return data
+
+    # -- receiving --
+
+    def receive_data(self, data: bytes) -> None:
+        """Buffer bytes from the peer; ``b""`` means the peer closed the connection."""
+        if self._error is not None:
+            raise self._error
+        if not data:
+            self._eof = True
+            return
+        if self._eof:
+            raise RuntimeError("receive_data after end of file")
+        self._buffer += data
+        unfinished = len(self._buffer) - (self._buffer.rfind(b"\n") + 1)
+        if unfinished > MAX_FRAME_BYTES:
+            self._fail(f"frame is larger than {MAX_FRAME_BYTES:,} bytes")
+
+    def next_event(self) -> Event | _NeedData:
+        """The next event from the peer, or NEED_DATA. Raises RemoteProtocolError."""
+        if self._error is not None:
+            raise self._error
+        while True:
+            end = self._buffer.find(b"\n")
+            if end < 0:
+                break
+            line = bytes(self._buffer[:end]).rstrip(b"\r")
+            del self._buffer[: end + 1]
+            if len(line) > MAX_FRAME_BYTES:
+                self._fail(f"frame is larger than {MAX_FRAME_BYTES:,} bytes")
+            if not line.strip():
+                continue  # blank lines are allowed between frames
+            try:
+                event = _decode(line)
+                self._advance(self.their_role, event, RemoteProtocolError)
+            except RemoteProtocolError as error:
+                self._fail(str(error))
+            if isinstance(event, Hello):
+                self.peer_name = event.name
+            return event
+        if self._eof:
+            if self._buffer.strip():
+                self._fail("connection closed in the middle of a frame")
+            return ConnectionClosed()
+        return NEED_DATA
+
+    # -- internals --
+
+    def _fail(self, complaint: str) -> None:
+        self.state = State.ERROR
+        self._error = RemoteProtocolError(complaint)
+        raise self._error
+
+    def _advance(self, who: Role, event: Event, error: type[ProtocolError]) -> None:
+        if isinstance(event, Bye) and self.state not in (State.CLOSED, State.ERROR):
+            self.state = State.CLOSED
+            return
+        next_state = _TRANSITIONS.get((self.state, who, type(event)))
+        if next_state is None:
+            raise error(
+                f"the {who.value} may not send {type(event).__name__.lower()} "
+                f"in state {self.state.name} ({self.state.value})"
+            )
+        self.state = next_state
+
+
+# --- The socket side -------------------------------------------------------
+
+_READ_SIZE = 64 * 1024
+# Reads per receive() call: enough to drain any honest burst, few enough that
+# a flooding peer cannot starve the keyboard and the screen.
+_MAX_READS = 16
+
+
+class Connection:
+    """A ``Protocol`` over one non-blocking socket, for a selector loop.
+
+    It owns no selector: the loop asks ``fileno()`` and ``wants_write`` and
+    calls ``receive()`` when readable and ``flush()`` when writable. Socket
+    errors come out as ``OSError`` from ``send``, ``flush`` and ``receive``.
+    """
+
+    def __init__(self, sock: socket.socket, protocol: Protocol) -> None:
+        sock.setblocking(False)
+        self.sock = sock
+        self.protocol = protocol
+        self._outbox = bytearray()
+
+    def fileno(self) -> int:
+        return self.sock.fileno()
+
+    @property
+    def wants_write(self) -> bool:
+        return bool(self._outbox)
+
+    def send(self, event: Event) -> None:
+        """Queue an event (raising LocalProtocolError if illegal) and write what the socket takes."""
+        self._outbox += self.protocol.send(event)
+        self.flush()
+
+    def flush(self) -> None:
+        """Write as much of the queued bytes as the socket accepts without blocking."""
+        while self._outbox:
+            try:
+                sent = self.sock.send(self._outbox)
+            except (BlockingIOError, InterruptedError):
+                return
+            del self._outbox[:sent]
+
+    def receive(self) -> Iterator[Event]:
+        """Read what the socket holds and yield the events it makes.
+
+        Stops when the socket would block, at end of file (after yielding
+        ConnectionClosed), or after a bounded number of reads; the selector
+        calls again while more is waiting. RemoteProtocolError propagates
+        after every event before the bad frame has been yielded.
+        """
+        for _ in range(_MAX_READS):
+            try:
+                data = self.sock.recv(_READ_SIZE)
+            except (BlockingIOError, InterruptedError):
+                return
+            self.protocol.receive_data(data)
+            while True:
+                event = self.protocol.next_event()
+                if event is NEED_DATA:
+                    break
+                yield event
+                if isinstance(event, ConnectionClosed):
+                    return
+
+    def close(self, linger: float = 0.0) -> None:
+        """Close the socket, first spending up to ``linger`` seconds writing what is queued."""
+        if self._outbox and linger > 0:
+            try:
+                self.sock.settimeout(linger)
+                self.sock.sendall(self._outbox)
+                self._outbox.clear()
+                self.sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
+        self.sock.close()
+
+
+def describe_os_error(error: OSError) -> str:
+    """A socket error in the words a person expects."""
+    words = {
+        errno.ECONNREFUSED: "connection refused",
+        errno.ECONNRESET: "connection reset by peer",
+        errno.EPIPE: "the partner is no longer there (broken pipe)",
+        errno.ETIMEDOUT: "the connection timed out",
+        errno.EHOSTUNREACH: "no route to host",
+        errno.ENETUNREACH: "network is unreachable",
+    }
+    if error.errno in words:
+        return words[error.errno]
+    return (error.strerror or str(error)).lower()
