@@ -746,8 +746,11 @@ class Chat:
             self.dial_error = OSError(code, os.strerror(code))
             self._try_next_address()
             return
-        link = self._new_link(sock, Role.CLIENT, format_peer(sock.getpeername()),
-                              self.connect_deadline)
+        try:
+            address = format_peer(sock.getpeername())
+        except OSError:  # reset in the meantime; the first read will say so
+            address = self.target
+        link = self._new_link(sock, Role.CLIENT, address, self.connect_deadline)
         self.connect_deadline = None
         self.partner = link
         self.phase = f"handshake with {self.target}"

@@ -407,24 +407,29 @@ class Connection:
     def receive(self) -> Iterator[Event]:
         """Read what the socket holds and yield the events it makes.
 
-        Stops when the socket would block, at end of file (after yielding
-        ConnectionClosed), or after a bounded number of reads; the selector
-        calls again while more is waiting. RemoteProtocolError propagates
-        after every event before the bad frame has been yielded.
+        Events already decoded but not yet taken (the caller stopped early
+        last time) come first. Stops when the socket would block, at end of
+        file (after yielding ConnectionClosed), or after a bounded number of
+        reads; the selector calls again while more is waiting.
+        RemoteProtocolError propagates after every event before the bad
+        frame has been yielded.
         """
+        yield from self._decoded()
         for _ in range(_MAX_READS):
             try:
                 data = self.sock.recv(_READ_SIZE)
             except (BlockingIOError, InterruptedError):
                 return
             self.protocol.receive_data(data)
-            while True:
-                event = self.protocol.next_event()
-                if event is NEED_DATA:
-                    break
-                yield event
-                if isinstance(event, ConnectionClosed):
-                    return
+            yield from self._decoded()
+            if not data:
+                return
+
+    def _decoded(self) -> Iterator[Event]:
+        while (event := self.protocol.next_event()) is not NEED_DATA:
+            yield event
+            if isinstance(event, ConnectionClosed):
+                return
 
     def close(self, linger: float = 0.0) -> None:
         """Close the socket, first spending up to ``linger`` seconds writing what is queued."""

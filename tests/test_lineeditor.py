@@ -1,0 +1,173 @@
+"""Tests of lineeditor.py: editing, cursor moves by whole characters, sideways view."""
+
+import pytest
+
+from lineeditor import LineEditor
+from screentext import cell_width
+
+E_ACUTE = "e\u0301"
+
+
+def editor_with(text, cursor=None):
+    editor = LineEditor(text)
+    if cursor is not None:
+        editor.cursor = cursor
+    return editor
+
+
+def test_typing_appends_and_moves_the_cursor():
+    editor = LineEditor()
+    for char in "hi 漢":
+        editor.insert(char)
+    assert (editor.text, editor.cursor) == ("hi 漢", 4)
+
+
+def test_insert_in_the_middle():
+    editor = editor_with("held", 3)
+    editor.insert("l")
+    editor.insert("o")
+    assert (editor.text, editor.cursor) == ("hellod", 5)
+
+
+def test_backspace_and_delete():
+    editor = editor_with("abcd", 2)
+    editor.backspace()
+    assert (editor.text, editor.cursor) == ("acd", 1)
+    editor.delete()
+    assert (editor.text, editor.cursor) == ("ad", 1)
+
+
+@pytest.mark.parametrize("action", ["backspace", "left", "home"])
+def test_nothing_happens_at_the_start(action):
+    editor = editor_with("ab", 0)
+    getattr(editor, action)()
+    assert (editor.text, editor.cursor) == ("ab", 0)
+
+
+@pytest.mark.parametrize("action", ["delete", "right", "end"])
+def test_nothing_happens_at_the_end(action):
+    editor = editor_with("ab")
+    getattr(editor, action)()
+    assert (editor.text, editor.cursor) == ("ab", 2)
+
+
+def test_on_an_empty_line_every_key_is_harmless():
+    editor = LineEditor()
+    for action in ("backspace", "delete", "left", "right", "home", "end"):
+        getattr(editor, action)()
+    assert (editor.text, editor.cursor) == ("", 0)
+    assert editor.view(10) == ("", 0)
+
+
+def test_home_and_end():
+    editor = editor_with("hello", 2)
+    editor.home()
+    assert editor.cursor == 0
+    editor.end()
+    assert editor.cursor == 5
+
+
+def test_cursor_moves_over_a_character_and_its_marks_at_once():
+    editor = editor_with("a" + E_ACUTE + "b", 0)
+    editor.right()
+    assert editor.cursor == 1
+    editor.right()
+    assert editor.cursor == 3  # over e and its accent together
+    editor.left()
+    assert editor.cursor == 1
+
+
+def test_backspace_removes_the_marks_with_their_base():
+    editor = editor_with("a" + E_ACUTE + "\u0302")
+    editor.backspace()
+    assert editor.text == "a"
+
+
+def test_delete_removes_the_marks_with_their_base():
+    editor = editor_with(E_ACUTE + "x", 0)
+    editor.delete()
+    assert editor.text == "x"
+
+
+def test_take_returns_the_text_and_clears():
+    editor = editor_with("message")
+    assert editor.take() == "message"
+    assert (editor.text, editor.cursor) == ("", 0)
+
+
+# --- the sideways view ---------------------------------------------------------
+
+
+def test_short_text_is_shown_whole():
+    assert editor_with("hello").view(10) == ("hello", 5)
+
+
+def test_typing_past_the_edge_scrolls_one_character_at_a_time():
+    editor = LineEditor()
+    views = []
+    for char in "abcdefgh":
+        editor.insert(char)
+        views.append(editor.view(5))
+    assert views[3] == ("abcd", 4)
+    assert views[4] == ("bcde", 4)
+    assert views[7] == ("efgh", 4)
+
+
+def test_moving_home_scrolls_back():
+    editor = editor_with("abcdefghij")
+    editor.view(5)
+    editor.home()
+    assert editor.view(5) == ("abcde", 0)
+
+
+def test_view_is_stable_while_the_cursor_stays_inside():
+    editor = editor_with("abcdefghij")
+    editor.view(5)  # scrolled to the end
+    editor.left()
+    assert editor.view(5) == ("ghij", 3)
+
+
+@pytest.mark.parametrize("width", range(1, 12))
+@pytest.mark.parametrize("text", [
+    "plain ascii text that is long",
+    "漢字漢字漢字漢字漢字漢字",
+    "a漢b字c😀d",
+    (E_ACUTE + "x") * 10,
+])
+def test_cursor_is_always_in_view_and_nothing_overflows(text, width):
+    editor = editor_with(text, 0)
+    positions = []
+    while True:
+        shown, column = editor.view(width)
+        assert cell_width(shown) <= width
+        assert 0 <= column < width
+        # the text before the cursor column is exactly what precedes the cursor
+        positions.append(editor.cursor)
+        if editor.cursor == len(text):
+            break
+        editor.right()
+    for cursor in reversed(positions):
+        editor.cursor = cursor
+        shown, column = editor.view(width)
+        assert cell_width(shown) <= width and 0 <= column < width
+
+
+def test_wide_character_under_the_cursor_is_fully_visible():
+    editor = editor_with("abcd漢", 4)
+    shown, column = editor.view(5)
+    assert "漢" in shown
+    assert column + 2 <= 5
+
+
+def test_a_mark_typed_at_the_left_edge_keeps_its_base_in_view():
+    editor = editor_with("abcdefgh")
+    assert editor.view(4) == ("fgh", 3)  # the window starts at "f"
+    editor.cursor = 5
+    editor.insert("\u0301")  # now "f" is preceded by e + accent; the window began on the accent
+    shown, column = editor.view(4)
+    assert shown.startswith("e\u0301")
+    assert column == 1
+
+
+def test_zero_width_view():
+    assert editor_with("abc").view(0) == ("", 0)

@@ -1,0 +1,455 @@
+"""Tests of netproto.py: framing under every split, the turn state machine, limits."""
+
+import json
+import socket
+
+import pytest
+
+from netproto import (
+    MAX_FRAME_BYTES,
+    MAX_TEXT_BYTES,
+    NEED_DATA,
+    Bye,
+    Connection,
+    ConnectionClosed,
+    Hello,
+    LocalProtocolError,
+    Message,
+    Protocol,
+    RemoteProtocolError,
+    Role,
+    State,
+    format_utc,
+    parse_utc,
+)
+
+T0 = 1681731763  # Mon Apr 17 11:42:43 2023 UTC
+
+
+def events_from(protocol, data, *, eof=False):
+    protocol.receive_data(data)
+    if eof:
+        protocol.receive_data(b"")
+    found = []
+    while (event := protocol.next_event()) is not NEED_DATA:
+        found.append(event)
+        if isinstance(event, ConnectionClosed):
+            break
+    return found
+
+
+def server_after_hello():
+    server = Protocol(Role.SERVER)
+    assert events_from(server, b'{"type":"hello","version":1,"name":"user"}\n') == [Hello("user")]
+    server.send(Hello("server"))
+    return server
+
+
+def chatting_pair():
+    client, server = Protocol(Role.CLIENT), Protocol(Role.SERVER)
+    exchange(client, server, Hello("user"))
+    exchange(server, client, Hello("server"))
+    return client, server
+
+
+def exchange(sender, receiver, event):
+    data = sender.send(event)
+    assert events_from(receiver, data) == [event]
+
+
+# --- frames ------------------------------------------------------------------
+
+FRAMES = [
+    (Hello("user"), b'{"type":"hello","version":1,"name":"user"}\n'),
+    (Hello("漢字"), '{"type":"hello","version":1,"name":"漢字"}\n'.encode()),
+    (Message("hello", T0), b'{"type":"message","text":"hello","sent":"2023-04-17T11:42:43Z"}\n'),
+    (Message('quote " and \\ and \n', T0),
+     b'{"type":"message","text":"quote \\" and \\\\ and \\n","sent":"2023-04-17T11:42:43Z"}\n'),
+    (Bye(), b'{"type":"bye"}\n'),
+    (Bye("server busy"), b'{"type":"bye","reason":"server busy"}\n'),
+]
+
+
+@pytest.mark.parametrize("event, wire", FRAMES)
+def test_encoding_is_one_json_line(event, wire):
+    protocol = Protocol(Role.CLIENT)
+    if isinstance(event, Message):
+        protocol, _ = chatting_pair()
+    assert protocol.send(event) == wire
+
+
+def _receiver_for(event):
+    if isinstance(event, Hello):
+        return Protocol(Role.SERVER)
+    if isinstance(event, Message):
+        return chatting_pair()[1]
+    return Protocol(Role.SERVER)
+
+
+@pytest.mark.parametrize("event, wire", FRAMES)
+def test_frame_whole(event, wire):
+    assert events_from(_receiver_for(event), wire) == [event]
+
+
+@pytest.mark.parametrize("event, wire", FRAMES)
+def test_frame_byte_by_byte(event, wire):
+    receiver = _receiver_for(event)
+    found = []
+    for i in range(len(wire)):
+        found += events_from(receiver, wire[i : i + 1])
+        if i < len(wire) - 1:
+            assert found == [], "an event came out before its newline"
+    assert found == [event]
+
+
+@pytest.mark.parametrize("event, wire", FRAMES)
+def test_frame_with_the_start_of_the_next_one_glued_on(event, wire):
+    receiver = _receiver_for(event)
+    assert events_from(receiver, wire + b'{"type":"by') == [event]
+    assert receiver.buffered == len(b'{"type":"by')
+
+
+TWO_FRAMES = b'{"type":"hello","version":1,"name":"user"}\n{"type":"bye"}\n'
+
+
+@pytest.mark.parametrize("split", range(1, len(TWO_FRAMES)))
+def test_two_frames_split_anywhere(split):
+    server = Protocol(Role.SERVER)
+    found = events_from(server, TWO_FRAMES[:split]) + events_from(server, TWO_FRAMES[split:])
+    assert found == [Hello("user"), Bye()]
+
+
+def test_crlf_and_blank_lines_are_tolerated():
+    server = Protocol(Role.SERVER)
+    assert events_from(server, b'\r\n\n{"type":"hello","version":1,"name":"u"}\r\n') == [Hello("u")]
+
+
+def test_unknown_fields_are_ignored():
+    server = Protocol(Role.SERVER)
+    found = events_from(server, b'{"type":"hello","version":1,"name":"u","colour":"red"}\n')
+    assert found == [Hello("u")]
+
+
+def test_times_round_trip_in_utc():
+    assert format_utc(T0) == "2023-04-17T11:42:43Z"
+    assert parse_utc("2023-04-17T11:42:43Z") == T0
+
+
+# --- the turn state machine --------------------------------------------------
+
+
+def test_whole_conversation_in_turns():
+    client, server = chatting_pair()
+    assert client.our_turn and not server.our_turn
+    assert client.established and server.established
+    assert server.peer_name == "user" and client.peer_name == "server"
+    for round_ in range(3):
+        exchange(client, server, Message(f"from client {round_}", T0))
+        assert server.our_turn and not client.our_turn
+        exchange(server, client, Message(f"from server {round_}", T0))
+        assert client.our_turn
+    exchange(server, client, Bye())
+    assert client.state is State.CLOSED and server.state is State.CLOSED
+
+
+@pytest.mark.parametrize("leaver", ["client", "server"])
+@pytest.mark.parametrize("moment", ["before hellos", "after client hello", "client turn", "server turn"])
+def test_bye_is_legal_from_either_side_at_any_moment(leaver, moment):
+    client, server = Protocol(Role.CLIENT), Protocol(Role.SERVER)
+    steps = {
+        "before hellos": [],
+        "after client hello": [(client, server, Hello("u"))],
+        "client turn": [(client, server, Hello("u")), (server, client, Hello("s"))],
+        "server turn": [(client, server, Hello("u")), (server, client, Hello("s")),
+                        (client, server, Message("hi", T0))],
+    }[moment]
+    for sender, receiver, event in steps:
+        exchange(sender, receiver, event)
+    sides = {"client": (client, server), "server": (server, client)}
+    sender, receiver = sides[leaver]
+    exchange(sender, receiver, Bye())
+    assert sender.state is State.CLOSED and receiver.state is State.CLOSED
+
+
+def test_client_may_not_send_twice_in_a_row():
+    client, server = chatting_pair()
+    exchange(client, server, Message("one", T0))
+    with pytest.raises(LocalProtocolError, match="client may not send message"):
+        client.send(Message("two", T0))
+
+
+def test_server_may_not_speak_first():
+    client, server = chatting_pair()
+    with pytest.raises(LocalProtocolError, match="SERVER_TURN|CLIENT_TURN"):
+        server.send(Message("me first", T0))
+
+
+def test_message_before_hello_is_illegal_both_ways():
+    with pytest.raises(LocalProtocolError):
+        Protocol(Role.CLIENT).send(Message("hi", T0))
+    server = Protocol(Role.SERVER)
+    with pytest.raises(RemoteProtocolError, match="may not send message"):
+        events_from(server, b'{"type":"message","text":"hi","sent":"2023-04-17T11:42:43Z"}\n')
+
+
+def test_server_may_not_say_hello_first():
+    with pytest.raises(LocalProtocolError):
+        Protocol(Role.SERVER).send(Hello("s"))
+
+
+def test_second_hello_is_a_remote_error():
+    server = server_after_hello()
+    client_hello = b'{"type":"hello","version":1,"name":"again"}\n'
+    with pytest.raises(RemoteProtocolError, match="hello"):
+        events_from(server, client_hello)
+
+
+def test_out_of_turn_message_from_peer_is_a_remote_error():
+    client, server = chatting_pair()
+    exchange(client, server, Message("one", T0))
+    out_of_turn = b'{"type":"message","text":"two","sent":"2023-04-17T11:42:43Z"}\n'
+    with pytest.raises(RemoteProtocolError, match="client may not send message"):
+        events_from(server, out_of_turn)
+    assert server.state is State.ERROR
+
+
+def test_nothing_after_bye():
+    client, server = chatting_pair()
+    exchange(client, server, Bye())
+    with pytest.raises(LocalProtocolError):
+        server.send(Bye())
+    with pytest.raises(RemoteProtocolError):
+        events_from(server, b'{"type":"bye"}\n')
+
+
+def test_a_remote_error_sticks():
+    server = Protocol(Role.SERVER)
+    with pytest.raises(RemoteProtocolError):
+        events_from(server, b"GET / HTTP/1.1\r\n")
+    with pytest.raises(RemoteProtocolError):
+        server.next_event()
+    with pytest.raises(RemoteProtocolError):
+        server.receive_data(b"more")
+    with pytest.raises(LocalProtocolError):
+        server.send(Bye())
+
+
+# --- bad input from the wire -------------------------------------------------
+
+BAD_FRAMES = [
+    (b"GET / HTTP/1.1\r\n", "not valid JSON"),
+    (b"\xff\xfe\n", "not valid UTF-8"),
+    (b'{"type":"hello","version":1,"name":"\xc3"}\n', "not valid UTF-8"),
+    (b"[1,2,3]\n", "not a JSON object"),
+    (b'"hello"\n', "not a JSON object"),
+    (b'{"type":"shout"}\n', "unknown frame type"),
+    (b'{"name":"u"}\n', "unknown frame type"),
+    (b'{"type":"hello","version":2,"name":"u"}\n', "version 2"),
+    (b'{"type":"hello","version":true,"name":"u"}\n', "whole number"),
+    (b'{"type":"hello","version":"1","name":"u"}\n', "whole number"),
+    (b'{"type":"hello","version":1}\n', "name"),
+    (b'{"type":"hello","version":1,"name":""}\n', "1 to 32"),
+    (b'{"type":"hello","version":1,"name":"' + b"x" * 33 + b'"}\n', "1 to 32"),
+    (b'{"type":"hello","version":1,"name":["u"]}\n', "must be text"),
+    (b'{"type":"hello","version":1,"name":"\\ud800"}\n', "not valid Unicode"),
+    (b'{"type":"hello","version":NaN,"name":"u"}\n', "not valid JSON"),
+    (b"[" * 100_000 + b"\n", "not valid JSON"),
+]
+
+
+@pytest.mark.parametrize("wire, complaint", BAD_FRAMES)
+def test_bad_frames_are_remote_errors(wire, complaint):
+    with pytest.raises(RemoteProtocolError, match=complaint):
+        events_from(Protocol(Role.SERVER), wire)
+
+
+BAD_MESSAGES = [
+    (b'{"type":"message","text":"","sent":"2023-04-17T11:42:43Z"}\n', "empty"),
+    (b'{"type":"message","text":"   ","sent":"2023-04-17T11:42:43Z"}\n', "empty"),
+    (b'{"type":"message","text":5,"sent":"2023-04-17T11:42:43Z"}\n', "must be text"),
+    (b'{"type":"message","text":"hi"}\n', "send time"),
+    (b'{"type":"message","text":"hi","sent":1681731763}\n', "send time"),
+    (b'{"type":"message","text":"hi","sent":"yesterday"}\n', "malformed"),
+    (b'{"type":"message","text":"hi","sent":"2023-13-45T99:99:99Z"}\n', "malformed"),
+    (b'{"type":"message","text":"hi","sent":"0001-01-01T00:00:00Z"}\n', "out of range"),
+]
+
+
+@pytest.mark.parametrize("wire, complaint", BAD_MESSAGES)
+def test_bad_messages_are_remote_errors(wire, complaint):
+    _, server = chatting_pair()
+    with pytest.raises(RemoteProtocolError, match=complaint):
+        events_from(server, wire)
+
+
+def test_control_characters_in_text_pass_the_protocol_for_the_cleaner():
+    _, server = chatting_pair()
+    wire = b'{"type":"message","text":"\\u001b[2J\\u202e hi","sent":"2023-04-17T11:42:43Z"}\n'
+    assert events_from(server, wire) == [Message("\x1b[2J\u202e hi", T0)]
+
+
+# --- size limits -------------------------------------------------------------
+
+
+def test_largest_message_fits_and_one_more_byte_does_not():
+    client, server = chatting_pair()
+    exchange(client, server, Message("x" * MAX_TEXT_BYTES, T0))
+    with pytest.raises(LocalProtocolError, match="too long"):
+        server.send(Message("y" * (MAX_TEXT_BYTES + 1), T0))
+
+
+def test_largest_message_of_escaped_characters_still_fits():
+    client, server = chatting_pair()
+    exchange(client, server, Message('"' * MAX_TEXT_BYTES, T0))
+
+
+def test_oversize_text_from_peer_is_refused():
+    _, server = chatting_pair()
+    text = "x" * (MAX_TEXT_BYTES + 1)
+    wire = json.dumps({"type": "message", "text": text, "sent": "2023-04-17T11:42:43Z"}).encode() + b"\n"
+    with pytest.raises(RemoteProtocolError, match="too long"):
+        events_from(server, wire)
+
+
+def test_endless_line_is_refused_as_soon_as_it_passes_the_limit():
+    server = Protocol(Role.SERVER)
+    chunk = b"x" * 4096
+    with pytest.raises(RemoteProtocolError, match="larger than"):
+        for _ in range(MAX_FRAME_BYTES // len(chunk) + 2):
+            server.receive_data(chunk)
+            assert server.buffered <= MAX_FRAME_BYTES + len(chunk)
+            assert server.next_event() is NEED_DATA
+
+
+def test_huge_frame_arriving_whole_is_refused():
+    server = Protocol(Role.SERVER)
+    with pytest.raises(RemoteProtocolError, match="larger than"):
+        events_from(server, b"x" * (MAX_FRAME_BYTES + 1) + b"\n")
+
+
+# --- end of file -------------------------------------------------------------
+
+
+def test_eof_gives_connection_closed():
+    assert events_from(Protocol(Role.SERVER), b"", eof=True) == [ConnectionClosed()]
+
+
+def test_eof_in_the_middle_of_a_frame_is_an_error():
+    with pytest.raises(RemoteProtocolError, match="middle of a frame"):
+        events_from(Protocol(Role.SERVER), b'{"type":"he', eof=True)
+
+
+def test_frames_before_eof_still_come_out():
+    found = events_from(Protocol(Role.SERVER), b'{"type":"hello","version":1,"name":"u"}\n', eof=True)
+    assert found == [Hello("u"), ConnectionClosed()]
+
+
+# --- events validate themselves ----------------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: Hello(""),
+    lambda: Hello("x" * 33),
+    lambda: Hello("u", version=2),
+    lambda: Message("", T0),
+    lambda: Message("hi", -1),
+    lambda: Message("hi", 1.5),
+    lambda: Bye("r" * 201),
+])
+def test_events_refuse_bad_fields(make):
+    with pytest.raises(LocalProtocolError):
+        make()
+
+
+def test_events_are_frozen():
+    with pytest.raises(AttributeError):
+        Hello("u").name = "v"
+
+
+# --- Connection over a real socket pair ---------------------------------------
+
+
+@pytest.fixture
+def socket_pair():
+    a, b = socket.socketpair()
+    yield a, b
+    a.close()
+    b.close()
+
+
+def drain(conn):
+    return list(conn.receive())
+
+
+def test_connection_carries_events_both_ways(socket_pair):
+    a, b = socket_pair
+    client = Connection(a, Protocol(Role.CLIENT))
+    server = Connection(b, Protocol(Role.SERVER))
+    client.send(Hello("user"))
+    assert drain(server) == [Hello("user")]
+    server.send(Hello("server"))
+    assert drain(client) == [Hello("server")]
+    client.send(Message("hi", T0))
+    assert drain(server) == [Message("hi", T0)]
+
+
+def test_connection_receive_stops_when_nothing_is_waiting(socket_pair):
+    a, _ = socket_pair
+    assert drain(Connection(a, Protocol(Role.SERVER))) == []
+
+
+def test_connection_reports_eof(socket_pair):
+    a, b = socket_pair
+    server = Connection(b, Protocol(Role.SERVER))
+    a.close()
+    assert drain(server) == [ConnectionClosed()]
+
+
+def test_connection_queues_what_the_socket_cannot_take(socket_pair):
+    a, b = socket_pair
+    a.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    client = Connection(a, Protocol(Role.CLIENT))
+    server = Connection(b, Protocol(Role.SERVER))
+    client.send(Hello("user"))
+    drain(server)
+    server.send(Hello("server"))
+    drain(client)
+    big = "z" * MAX_TEXT_BYTES
+    client.send(Message(big, T0))  # larger than the socket buffers: must not block
+    assert client.wants_write
+    got = []
+    for _ in range(1000):
+        client.flush()
+        got += drain(server)
+        if got:
+            break
+    assert got == [Message(big, T0)]
+    assert not client.wants_write
+
+
+def test_connection_yields_good_events_before_raising_on_a_bad_one(socket_pair):
+    a, b = socket_pair
+    server = Connection(b, Protocol(Role.SERVER))
+    a.sendall(b'{"type":"hello","version":1,"name":"u"}\nGARBAGE\n')
+    found = []
+    with pytest.raises(RemoteProtocolError):
+        for event in server.receive():
+            found.append(event)
+    assert found == [Hello("u")]
+
+
+def test_events_buffered_in_the_protocol_come_out_without_new_data(socket_pair):
+    a, b = socket_pair
+    server = Connection(b, Protocol(Role.SERVER))
+    a.sendall(b'{"type":"hello","version":1,"name":"u"}\n{"type":"bye"}\n')
+    first = next(server.receive())  # the caller stops after one event
+    assert first == Hello("u")
+    assert drain(server) == [Bye()]
+
+
+def test_close_with_linger_delivers_the_queued_goodbye(socket_pair):
+    a, b = socket_pair
+    client = Connection(a, Protocol(Role.CLIENT))
+    client.send(Bye())
+    client.close(linger=1.0)
+    assert drain(Connection(b, Protocol(Role.SERVER))) == [Bye(), ConnectionClosed()]
