@@ -1,0 +1,182 @@
+"""Drive the real program on a pseudo-terminal and read its screen through pyte.
+
+A ``Terminal`` starts a fresh interpreter running chat_curses.py with the
+pty as its controlling terminal (so a resize delivers SIGWINCH). A reader
+thread feeds everything the program writes into a pyte screen at once, so
+the program never blocks on a full pty while the test waits on the other
+side. Waits poll the rendered screen until a deadline and, when they fail,
+show the screen in the assertion message.
+"""
+
+from __future__ import annotations
+
+import curses
+import os
+import re
+import signal
+import socket
+import sys
+import termios
+import threading
+import time
+from pathlib import Path
+
+import pyte
+from ptyprocess import PtyProcess
+
+ROOT = Path(__file__).resolve().parent.parent
+PROGRAM = ROOT / "chat_curses.py"
+TERM = "xterm"
+DEFAULT_WAIT = 10.0
+
+# <Mon Apr 17 11:42:43 2023> [user]: hello
+TIMESTAMP = r"<\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}>"
+
+
+def message_line(name: str, text: str) -> re.Pattern:
+    return re.compile(rf"{TIMESTAMP} \[{re.escape(name)}\]: {re.escape(text)}")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+_key_table: dict[str, bytes] = {}
+
+
+def key(name: str) -> bytes:
+    """The bytes the terminal sends for a named key, from its terminfo entry."""
+    if not _key_table:
+        with open(os.devnull, "w") as sink:
+            curses.setupterm(TERM, sink.fileno())
+        for key_name, capability in {
+            "left": "kcub1", "right": "kcuf1", "up": "kcuu1", "down": "kcud1",
+            "home": "khome", "end": "kend", "delete": "kdch1", "backspace": "kbs",
+            "pgup": "kpp", "pgdn": "knp",
+        }.items():
+            _key_table[key_name] = curses.tigetstr(capability) or b""
+    return _key_table[name]
+
+
+CTRL_C, CTRL_D, ENTER = b"\x03", b"\x04", b"\r"
+
+
+class Terminal:
+    def __init__(self, args: list[str], rows: int = 24, cols: int = 80,
+                 env: dict[str, str] | None = None) -> None:
+        self.args = args
+        self.screen = pyte.Screen(cols, rows)
+        self.stream = pyte.ByteStream(self.screen)
+        self._lock = threading.Lock()
+        self._eof = threading.Event()
+        full_env = {**os.environ, "TERM": TERM, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
+                    "PYTHONUNBUFFERED": "1", **(env or {})}
+        self.proc = PtyProcess.spawn([sys.executable, str(PROGRAM), *args], cwd=str(ROOT),
+                                     env=full_env, dimensions=(rows, cols))
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    # -- output --
+
+    def _read(self) -> None:
+        while True:
+            try:
+                data = os.read(self.proc.fd, 65536)
+            except OSError:  # EIO: the program has gone and the pty is closed
+                break
+            if not data:
+                break
+            with self._lock:
+                self.stream.feed(data)
+        self._eof.set()
+
+    def lines(self) -> list[str]:
+        with self._lock:
+            return [line.rstrip() for line in self.screen.display]
+
+    def text(self) -> str:
+        return "\n".join(self.lines())
+
+    def row(self, index: int) -> str:
+        return self.lines()[index]
+
+    def cursor(self) -> tuple[int, int]:
+        with self._lock:
+            return self.screen.cursor.y, self.screen.cursor.x
+
+    def describe(self) -> str:
+        status = "running" if self.proc.isalive() else f"exited {self.exit_code()}"
+        frame = "\n".join(f"|{line}" for line in self.lines())
+        return f"--- {' '.join(self.args)} ({status}) ---\n{frame}"
+
+    # -- waiting --
+
+    def wait_for(self, expected: str | re.Pattern, timeout: float = DEFAULT_WAIT) -> str:
+        """Wait until the screen shows ``expected`` (text or regex); return the screen."""
+        def found(screen: str) -> bool:
+            if isinstance(expected, re.Pattern):
+                return expected.search(screen) is not None
+            return expected in screen
+
+        return self.wait_until(found, f"{expected!r} on screen", timeout)
+
+    def wait_until(self, condition, what: str, timeout: float = DEFAULT_WAIT) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            screen = self.text()
+            if condition(screen):
+                return screen
+            if time.monotonic() > deadline or (self._eof.is_set() and not condition(self.text())):
+                raise AssertionError(f"waited {timeout} s for {what}\n{self.describe()}")
+            time.sleep(0.02)
+
+    def wait_exit(self, timeout: float = DEFAULT_WAIT) -> int:
+        deadline = time.monotonic() + timeout
+        while self.proc.isalive():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still running after {timeout} s\n{self.describe()}")
+            time.sleep(0.02)
+        self._eof.wait(2.0)
+        return self.exit_code()
+
+    def exit_code(self) -> int | None:
+        if self.proc.isalive():
+            return None
+        if self.proc.signalstatus is not None:
+            return -self.proc.signalstatus
+        return self.proc.exitstatus
+
+    # -- input --
+
+    def send(self, data: bytes | str) -> None:
+        os.write(self.proc.fd, data.encode() if isinstance(data, str) else data)
+
+    def type_line(self, text: str) -> None:
+        self.send(text)
+        self.send(ENTER)
+
+    def press(self, name: str) -> None:
+        self.send(key(name))
+
+    def resize(self, rows: int, cols: int) -> None:
+        with self._lock:
+            self.screen.resize(rows, cols)
+        self.proc.setwinsize(rows, cols)
+
+    def kill(self, signum: int = signal.SIGKILL) -> None:
+        self.proc.kill(signum)
+
+    def terminal_modes(self) -> list:
+        """The pty's termios settings, as the program left them."""
+        return termios.tcgetattr(self.proc.fd)
+
+    def close(self) -> None:
+        if self.proc.isalive():
+            self.proc.terminate(force=True)
+        self._reader.join(2.0)
+        try:
+            self.proc.close(force=True)
+        except OSError:
+            pass
