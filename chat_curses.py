@@ -313,8 +313,10 @@ class Screen:
     one status row in reverse video, one input row."""
 
     MIN_ROWS, MIN_COLS = 3, 16
-    # The typed text keeps at least this many cells; a longer prompt is cut.
-    MIN_FIELD = 20
+    # The typed text keeps at least this many cells; a longer prompt is cut
+    # and ends in CUT_PROMPT instead.
+    MIN_FIELD = 12
+    CUT_PROMPT = "...: "
 
     def __init__(self, window: "curses.window") -> None:
         self.window = window
@@ -360,7 +362,10 @@ class Screen:
             self._put(y, clip(frame.prompt, cols))
             self._show_cursor(False)
             return
-        prompt = clip(frame.prompt, max(cols - self.MIN_FIELD, 0))
+        prompt = frame.prompt
+        room = cols - self.MIN_FIELD
+        if cell_width(prompt) > room:
+            prompt = clip(prompt, room - len(self.CUT_PROMPT)).rstrip() + self.CUT_PROMPT
         start = cell_width(prompt)
         text, column = frame.editor.view(cols - start)
         self._put(y, prompt + text)
@@ -585,13 +590,13 @@ class Chat:
         return Frame(self.history, self._status(), self.note, None)
 
     def _status(self) -> str:
-        parts = [f"chat_curses {self.role.value}", f"you: {self.name or '?'}"]
+        """Most important first, since a narrow screen cuts the end off."""
         if self._chatting():
-            parts.append(f"partner: {self.peer_name}@{self.partner.address}")
             our_turn = self.partner.conn.protocol.our_turn
-            parts.append("your turn" if our_turn else f"{self.peer_name}'s turn")
+            parts = [self.role.value, "your turn" if our_turn else f"{self.peer_name}'s turn",
+                     f"you: {self.name}", f"partner: {self.peer_name}@{self.partner.address}"]
         else:
-            parts.append(self.phase)
+            parts = [self.role.value, self.phase, f"you: {self.name or '?'}"]
         return " " + " | ".join(parts)
 
     # -- keys --

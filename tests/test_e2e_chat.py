@@ -360,7 +360,7 @@ def test_resize_while_idle_redraws_at_once(spawn, port):
     server.wait_until(lambda _: "waiting on 127.0.0.1" in server.row(28), "the status bar on row 28")
     assert server.row(29).startswith("Waiting for a partner to connect...")
     server.resize(10, 40)
-    server.wait_until(lambda _: "chat_curses server" in server.row(8), "the status bar on row 8")
+    server.wait_until(lambda _: server.row(8).startswith(" server | waiting on"), "the status bar on row 8")
 
 
 def test_typing_edits_the_input_line(spawn, port):
