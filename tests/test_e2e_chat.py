@@ -341,6 +341,26 @@ def test_a_stranger_is_ignored_and_a_real_partner_still_gets_in(spawn, port):
     server.wait_for(message_line("user", "still works"))
 
 
+def test_a_port_scanner_that_connects_and_leaves_is_noted(spawn, port):
+    server = start_server(spawn, port)
+    socket.create_connection(("127.0.0.1", port)).close()
+    server.wait_for(re.compile(r"Ignored connection from 127\.0\.0\.1:\d+: it closed the connection"))
+    assert "waiting on 127.0.0.1" in server.row(22)
+
+
+def test_a_silent_connection_is_dropped_after_the_timeout(spawn, port):
+    server = spawn("--server", "--host", "127.0.0.1", "--port", str(port), "--name", "server",
+                   "--timeout", "1", cols=120)
+    server.wait_for(WAITING)
+    with socket.create_connection(("127.0.0.1", port)):
+        started = time.monotonic()
+        server.wait_for(re.compile(r"Ignored connection from 127\.0\.0\.1:\d+: no handshake within 1 s"),
+                        timeout=5)
+        assert time.monotonic() - started < 3
+    client = start_client(spawn, port)
+    client.wait_for(CLIENT_PROMPT)
+
+
 def test_second_client_is_refused_while_a_chat_is_on(spawn, port):
     server, client = chatting(spawn, port)
     intruder = start_client(spawn, port, "intruder")
