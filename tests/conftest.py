@@ -1,5 +1,7 @@
 """Fixtures for the end-to-end tests: programs on pseudo-terminals, free ports."""
 
+import socket
+
 import pytest
 
 from terminal import Terminal, free_port
@@ -34,3 +36,27 @@ def spawn(request):
 @pytest.fixture
 def port():
     return free_port()
+
+
+@pytest.fixture
+def blackhole_port():
+    """A port whose connection requests go unanswered, as on a dead network.
+
+    The listener's one-place backlog is filled and never accepted from, so
+    the kernel drops further SYNs and a connect hangs until its timeout.
+    """
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(0)
+        port = listener.getsockname()[1]
+        with socket.create_connection(("127.0.0.1", port)):
+            yield port
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections and never says a word."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        yield listener.getsockname()[1]

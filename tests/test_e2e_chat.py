@@ -256,53 +256,28 @@ def test_connection_refused(spawn, port):
         client, f"Could not connect to 127.0.0.1:{port}: connection refused (is the server running?)")
 
 
-def test_connect_timeout(spawn):
-    # A listener whose one-place backlog is already taken: the kernel drops
-    # further connection requests, so the connect hangs as on a dead network.
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    filler = socket.create_connection(("127.0.0.1", port))
-    try:
-        started = time.monotonic()
-        client = start_client(spawn, port, "user", "--timeout", "1")
-        client.wait_for("Trying to connect to server....")
-        assert client.wait_exit() == 1
-        assert time.monotonic() - started < 6
-        assert_left_on_terminal(client, f"Could not connect to 127.0.0.1:{port}: timed out after 1 s")
-    finally:
-        filler.close()
-        listener.close()
+def test_connect_timeout(spawn, blackhole_port):
+    started = time.monotonic()
+    client = start_client(spawn, blackhole_port, "user", "--timeout", "1")
+    client.wait_for("Trying to connect to server....")
+    assert client.wait_exit() == 1
+    assert time.monotonic() - started < 6
+    assert_left_on_terminal(
+        client, f"Could not connect to 127.0.0.1:{blackhole_port}: timed out after 1 s")
 
 
-def test_handshake_timeout_when_the_server_never_answers(spawn):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1)
-    port = listener.getsockname()[1]
-    try:
-        client = start_client(spawn, port, "user", "--timeout", "1")
-        assert client.wait_exit() == 1
-        assert_left_on_terminal(client, f"Could not connect to 127.0.0.1:{port}: timed out after 1 s")
-    finally:
-        listener.close()
+def test_handshake_timeout_when_the_server_never_answers(spawn, silent_port):
+    client = start_client(spawn, silent_port, "user", "--timeout", "1")
+    assert client.wait_exit() == 1
+    assert_left_on_terminal(
+        client, f"Could not connect to 127.0.0.1:{silent_port}: timed out after 1 s")
 
 
-def test_connecting_keeps_the_screen_alive(spawn):
-    listener = socket.socket()
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(0)
-    port = listener.getsockname()[1]
-    filler = socket.create_connection(("127.0.0.1", port))
-    try:
-        client = start_client(spawn, port, "user", "--timeout", "30")
-        client.wait_for("Trying to connect to server....")
-        client.send(CTRL_C)  # answered at once, though the connect hangs
-        assert client.wait_exit(timeout=5) == 130
-    finally:
-        filler.close()
-        listener.close()
+def test_connecting_keeps_the_screen_alive(spawn, blackhole_port):
+    client = start_client(spawn, blackhole_port, "user", "--timeout", "30")
+    client.wait_for("Trying to connect to server....")
+    client.send(CTRL_C)  # answered at once, though the connect hangs
+    assert client.wait_exit(timeout=5) == 130
 
 
 def test_port_in_use_from_flags_exits_1(spawn, port):
