@@ -15,16 +15,29 @@ On the wire every frame is one JSON object on one line, UTF-8, ended by
     client: {"type":"hello","version":1,"name":"user"}
     server: {"type":"hello","version":1,"name":"server"}
     client: {"type":"message","text":"hello","sent":"2023-04-17T11:42:43Z"}
+    server: {"type":"ping"}
     server: {"type":"message","text":"hi","sent":"2023-04-17T11:42:58Z"}
     client: {"type":"bye"}
 
 The conversation is a small state machine (``_TRANSITIONS``), the same on
 both sides: the client says hello, the server answers hello, then the turn
-alternates, client first, one message per turn. Either side may say bye at
-any moment, which ends it. Anything else is a protocol error: ours
-(``LocalProtocolError``, raised by ``send``) or the peer's
-(``RemoteProtocolError``, raised by ``next_event``); after a remote error
-the protocol is dead and every further call raises it again.
+alternates, client first, one message per turn. Pings, which keep a quiet
+link known to be alive, may come from either side at any time in the chat.
+Either side may say bye at any moment, which ends it. Anything else is a
+protocol error: ours (``LocalProtocolError``, raised by ``send``) or the
+peer's (``RemoteProtocolError``, raised by ``next_event``). After a remote
+error the protocol is dead and every further call raises it again, except
+that we may still send a bye, to tell the peer why we hang up.
+
+A shared secret, when both sides have one, adds two steps to the handshake.
+Each hello then carries ``"auth":"hmac-sha256"`` and a fresh random nonce;
+the client sends a proof (an HMAC, keyed with the secret, of both nonces,
+both names and its role), the server checks it and only then sends its own.
+The secret never crosses the wire, a proof is useless for another
+connection (fresh nonces) or for the other role, and a side without the
+secret learns nothing from the server, which proves second. Hellos that
+disagree about using a secret, or a proof that does not verify, raise
+``AuthenticationError``, whose text reads right on either side's screen.
 
 Sizes are bounded: a message carries at most 64 KiB of UTF-8 text, and the
 decoder never holds more than one frame's limit of unfinished bytes (twice
@@ -37,8 +50,11 @@ from __future__ import annotations
 import calendar
 import enum
 import errno
+import hashlib
+import hmac
 import json
 import re
+import secrets
 import socket
 import time
 from dataclasses import dataclass
@@ -51,6 +67,7 @@ MAX_REASON_CHARS = 200
 # One frame, newline excluded: the text at its worst escaped size plus the
 # framing around it.
 MAX_FRAME_BYTES = 2 * MAX_TEXT_BYTES + 1024
+AUTH_METHOD = "hmac-sha256"
 
 
 class ProtocolError(Exception):
@@ -63,6 +80,10 @@ class LocalProtocolError(ProtocolError):
 
 class RemoteProtocolError(ProtocolError):
     """The peer sent something the protocol does not allow."""
+
+
+class AuthenticationError(RemoteProtocolError):
+    """The two sides do not share the same secret (or only one has one)."""
 
 
 class Role(enum.Enum):
@@ -92,12 +113,21 @@ def _is_utf8_encodable(text: str) -> bool:
     return True
 
 
+_NONCE_RE = re.compile(r"[0-9a-f]{32}")
+_MAC_RE = re.compile(r"[0-9a-f]{64}")
+
+
 @dataclass(frozen=True)
 class Hello:
-    """Opens the conversation: who is speaking, in which protocol version."""
+    """Opens the conversation: who is speaking, in which protocol version.
+
+    ``auth`` and ``nonce`` are set when the speaker uses a shared secret.
+    """
 
     name: str
     version: int = PROTOCOL_VERSION
+    auth: str | None = None
+    nonce: str = ""
 
     def __post_init__(self) -> None:
         _require(type(self.version) is int, "hello version must be a whole number")
@@ -112,6 +142,22 @@ class Hello:
             f"user name must be 1 to {MAX_NAME_CHARS} characters",
         )
         _require(_is_utf8_encodable(self.name), "user name is not valid Unicode")
+        _require(self.auth in (None, AUTH_METHOD),
+                 f"unsupported authentication {str(self.auth)[:20]!r}")
+        if self.auth is not None:
+            _require(isinstance(self.nonce, str) and bool(_NONCE_RE.fullmatch(self.nonce)),
+                     "hello nonce must be 32 hexadecimal digits")
+
+
+@dataclass(frozen=True)
+class Proof:
+    """Shows knowledge of the shared secret: an HMAC-SHA256, in hexadecimal."""
+
+    mac: str
+
+    def __post_init__(self) -> None:
+        _require(isinstance(self.mac, str) and bool(_MAC_RE.fullmatch(self.mac)),
+                 "proof must be 64 hexadecimal digits")
 
 
 @dataclass(frozen=True)
@@ -135,8 +181,17 @@ class Message:
 
 
 @dataclass(frozen=True)
+class Ping:
+    """Says "still here" on a quiet link; changes nothing else."""
+
+
+@dataclass(frozen=True)
 class Bye:
-    """Ends the conversation, from either side, at any moment."""
+    """Ends the conversation, from either side, at any moment.
+
+    A normal goodbye has no reason; a reason says why the connection is
+    being refused or broken off.
+    """
 
     reason: str = ""
 
@@ -151,7 +206,7 @@ class ConnectionClosed:
     """The peer closed its side of the connection (end of file)."""
 
 
-Event = Union[Hello, Message, Bye, ConnectionClosed]
+Event = Union[Hello, Proof, Message, Ping, Bye, ConnectionClosed]
 
 
 class _NeedData:
@@ -183,21 +238,52 @@ def parse_utc(text: str) -> int:
 # --- Frames ----------------------------------------------------------------
 
 
-def _encode(event: Event) -> bytes:
+def _fields(event: Event) -> dict:
     if isinstance(event, Hello):
         fields = {"type": "hello", "version": event.version, "name": event.name}
-    elif isinstance(event, Message):
-        fields = {"type": "message", "text": event.text, "sent": format_utc(event.sent)}
-    elif isinstance(event, Bye):
-        fields = {"type": "bye", "reason": event.reason} if event.reason else {"type": "bye"}
-    else:
-        raise LocalProtocolError(f"{type(event).__name__} cannot be sent")
-    frame = json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+        if event.auth is not None:
+            fields.update(auth=event.auth, nonce=event.nonce)
+        return fields
+    if isinstance(event, Proof):
+        return {"type": "proof", "mac": event.mac}
+    if isinstance(event, Message):
+        return {"type": "message", "text": event.text, "sent": format_utc(event.sent)}
+    if isinstance(event, Ping):
+        return {"type": "ping"}
+    if isinstance(event, Bye):
+        return {"type": "bye", "reason": event.reason} if event.reason else {"type": "bye"}
+    raise LocalProtocolError(f"{type(event).__name__} cannot be sent")
+
+
+def _encode(event: Event) -> bytes:
+    frame = json.dumps(_fields(event), ensure_ascii=False, separators=(",", ":"))
     return frame.encode("utf-8") + b"\n"
 
 
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
+
+
+def _event_from(fields: dict) -> Event:
+    kind = fields.get("type")
+    if kind == "hello":
+        return Hello(name=fields.get("name"), version=fields.get("version"),
+                     auth=fields.get("auth"), nonce=fields.get("nonce", ""))
+    if kind == "proof":
+        return Proof(mac=fields.get("mac"))
+    if kind == "message":
+        sent = fields.get("sent")
+        _require(isinstance(sent, str), "message has no send time")
+        try:
+            seconds = parse_utc(sent)
+        except ValueError:
+            raise LocalProtocolError("message send time is malformed") from None
+        return Message(text=fields.get("text"), sent=seconds)
+    if kind == "ping":
+        return Ping()
+    if kind == "bye":
+        return Bye(reason=fields.get("reason", ""))
+    raise LocalProtocolError(f"unknown frame type {str(kind)[:20]!r}")
 
 
 def _decode(line: bytes) -> Event:
@@ -210,24 +296,10 @@ def _decode(line: bytes) -> Event:
         raise RemoteProtocolError("frame is not valid JSON") from None
     if not isinstance(fields, dict):
         raise RemoteProtocolError("frame is not a JSON object")
-    kind = fields.get("type")
     try:
-        if kind == "hello":
-            return Hello(name=fields.get("name"), version=fields.get("version"))
-        if kind == "message":
-            sent = fields.get("sent")
-            if not isinstance(sent, str):
-                raise LocalProtocolError("message has no send time")
-            try:
-                seconds = parse_utc(sent)
-            except ValueError:
-                raise LocalProtocolError("message send time is malformed") from None
-            return Message(text=fields.get("text"), sent=seconds)
-        if kind == "bye":
-            return Bye(reason=fields.get("reason", ""))
+        return _event_from(fields)
     except LocalProtocolError as error:
         raise RemoteProtocolError(str(error)) from None
-    raise RemoteProtocolError(f"unknown frame type {str(kind)[:20]!r}")
 
 
 # --- The state machine -----------------------------------------------------
@@ -236,31 +308,62 @@ def _decode(line: bytes) -> Event:
 class State(enum.Enum):
     AWAIT_CLIENT_HELLO = "waiting for the client's hello"
     AWAIT_SERVER_HELLO = "waiting for the server's hello"
+    AWAIT_SERVER_HELLO_AUTH = "waiting for the server's hello, with a secret"
+    AWAIT_CLIENT_PROOF = "waiting for the client's proof"
+    AWAIT_SERVER_PROOF = "waiting for the server's proof"
     CLIENT_TURN = "the client's turn"
     SERVER_TURN = "the server's turn"
     CLOSED = "closed"
     ERROR = "broken"
 
 
+def _kind(event: Event) -> str:
+    if isinstance(event, Hello) and event.auth is not None:
+        return "hello+auth"
+    return type(event).__name__.lower()
+
+
 C, S = Role.CLIENT, Role.SERVER
-# (state, who sends, event type) -> next state. Bye is legal from either side
-# in every state but CLOSED and ERROR; that rule is in Protocol._advance.
-_TRANSITIONS: dict[tuple[State, Role, type], State] = {
-    (State.AWAIT_CLIENT_HELLO, C, Hello): State.AWAIT_SERVER_HELLO,
-    (State.AWAIT_SERVER_HELLO, S, Hello): State.CLIENT_TURN,
-    (State.CLIENT_TURN, C, Message): State.SERVER_TURN,
-    (State.SERVER_TURN, S, Message): State.CLIENT_TURN,
+# (state, who sends, kind of event) -> next state. Bye is legal from either
+# side in every state but CLOSED and ERROR; that rule is in Protocol._advance.
+_TRANSITIONS: dict[tuple[State, Role, str], State] = {
+    (State.AWAIT_CLIENT_HELLO, C, "hello"): State.AWAIT_SERVER_HELLO,
+    (State.AWAIT_SERVER_HELLO, S, "hello"): State.CLIENT_TURN,
+    # with a shared secret
+    (State.AWAIT_CLIENT_HELLO, C, "hello+auth"): State.AWAIT_SERVER_HELLO_AUTH,
+    (State.AWAIT_SERVER_HELLO_AUTH, S, "hello+auth"): State.AWAIT_CLIENT_PROOF,
+    (State.AWAIT_CLIENT_PROOF, C, "proof"): State.AWAIT_SERVER_PROOF,
+    (State.AWAIT_SERVER_PROOF, S, "proof"): State.CLIENT_TURN,
+    # the chat
+    (State.CLIENT_TURN, C, "message"): State.SERVER_TURN,
+    (State.SERVER_TURN, S, "message"): State.CLIENT_TURN,
+    (State.CLIENT_TURN, C, "ping"): State.CLIENT_TURN,
+    (State.CLIENT_TURN, S, "ping"): State.CLIENT_TURN,
+    (State.SERVER_TURN, C, "ping"): State.SERVER_TURN,
+    (State.SERVER_TURN, S, "ping"): State.SERVER_TURN,
 }
 _TURN_OF = {State.CLIENT_TURN: C, State.SERVER_TURN: S}
 
 
-class Protocol:
-    """One side of a conversation: bytes in, events out; events in, bytes out."""
+def _mac(secret: bytes, prover: Role, client: Hello, server: Hello) -> str:
+    transcript = json.dumps([f"chat_curses/{PROTOCOL_VERSION}", prover.value,
+                             client.nonce, server.nonce, client.name, server.name])
+    return hmac.new(secret, transcript.encode("utf-8"), hashlib.sha256).hexdigest()
 
-    def __init__(self, our_role: Role) -> None:
+
+class Protocol:
+    """One side of a conversation: bytes in, events out; events in, bytes out.
+
+    ``secret``, when given, is the shared secret this side insists on.
+    """
+
+    def __init__(self, our_role: Role, secret: bytes | None = None) -> None:
         self.our_role = our_role
         self.state = State.AWAIT_CLIENT_HELLO
         self.peer_name: str | None = None
+        self._secret = secret
+        self._nonce = secrets.token_hex(16) if secret is not None else ""
+        self._hellos: dict[Role, Hello] = {}
         self._buffer = bytearray()
         self._eof = False
         self._error: RemoteProtocolError | None = None
@@ -273,7 +376,7 @@ class Protocol:
 
     @property
     def established(self) -> bool:
-        """Both hellos have been exchanged and the conversation is on."""
+        """The handshake is over and the conversation is on."""
         return self.state in _TURN_OF
 
     @property
@@ -281,20 +384,43 @@ class Protocol:
         return _TURN_OF.get(self.state) is self.our_role
 
     @property
+    def proof_due(self) -> bool:
+        """It is our move in the secret's part of the handshake."""
+        return self.state is {C: State.AWAIT_CLIENT_PROOF, S: State.AWAIT_SERVER_PROOF}[self.our_role]
+
+    @property
     def buffered(self) -> int:
         """How many received bytes wait to be decoded."""
         return len(self._buffer)
+
+    # -- making our handshake events --
+
+    def hello(self, name: str) -> Hello:
+        """Our hello, carrying a fresh nonce when we have a secret."""
+        if self._secret is None:
+            return Hello(name)
+        return Hello(name, auth=AUTH_METHOD, nonce=self._nonce)
+
+    def proof(self) -> Proof:
+        """Our proof of the secret, once both hellos are known."""
+        if self._secret is None or len(self._hellos) < 2:
+            raise LocalProtocolError("no proof can be made: no secret, or the hellos are not done")
+        return Proof(_mac(self._secret, self.our_role, self._hellos[C], self._hellos[S]))
 
     # -- sending --
 
     def send(self, event: Event) -> bytes:
         """Check that ``event`` may be sent now, update the state, return its bytes."""
         if self._error is not None:
+            if isinstance(event, Bye):
+                return _encode(event)  # saying why we hang up is always allowed
             raise LocalProtocolError(f"cannot send after a protocol error: {self._error}")
         data = _encode(event)
         if len(data) - 1 > MAX_FRAME_BYTES:
             raise LocalProtocolError("message is too long once encoded")
         self._advance(self.our_role, event, LocalProtocolError)
+        if isinstance(event, Hello):
+            self._hellos[self.our_role] = event
         return data
 
     # -- receiving --
@@ -311,7 +437,7 @@ class Protocol:
         self._buffer += data
         unfinished = len(self._buffer) - (self._buffer.rfind(b"\n") + 1)
         if unfinished > MAX_FRAME_BYTES:
-            self._fail(f"frame is larger than {MAX_FRAME_BYTES:,} bytes")
+            self._fail(RemoteProtocolError(f"frame is larger than {MAX_FRAME_BYTES:,} bytes"))
 
     def next_event(self) -> Event | _NeedData:
         """The next event from the peer, or NEED_DATA. Raises RemoteProtocolError."""
@@ -324,38 +450,53 @@ class Protocol:
             line = bytes(self._buffer[:end]).rstrip(b"\r")
             del self._buffer[: end + 1]
             if len(line) > MAX_FRAME_BYTES:
-                self._fail(f"frame is larger than {MAX_FRAME_BYTES:,} bytes")
+                self._fail(RemoteProtocolError(f"frame is larger than {MAX_FRAME_BYTES:,} bytes"))
             if not line.strip():
                 continue  # blank lines are allowed between frames
             try:
                 event = _decode(line)
+                self._check_secret(event)
                 self._advance(self.their_role, event, RemoteProtocolError)
             except RemoteProtocolError as error:
-                self._fail(str(error))
+                self._fail(error)
             if isinstance(event, Hello):
+                self._hellos[self.their_role] = event
                 self.peer_name = event.name
             return event
         if self._eof:
             if self._buffer.strip():
-                self._fail("connection closed in the middle of a frame")
+                self._fail(RemoteProtocolError("connection closed in the middle of a frame"))
             return ConnectionClosed()
         return NEED_DATA
 
     # -- internals --
 
-    def _fail(self, complaint: str) -> None:
+    def _check_secret(self, event: Event) -> None:
+        """Both sides must agree on using a secret, and prove the same one."""
+        if isinstance(event, Hello):
+            theirs, ours = event.auth is not None, self._secret is not None
+            if theirs != ours:
+                holder, other = (self.their_role, self.our_role) if theirs else (self.our_role, self.their_role)
+                raise AuthenticationError(
+                    f"the {holder.value} uses a shared secret and the {other.value} has none")
+        elif isinstance(event, Proof) and self._secret is not None and len(self._hellos) == 2:
+            expected = _mac(self._secret, self.their_role, self._hellos[C], self._hellos[S])
+            if not hmac.compare_digest(expected, event.mac):
+                raise AuthenticationError("the shared secrets do not match")
+
+    def _fail(self, error: RemoteProtocolError) -> None:
         self.state = State.ERROR
-        self._error = RemoteProtocolError(complaint)
-        raise self._error
+        self._error = error
+        raise error
 
     def _advance(self, who: Role, event: Event, error: type[ProtocolError]) -> None:
         if isinstance(event, Bye) and self.state not in (State.CLOSED, State.ERROR):
             self.state = State.CLOSED
             return
-        next_state = _TRANSITIONS.get((self.state, who, type(event)))
+        next_state = _TRANSITIONS.get((self.state, who, _kind(event)))
         if next_state is None:
             raise error(
-                f"the {who.value} may not send {type(event).__name__.lower()} "
+                f"the {who.value} may not send {_kind(event)} "
                 f"in state {self.state.name} ({self.state.value})"
             )
         self.state = next_state
@@ -375,6 +516,8 @@ class Connection:
     It owns no selector: the loop asks ``fileno()`` and ``wants_write`` and
     calls ``receive()`` when readable and ``flush()`` when writable. Socket
     errors come out as ``OSError`` from ``send``, ``flush`` and ``receive``.
+    ``last_received`` and ``last_sent`` (``time.monotonic()``) tell how
+    quiet the link has been, for the heartbeat.
     """
 
     def __init__(self, sock: socket.socket, protocol: Protocol) -> None:
@@ -382,6 +525,7 @@ class Connection:
         self.sock = sock
         self.protocol = protocol
         self._outbox = bytearray()
+        self.last_received = self.last_sent = time.monotonic()
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -393,6 +537,7 @@ class Connection:
     def send(self, event: Event) -> None:
         """Queue an event (raising LocalProtocolError if illegal) and write what the socket takes."""
         self._outbox += self.protocol.send(event)
+        self.last_sent = time.monotonic()
         self.flush()
 
     def flush(self) -> None:
@@ -420,6 +565,7 @@ class Connection:
                 data = self.sock.recv(_READ_SIZE)
             except (BlockingIOError, InterruptedError):
                 return
+            self.last_received = time.monotonic()
             self.protocol.receive_data(data)
             yield from self._decoded()
             if not data:

@@ -6,10 +6,13 @@ import socket
 import pytest
 
 from netproto import (
+    AuthenticationError,
     MAX_FRAME_BYTES,
     MAX_TEXT_BYTES,
     NEED_DATA,
     Bye,
+    Ping,
+    Proof,
     Connection,
     ConnectionClosed,
     Hello,
@@ -231,7 +234,10 @@ def test_a_remote_error_sticks():
     with pytest.raises(RemoteProtocolError):
         server.receive_data(b"more")
     with pytest.raises(LocalProtocolError):
-        server.send(Bye())
+        server.send(Hello("s"))
+    # but a bye, to tell the peer why, may still go out
+    assert server.send(Bye("protocol error")) == b'{"type":"bye","reason":"protocol error"}\n'
+    assert server.state is State.ERROR
 
 
 # --- bad input from the wire -------------------------------------------------
@@ -453,3 +459,161 @@ def test_close_with_linger_delivers_the_queued_goodbye(socket_pair):
     client.send(Bye())
     client.close(linger=1.0)
     assert drain(Connection(b, Protocol(Role.SERVER))) == [Bye(), ConnectionClosed()]
+
+
+# --- pings -------------------------------------------------------------------
+
+
+def test_pings_are_legal_from_either_side_in_either_turn():
+    client, server = chatting_pair()
+    for _ in range(2):
+        exchange(client, server, Ping())
+        exchange(server, client, Ping())
+        assert client.our_turn
+    exchange(client, server, Message("hi", T0))
+    exchange(client, server, Ping())
+    exchange(server, client, Ping())
+    assert server.our_turn
+
+
+def test_ping_during_the_handshake_is_illegal():
+    with pytest.raises(RemoteProtocolError, match="may not send ping"):
+        events_from(Protocol(Role.SERVER), b'{"type":"ping"}\n')
+
+
+# --- the shared secret -----------------------------------------------------------
+
+
+def handshake(client, server, client_name="user", server_name="server"):
+    """Run a handshake between two protocols; return what each received."""
+    seen = {Role.CLIENT: [], Role.SERVER: []}
+    seen[Role.SERVER] += events_from(server, client.send(client.hello(client_name)))
+    seen[Role.CLIENT] += events_from(client, server.send(server.hello(server_name)))
+    if client.proof_due:
+        seen[Role.SERVER] += events_from(server, client.send(client.proof()))
+        seen[Role.CLIENT] += events_from(client, server.send(server.proof()))
+    return seen
+
+
+def test_same_secret_on_both_sides_completes_the_handshake():
+    client = Protocol(Role.CLIENT, secret=b"open sesame")
+    server = Protocol(Role.SERVER, secret=b"open sesame")
+    handshake(client, server)
+    assert client.established and server.established and client.our_turn
+    exchange(client, server, Message("authenticated hello", T0))
+
+
+def test_the_secret_never_crosses_the_wire():
+    client = Protocol(Role.CLIENT, secret=b"open sesame")
+    server = Protocol(Role.SERVER, secret=b"open sesame")
+    wire = b""
+    for sender, receiver, make in [(client, server, lambda: client.hello("user")),
+                                   (server, client, lambda: server.hello("server")),
+                                   (client, server, client.proof),
+                                   (server, client, server.proof)]:
+        data = sender.send(make())
+        events_from(receiver, data)
+        wire += data
+    assert client.established
+    assert b"sesame" not in wire
+    assert b'"type":"proof"' in wire
+
+
+def test_hellos_with_a_secret_carry_fresh_nonces():
+    one, two = Protocol(Role.CLIENT, secret=b"k"), Protocol(Role.CLIENT, secret=b"k")
+    hello_one, hello_two = one.hello("u"), two.hello("u")
+    assert hello_one.auth == "hmac-sha256"
+    assert hello_one.nonce != hello_two.nonce
+
+
+def test_wrong_secret_is_caught_by_the_server_before_it_proves_anything():
+    client = Protocol(Role.CLIENT, secret=b"right")
+    server = Protocol(Role.SERVER, secret=b"wrong")
+    events_from(server, client.send(client.hello("user")))
+    events_from(client, server.send(server.hello("server")))
+    with pytest.raises(AuthenticationError, match="the shared secrets do not match"):
+        events_from(server, client.send(client.proof()))
+    assert not server.established
+    with pytest.raises(LocalProtocolError):  # the server never proves to a stranger
+        server.send(server.proof())
+
+
+def test_wrong_secret_is_caught_by_the_client_too():
+    client = Protocol(Role.CLIENT, secret=b"right")
+    server = Protocol(Role.SERVER, secret=b"right")
+    events_from(server, client.send(client.hello("user")))
+    events_from(client, server.send(server.hello("server")))
+    events_from(server, client.send(client.proof()))
+    forged = Proof("0" * 64)
+    server_wire = server.send(forged)
+    with pytest.raises(AuthenticationError, match="do not match"):
+        events_from(client, server_wire)
+
+
+def test_a_proof_cannot_be_reflected_back():
+    client = Protocol(Role.CLIENT, secret=b"k")
+    server = Protocol(Role.SERVER, secret=b"k")
+    events_from(server, client.send(client.hello("user")))
+    events_from(client, server.send(server.hello("server")))
+    client_proof = client.proof()
+    events_from(server, client.send(client_proof))
+    with pytest.raises(AuthenticationError):
+        events_from(client, server.send(client_proof))  # the client's own proof, sent back
+
+
+def test_a_proof_from_another_connection_is_refused():
+    old_client, old_server = Protocol(Role.CLIENT, secret=b"k"), Protocol(Role.SERVER, secret=b"k")
+    handshake(old_client, old_server)
+    recorded = old_client.proof()
+    client, server = Protocol(Role.CLIENT, secret=b"k"), Protocol(Role.SERVER, secret=b"k")
+    events_from(server, client.send(client.hello("user")))
+    events_from(client, server.send(server.hello("server")))
+    with pytest.raises(AuthenticationError):
+        events_from(server, b'{"type":"proof","mac":"' + recorded.mac.encode() + b'"}\n')
+
+
+@pytest.mark.parametrize("client_secret, server_secret, complaint", [
+    (None, b"k", "the server uses a shared secret and the client has none"),
+    (b"k", None, "the client uses a shared secret and the server has none"),
+])
+def test_a_secret_on_one_side_only_is_refused_in_words_both_read_right(client_secret, server_secret, complaint):
+    client = Protocol(Role.CLIENT, secret=client_secret)
+    server = Protocol(Role.SERVER, secret=server_secret)
+    with pytest.raises(AuthenticationError, match=complaint):
+        events_from(server, client.send(client.hello("user")))
+
+
+def test_a_client_with_a_secret_refuses_a_server_that_skips_it():
+    client = Protocol(Role.CLIENT, secret=b"k")
+    client.send(client.hello("user"))
+    with pytest.raises(AuthenticationError, match="the client uses a shared secret and the server has none"):
+        events_from(client, b'{"type":"hello","version":1,"name":"server"}\n')
+
+
+def test_message_before_the_proofs_is_illegal():
+    client = Protocol(Role.CLIENT, secret=b"k")
+    server = Protocol(Role.SERVER, secret=b"k")
+    events_from(server, client.send(client.hello("user")))
+    events_from(client, server.send(server.hello("server")))
+    with pytest.raises(LocalProtocolError):
+        client.send(Message("too early", T0))
+    with pytest.raises(RemoteProtocolError, match="may not send message"):
+        events_from(server, b'{"type":"message","text":"hi","sent":"2023-04-17T11:42:43Z"}\n')
+
+
+@pytest.mark.parametrize("wire, complaint", [
+    (b'{"type":"hello","version":1,"name":"u","auth":"rot13","nonce":"' + b"a" * 32 + b'"}\n',
+     "unsupported authentication"),
+    (b'{"type":"hello","version":1,"name":"u","auth":"hmac-sha256"}\n', "nonce"),
+    (b'{"type":"hello","version":1,"name":"u","auth":"hmac-sha256","nonce":"xyz"}\n', "nonce"),
+])
+def test_malformed_secret_hellos(wire, complaint):
+    with pytest.raises(RemoteProtocolError, match=complaint):
+        events_from(Protocol(Role.SERVER, secret=b"k"), wire)
+
+
+def test_malformed_proof():
+    client, server = Protocol(Role.CLIENT, secret=b"k"), Protocol(Role.SERVER, secret=b"k")
+    events_from(server, client.send(client.hello("user")))
+    with pytest.raises(RemoteProtocolError, match="64 hexadecimal"):
+        events_from(server, b'{"type":"proof","mac":"short"}\n')
