@@ -28,6 +28,7 @@ import contextlib
 import errno
 import locale
 import os
+import select
 import selectors
 import signal
 import socket
@@ -46,6 +47,7 @@ except ImportError:  # Windows without the windows-curses package
 
 from lineeditor import LineEditor
 from netproto import (
+    AuthenticationError,
     Bye,
     Connection,
     ConnectionClosed,
@@ -53,6 +55,8 @@ from netproto import (
     Hello,
     LocalProtocolError,
     Message,
+    Ping,
+    Proof,
     Protocol,
     ProtocolError,
     RemoteProtocolError,
@@ -94,8 +98,18 @@ LEAVING_SIGNALS = {
     if hasattr(signal, name)
 }
 # Handshakes the server runs at once with connections that have not yet
-# said hello; more are turned away until one finishes.
+# finished theirs; more wait in the kernel's backlog until a place frees.
 MAX_CANDIDATES = 8
+# After this many "Ignored connection" lines in a row, further ones are
+# counted on one line instead of filling the history.
+IGNORED_LINES_SHOWN = 3
+# A quiet chat sends a ping every HEARTBEAT seconds; a partner silent for
+# DEAD_AFTER heartbeats is gone. CHAT_CURSES_HEARTBEAT sets the period.
+DEFAULT_HEARTBEAT = 5.0
+DEAD_AFTER = 3
+SECRET_ENV = "CHAT_SECRET"
+HEARTBEAT_ENV = "CHAT_CURSES_HEARTBEAT"
+MAX_SECRET_BYTES = 4096
 # The longest echo of a typed answer in the history.
 ECHO_CHARS = 100
 # Windows consoles cannot be watched by select(): poll the keyboard instead.
@@ -113,6 +127,9 @@ class Settings:
     port: int | None = None
     name: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    secret: bytes | None = None
+    secret_file: str | None = None
+    heartbeat: float = DEFAULT_HEARTBEAT
 
 
 def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
@@ -125,6 +142,29 @@ def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
             raise argparse.ArgumentTypeError(str(error)) from None
 
     return convert
+
+
+def read_secret_file(path: str) -> bytes:
+    """The shared secret in a file, without surrounding white space."""
+    try:
+        with open(path, "rb") as source:
+            data = source.read(MAX_SECRET_BYTES + 1)
+    except OSError as error:
+        raise argparse.ArgumentTypeError(
+            f"cannot read {clean(path)!r}: {error.strerror or error}") from None
+    if len(data) > MAX_SECRET_BYTES:
+        raise argparse.ArgumentTypeError(
+            f"{clean(path)!r} is too large for a secret (at most {MAX_SECRET_BYTES} bytes)")
+    if not data.strip():
+        raise argparse.ArgumentTypeError(f"{clean(path)!r} is empty")
+    return data.strip()
+
+
+def readable_by_others(path: str) -> bool:
+    try:
+        return os.name == "posix" and bool(os.stat(path).st_mode & 0o077)
+    except OSError:
+        return False
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
@@ -148,14 +188,34 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                         metavar="SECONDS",
                         help=f"seconds allowed to connect and finish the handshake "
                         f"(default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--secret-file", metavar="PATH",
+                        help=f"a file holding a secret both sides must know; without it, "
+                        f"the {SECRET_ENV} environment variable, if set, is the secret")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
+    secret = None
+    if args.secret_file is not None:
+        try:
+            secret = read_secret_file(args.secret_file)
+        except argparse.ArgumentTypeError as error:
+            parser.error(f"argument --secret-file: {error}")
+    elif os.environ.get(SECRET_ENV, "").strip():
+        secret = os.environ[SECRET_ENV].strip().encode("utf-8", "surrogateescape")
+    heartbeat = DEFAULT_HEARTBEAT
+    if HEARTBEAT_ENV in os.environ:
+        try:
+            heartbeat = check_timeout(os.environ[HEARTBEAT_ENV])
+        except ValidationError as error:
+            parser.error(f"environment variable {HEARTBEAT_ENV}: {error}")
     return Settings(
         role=Role.SERVER if args.server else Role.CLIENT,
         host=args.host,
         port=args.port,
         name=args.name,
         timeout=args.timeout,
+        secret=secret,
+        secret_file=args.secret_file,
+        heartbeat=heartbeat,
     )
 
 
@@ -238,6 +298,17 @@ def open_listeners(host: str, port: int) -> list[socket.socket]:
 
 def format_peer(sockaddr: tuple) -> str:
     return format_address(str(sockaddr[0]), int(sockaddr[1]))
+
+
+def terminal_hung_up() -> bool:
+    """The terminal has gone (an SSH session dropped) though no SIGHUP came."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdin.fileno(), select.POLLIN)
+        return any(flags & (select.POLLHUP | select.POLLERR | select.POLLNVAL)
+                   for _, flags in poller.poll(0))
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 class Waker:
@@ -510,7 +581,7 @@ class Chat:
         self.question: Question | None = None
         self.phase = "setting up"  # for the status bar, before the chat
         self.note = ""  # what the input line says while it is locked
-        self.listeners: list[socket.socket] = []
+        self.listeners: dict[socket.socket, Callable[[int], None]] = {}  # with callbacks
         self.candidates: list[Link] = []
         self.partner: Link | None = None
         self.peer_name = ""
@@ -520,6 +591,7 @@ class Chat:
         self.addresses: list[tuple] = []
         self.dialing: socket.socket | None = None
         self.dial_error: OSError | None = None
+        self.ignored_in_a_row = 0
 
     def attach(self, loop: EventLoop, screen: Screen, waker: Waker) -> None:
         self.loop, self.screen, self.waker = loop, screen, waker
@@ -530,18 +602,27 @@ class Chat:
     # -- what the loop calls --
 
     def start(self) -> None:
+        path = self.settings.secret_file
+        if path is not None and readable_by_others(path):
+            self.history.add(f"Warning: other users can read the secret file {clean(path)}; "
+                             f"protect it with: chmod 600 {clean(path)}", "warning")
         self.pending = [name for name in ("host", "port", "name") if getattr(self, name) is None]
         self._next_step()
 
     def before_sleep(self) -> None:
         for link in self._links():
             self.loop.watch(link.conn, link.on_ready, write=link.conn.wants_write)
+        self._accept_while_there_is_room()
         self.screen.draw(self.frame())
 
     def seconds_to_deadline(self) -> float | None:
         deadlines = [link.deadline for link in self._links() if link.deadline is not None]
         if self.connect_deadline is not None:
             deadlines.append(self.connect_deadline)
+        if self._chatting():
+            conn = self.partner.conn
+            deadlines += [conn.last_sent + self.settings.heartbeat,
+                          conn.last_received + self._dead_after()]
         if not deadlines:
             return None  # nothing is timed: sleep until something happens
         return max(0.0, min(deadlines) - time.monotonic())
@@ -555,6 +636,8 @@ class Chat:
         if self.connect_deadline is not None and now >= self.connect_deadline:
             self._fail(f"Could not connect to {self.target}: "
                        f"timed out after {self.settings.timeout:g} s")
+        if self._chatting():
+            self._heartbeat(now)
 
     def on_wake(self, mask: int) -> None:
         for signum in self.waker.drain():
@@ -566,7 +649,11 @@ class Chat:
             self._on_lookup_done()
 
     def on_keyboard(self, mask: int) -> None:
-        for key in self.screen.read_keys():
+        keys = self.screen.read_keys()
+        if not keys and not POLL_KEYBOARD and terminal_hung_up():
+            self.leave(128 + getattr(signal, "SIGHUP", 1))  # as if SIGHUP had come
+            return
+        for key in keys:
             self.on_key(key)
             if self.exit_code is not None:
                 return
@@ -670,7 +757,8 @@ class Chat:
 
     def _listen(self) -> None:
         try:
-            self.listeners = open_listeners(self.host, self.port)
+            self.listeners = {sock: partial(self._on_accept, sock)
+                              for sock in open_listeners(self.host, self.port)}
         except ListenError as error:
             prompted = [name for name in ("host", "port") if getattr(self.settings, name) is None]
             if not prompted:
@@ -680,15 +768,13 @@ class Chat:
             self.pending = prompted
             self._next_step()
             return
-        for listener in self.listeners:
-            self.loop.watch(listener, partial(self._on_accept, listener))
         self.history.add("Trying to connect to another user...")
         where = ", ".join(format_peer(sock.getsockname()) for sock in self.listeners)
         self.phase = f"waiting on {where}"
         self.note = "Waiting for a partner to connect..."
 
     def _on_accept(self, listener: socket.socket, mask: int) -> None:
-        for _ in range(MAX_CANDIDATES):
+        while len(self.candidates) < MAX_CANDIDATES:
             try:
                 sock, sockaddr = listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -697,13 +783,31 @@ class Chat:
                 self.history.add(f"Could not accept a connection: {describe_os_error(error)}",
                                  "warning")
                 return
-            address = format_peer(sockaddr)
-            if len(self.candidates) >= MAX_CANDIDATES:
-                sock.close()
-                self.history.add(f"Ignored connection from {address}: too many at once", "warning")
-                continue
             self.candidates.append(self._new_link(
-                sock, Role.SERVER, address, time.monotonic() + self.settings.timeout))
+                sock, Role.SERVER, format_peer(sockaddr), time.monotonic() + self.settings.timeout))
+
+    def _accept_while_there_is_room(self) -> None:
+        """Watch the listeners only while a handshake place is free: the rest
+        of a flood waits in the kernel's backlog, costing us nothing."""
+        accepting = self.partner is None and len(self.candidates) < MAX_CANDIDATES
+        for listener, on_accept in self.listeners.items():
+            if accepting:
+                self.loop.watch(listener, on_accept)
+            else:
+                self.loop.unwatch(listener)
+
+    def _note_ignored(self, address: str, reason: str) -> None:
+        line = f"Ignored connection from {address}: {reason}"
+        last = self.history.lines[-1].text if self.history.lines else ""
+        if self.ignored_in_a_row >= IGNORED_LINES_SHOWN and last.startswith("Ignored "):
+            self.ignored_in_a_row += 1
+            more = self.ignored_in_a_row - IGNORED_LINES_SHOWN
+            self.history.replace_last(
+                f"Ignored {more} more connection{'s' * (more > 1)}; the last from {address}: {reason}",
+                "warning")
+            return
+        self.ignored_in_a_row = self.ignored_in_a_row + 1 if last.startswith("Ignored ") else 1
+        self.history.add(line, "warning")
 
     # -- the client: look the name up, try each address, say hello --
 
@@ -759,46 +863,81 @@ class Chat:
         self.connect_deadline = None
         self.partner = link
         self.phase = f"handshake with {self.target}"
-        try:
-            link.conn.send(Hello(self.name))
-        except OSError as error:
-            self._drop(link, describe_os_error(error))
+        self.on_link(link, 0)  # say hello
 
     # -- both: events from a connection --
 
     def _new_link(self, sock: socket.socket, role: Role, address: str, deadline: float) -> Link:
-        link = Link(Connection(sock, Protocol(role)), address, deadline)
+        link = Link(Connection(sock, Protocol(role, secret=self.settings.secret)), address, deadline)
         link.on_ready = partial(self.on_link, link)
         return link
 
     def on_link(self, link: Link, mask: int) -> None:
+        """Everything that happens on a link: writable, readable, or (mask 0) just opened."""
         try:
             if mask & selectors.EVENT_WRITE:
                 link.conn.flush()
+            if not link.conn.protocol.established:
+                self._handshake_step(link)
             if mask & selectors.EVENT_READ:
                 for event in link.conn.receive():
                     self._on_event(link, event)
                     if link.closed or self.exit_code is not None:
                         return
+        except AuthenticationError as error:
+            self._refuse(link, str(error), str(error))
         except RemoteProtocolError as error:
-            self._drop(link, f"{self._who(link)} broke the protocol: {error}")
+            self._refuse(link, f"protocol error: {error}",
+                         f"{self._who(link)} broke the protocol: {error}")
         except OSError as error:
             self._drop(link, describe_os_error(error))
 
     def _on_event(self, link: Link, event: Event) -> None:
-        if isinstance(event, Hello):
+        if isinstance(event, (Hello, Proof)):
+            self._handshake_step(link)
+        elif isinstance(event, Message):
+            self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
+        elif isinstance(event, Bye):
+            if link.deadline is None and not event.reason:
+                self._partner_left()
+            elif link.deadline is None:
+                self._drop(link, f"{self.peer_name} closed the connection: {clean(event.reason)}")
+            else:
+                self._drop(link, clean(event.reason) or f"{self._who(link)} left during the handshake")
+        elif isinstance(event, ConnectionClosed):
+            self._drop(link, f"{self._who(link)} closed the connection without saying goodbye")
+
+    def _handshake_step(self, link: Link) -> None:
+        """Send whatever the handshake expects of us now; start the chat once it is done."""
+        protocol = link.conn.protocol
+        if protocol.hello_due:
+            link.conn.send(protocol.hello(self.name))
+        if protocol.proof_due:
+            link.conn.send(protocol.proof())
+        if protocol.established and link.deadline is not None:
             if link in self.candidates:
                 self._accept_partner(link)
             self._begin_chat(link)
-        elif isinstance(event, Message):
-            self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
-        elif isinstance(event, Bye) and link.deadline is None and not event.reason:
-            self._partner_left()
-        elif isinstance(event, Bye):
-            said = f": {clean(event.reason)}" if event.reason else ""
-            self._drop(link, f"{self._who(link)} closed the connection{said}")
-        elif isinstance(event, ConnectionClosed):
-            self._drop(link, f"{self._who(link)} closed the connection without saying goodbye")
+
+    def _refuse(self, link: Link, told: str, shown: str) -> None:
+        """Tell the peer why we hang up (best effort), then drop it."""
+        with contextlib.suppress(OSError, ProtocolError):
+            link.conn.send(Bye(told[:200]))
+        self._drop(link, shown)
+
+    def _heartbeat(self, now: float) -> None:
+        conn = self.partner.conn
+        if now - conn.last_received >= self._dead_after():
+            self._drop(self.partner, f"no answer from {self.peer_name} "
+                                     f"for {self._dead_after():g} s")
+        elif now - conn.last_sent >= self.settings.heartbeat:
+            try:
+                conn.send(Ping())
+            except OSError as error:
+                self._drop(self.partner, describe_os_error(error))
+
+    def _dead_after(self) -> float:
+        return DEAD_AFTER * self.settings.heartbeat
 
     def _who(self, link: Link) -> str:
         if link.deadline is None:
@@ -806,15 +945,14 @@ class Chat:
         return "the server" if self.role is Role.CLIENT else "it"
 
     def _accept_partner(self, link: Link) -> None:
-        """The server's side of a finished handshake: answer, and let no one else in."""
-        link.conn.send(Hello(self.name))
+        """The server's side of a finished handshake: let no one else in."""
         self.candidates.remove(link)
         for other in list(self.candidates):
             self._drop(other, "another partner connected first")
         for listener in self.listeners:
             self.loop.unwatch(listener)
             listener.close()
-        self.listeners = []
+        self.listeners = {}
         self.partner = link
 
     def _begin_chat(self, link: Link) -> None:
@@ -875,7 +1013,7 @@ class Chat:
         self._close_link(link)
         if link in self.candidates:
             self.candidates.remove(link)
-            self.history.add(f"Ignored connection from {link.address}: {reason}", "warning")
+            self._note_ignored(link.address, reason)
         elif link.deadline is not None:
             self._fail(f"Could not connect to {self.target}: {reason}")
         else:

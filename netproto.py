@@ -343,6 +343,8 @@ _TRANSITIONS: dict[tuple[State, Role, str], State] = {
     (State.SERVER_TURN, S, "ping"): State.SERVER_TURN,
 }
 _TURN_OF = {State.CLIENT_TURN: C, State.SERVER_TURN: S}
+_HELLO_DUE = {(State.AWAIT_CLIENT_HELLO, C), (State.AWAIT_SERVER_HELLO, S),
+              (State.AWAIT_SERVER_HELLO_AUTH, S)}
 
 
 def _mac(secret: bytes, prover: Role, client: Hello, server: Hello) -> str:
@@ -382,6 +384,11 @@ class Protocol:
     @property
     def our_turn(self) -> bool:
         return _TURN_OF.get(self.state) is self.our_role
+
+    @property
+    def hello_due(self) -> bool:
+        """It is our move to say hello (the client opens; the server answers)."""
+        return (self.state, self.our_role) in _HELLO_DUE
 
     @property
     def proof_due(self) -> bool:

@@ -119,6 +119,9 @@ class History:
     def add(self, text: str, kind: str = "system") -> None:
         self.lines.append(Line(text, kind))
 
+    def replace_last(self, text: str, kind: str = "system") -> None:
+        self.lines[-1] = Line(text, kind)
+
     def last_rows(self, width: int, height: int) -> list[tuple[str, str]]:
         """The bottom ``height`` rows at ``width`` cells, as (row text, kind), oldest first."""
         if width <= 0 or height <= 0:
