@@ -11,8 +11,10 @@ show the screen in the assertion message.
 from __future__ import annotations
 
 import curses
+import json
 import os
 import re
+import select
 import signal
 import socket
 import sys
@@ -71,6 +73,7 @@ class Terminal:
         self.stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
         self._eof = threading.Event()
+        self._stop = threading.Event()
         full_env = {**os.environ, "TERM": TERM, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                     "PYTHONUNBUFFERED": "1", **(env or {})}
         self.proc = PtyProcess.spawn([sys.executable, str(PROGRAM), *args], cwd=str(ROOT),
@@ -81,10 +84,14 @@ class Terminal:
     # -- output --
 
     def _read(self) -> None:
-        while True:
+        while not self._stop.is_set():
             try:
+                # Wait in select(), not in read(): a thread blocked in read()
+                # would keep the pty open after hang_up() closes it.
+                if not select.select([self.proc.fd], [], [], 0.05)[0]:
+                    continue
                 data = os.read(self.proc.fd, 65536)
-            except OSError:  # EIO: the program has gone and the pty is closed
+            except (OSError, ValueError):  # EIO: the program has gone and the pty is closed
                 break
             if not data:
                 break
@@ -165,6 +172,12 @@ class Terminal:
             self.screen.resize(rows, cols)
         self.proc.setwinsize(rows, cols)
 
+    def hang_up(self) -> None:
+        """Close the terminal under the program, as when an SSH session dies."""
+        self._stop.set()
+        self._reader.join(2.0)
+        self.proc.fileobj.close()  # only the file: ptyprocess's close() would signal the child
+
     def kill(self, signum: int = signal.SIGKILL) -> None:
         self.proc.kill(signum)
 
@@ -175,8 +188,47 @@ class Terminal:
     def close(self) -> None:
         if self.proc.isalive():
             self.proc.terminate(force=True)
+        self._stop.set()
         self._reader.join(2.0)
-        try:
-            self.proc.close(force=True)
-        except OSError:
+        if not self.proc.fileobj.closed:
+            try:
+                self.proc.close(force=True)
+            except OSError:
+                pass
+
+
+class RawPeer:
+    """A hand-driven partner on a plain socket, for sending what the real program never would."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.sock.settimeout(DEFAULT_WAIT)
+        self._buffer = b""
+
+    @classmethod
+    def connect(cls, port: int) -> "RawPeer":
+        return cls(socket.create_connection(("127.0.0.1", port), timeout=DEFAULT_WAIT))
+
+    def send(self, data: bytes | dict) -> None:
+        if isinstance(data, dict):
+            data = json.dumps(data).encode() + b"\n"
+        self.sock.sendall(data)
+
+    def receive(self) -> dict | None:
+        """The next frame from the program, or None at end of file."""
+        while b"\n" not in self._buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, self._buffer = self._buffer.split(b"\n", 1)
+        return json.loads(line)
+
+    def receive_until(self, frame_type: str) -> dict | None:
+        """Skip pings; the first frame of this type, or None at end of file."""
+        while (frame := self.receive()) is not None and frame["type"] != frame_type:
             pass
+        return frame
+
+    def close(self) -> None:
+        self.sock.close()
