@@ -480,7 +480,8 @@ def curses_screen() -> Iterator["curses.window"]:
             window.keypad(False)
             curses.noraw()
             curses.echo()
-        curses.endwin()
+        with contextlib.suppress(curses.error):  # fails when the terminal is gone
+            curses.endwin()
 
 
 def _note_signal(signum: int, frame: object) -> None:

@@ -4,15 +4,21 @@ The real program runs on pseudo-terminals; the hostile side is a raw socket
 (``RawPeer``) that sends what the real program never would.
 """
 
+import fcntl
 import os
 import re
+import select
 import signal
 import socket
+import struct
+import subprocess
+import sys
+import termios
 import time
 
 import pytest
 
-from terminal import CTRL_C, RawPeer, message_line
+from terminal import CTRL_C, PROGRAM, ROOT, RawPeer, message_line
 
 CLIENT_PROMPT = "Enter a message to send to the server (Type end to stop):"
 SERVER_PROMPT = "Enter a message to send to the client (Type end to stop):"
@@ -205,6 +211,7 @@ def test_closing_the_terminal_ends_the_program_and_tells_the_partner(spawn, port
     while client.proc.isalive() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not client.proc.isalive(), "the client outlived its terminal"
+    assert client.exit_code() == 129
 
 
 # --- the shared secret ---------------------------------------------------------------
@@ -359,3 +366,28 @@ def test_ctrl_c_during_a_hostile_handshake_still_leaves_cleanly(spawn, port):
         time.sleep(0.2)
         server.send(CTRL_C)
         assert server.wait_exit() == 130
+
+
+def test_a_terminal_that_vanishes_without_a_sighup_still_ends_the_program(port):
+    # The pty is the program's stdin and stdout but not its controlling
+    # terminal, so closing it sends no SIGHUP: the program must notice the
+    # hang-up on its own instead of spinning on a dead input.
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+    env = {**os.environ, "TERM": "xterm", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"}
+    program = subprocess.Popen(
+        [sys.executable, str(PROGRAM), "--server", "--host", "127.0.0.1", "--port", str(port)],
+        stdin=slave, stdout=slave, stderr=slave, start_new_session=True, env=env, cwd=ROOT)
+    os.close(slave)
+    try:
+        seen, deadline = b"", time.monotonic() + 10
+        while b"Enter your username" not in seen and time.monotonic() < deadline:
+            if select.select([master], [], [], 0.1)[0]:
+                seen += os.read(master, 65536)
+        assert b"Enter your username" in seen
+        os.close(master)
+        assert program.wait(timeout=5) == 129
+    finally:
+        if program.poll() is None:
+            program.kill()
+            program.wait()
