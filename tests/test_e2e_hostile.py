@@ -4,6 +4,7 @@ The real program runs on pseudo-terminals; the hostile side is a raw socket
 (``RawPeer``) that sends what the real program never would.
 """
 
+import contextlib
 import fcntl
 import os
 import re
@@ -310,14 +311,24 @@ def test_a_peer_breaking_the_protocol_is_cut_off_with_a_clear_line(spawn, port, 
     assert told is not None and told["reason"].startswith("protocol error: ")
 
 
-def test_a_hostile_server_cannot_break_the_client(spawn):
+@contextlib.contextmanager
+def raw_server_with_client(spawn):
+    """A hand-driven server, and a real client connected to it."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         client = client_to(spawn, listener.getsockname()[1])
         conn, _ = listener.accept()
         peer = RawPeer(conn)
-        assert peer.receive()["type"] == "hello"
+        try:
+            assert peer.receive()["type"] == "hello"
+            yield client, peer
+        finally:
+            peer.close()
+
+
+def test_a_hostile_server_cannot_break_the_client(spawn):
+    with raw_server_with_client(spawn) as (client, peer):
         peer.send({"type": "hello", "version": 1, "name": "\x1b]0;pwned\x07srv"})
         client.wait_for("You are chatting with ^[]0;pwned^Gsrv")
         client.type_line("hi")
@@ -327,17 +338,10 @@ def test_a_hostile_server_cannot_break_the_client(spawn):
         peer.send(b"\x00\x01\x02garbage\n")
         assert client.wait_exit() == 1
         assert "broke the protocol: frame is not valid" in client.text().replace("\n", "")
-        peer.close()
 
 
 def test_a_server_speaking_another_version_is_refused(spawn):
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(1)
-        client = client_to(spawn, listener.getsockname()[1])
-        conn, _ = listener.accept()
-        peer = RawPeer(conn)
-        peer.receive()
+    with raw_server_with_client(spawn) as (client, peer):
         peer.send({"type": "hello", "version": 2, "name": "future"})
         assert client.wait_exit() == 1
         assert "protocol version 2" in client.text().replace("\n", "")
