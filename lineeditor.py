@@ -8,11 +8,20 @@ cursor never lands between them and deleting takes them together.
 scrolls sideways only as far as needed to keep the cursor (and the
 character under it) in view, so typing at the end of a long line moves the
 text left one character at a time, the way readline does.
+
+Up and Down recall the messages sent before (``remember`` records them).
+The line being typed when browsing starts is kept as the draft and comes
+back when Down goes past the newest message.
+
+The text may hold newlines (a pasted block); on screen they show as
+``NEWLINE_MARK`` so the line keeps one row and its width in cells.
 """
 
 from __future__ import annotations
 
 from screentext import char_width, clip, cell_width
+
+NEWLINE_MARK = "\u00b6"  # the pilcrow, one cell, in every console font
 
 
 def _is_mark(char: str) -> bool:
@@ -24,6 +33,9 @@ class LineEditor:
         self.text = text
         self.cursor = len(text)
         self._scroll = 0  # index of the first character on screen
+        self.sent: list[str] = []  # what was sent, oldest first, for recall
+        self._browsing: int | None = None  # index into sent while recalling
+        self._draft = ""
 
     # -- cluster boundaries --
 
@@ -69,11 +81,61 @@ class LineEditor:
     def end(self) -> None:
         self.cursor = len(self.text)
 
+    def kill_to_start(self) -> None:
+        """Ctrl-U: delete everything before the cursor."""
+        self.text, self.cursor = self.text[self.cursor :], 0
+
+    def kill_to_end(self) -> None:
+        """Ctrl-K: delete everything from the cursor on."""
+        self.text = self.text[: self.cursor]
+
+    def kill_word(self) -> None:
+        """Ctrl-W: delete the word before the cursor, and the blanks after it."""
+        start = self.cursor
+        while start > 0 and self.text[start - 1].isspace():
+            start -= 1
+        while start > 0 and not self.text[start - 1].isspace():
+            start -= 1
+        self.text = self.text[:start] + self.text[self.cursor :]
+        self.cursor = start
+
     def take(self) -> str:
         """Return the text and start a new, empty line."""
         text = self.text
-        self.text, self.cursor, self._scroll = "", 0, 0
+        self._replace("")
+        self._browsing = None
         return text
+
+    # -- recall of sent messages --
+
+    def remember(self, text: str) -> None:
+        """Keep a sent message for Up to bring back."""
+        self.sent.append(text)
+        self._browsing = None
+
+    def older(self) -> None:
+        """Up: the message sent before the one shown (keeping the draft)."""
+        if self._browsing is None:
+            if not self.sent:
+                return
+            self._draft, self._browsing = self.text, len(self.sent)
+        if self._browsing > 0:
+            self._browsing -= 1
+            self._replace(self.sent[self._browsing])
+
+    def newer(self) -> None:
+        """Down: the message sent after the one shown, then the draft again."""
+        if self._browsing is None:
+            return
+        self._browsing += 1
+        if self._browsing == len(self.sent):
+            self._browsing = None
+            self._replace(self._draft)
+        else:
+            self._replace(self.sent[self._browsing])
+
+    def _replace(self, text: str) -> None:
+        self.text, self.cursor, self._scroll = text, len(text), 0
 
     # -- display --
 
@@ -92,4 +154,5 @@ class LineEditor:
             column -= cell_width(self.text[scroll:step])
             scroll = step
         self._scroll = scroll
-        return clip(self.text[scroll:], width), min(column, width - 1)
+        shown = clip(self.text[scroll:], width).replace("\n", NEWLINE_MARK)
+        return shown, min(column, width - 1)

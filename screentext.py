@@ -14,6 +14,7 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Callable
 
 # Continuation rows of a wrapped history line start with this much space.
 WRAP_INDENT = 4
@@ -67,18 +68,27 @@ def pad(text: str, cells: int) -> str:
 
 
 def wrap(text: str, width: int, indent: int = WRAP_INDENT) -> list[str]:
-    """Word-wrap one line into rows of at most ``width`` cells.
+    """Word-wrap one history line into rows of at most ``width`` cells.
 
     Rows after the first start with ``indent`` spaces (less on narrow
-    screens). Lines break at a space where there is one; a word longer than
-    a row is broken between characters. A character wider than a whole row
-    gets a row of its own, which the screen clips.
+    screens); so do the lines after a newline in the text (a pasted block).
+    Lines break at a space where there is one; a word longer than a row is
+    broken between characters. A character wider than a whole row gets a
+    row of its own, which the screen clips.
     """
     if width <= 0:
         return []
     indent = min(indent, (width - 1) // 2)
+    first, *more = text.split("\n")
+    rows = _wrap_paragraph(first, width, "", " " * indent)
+    for paragraph in more:
+        rows += _wrap_paragraph(paragraph, width, " " * indent, " " * indent)
+    return rows
+
+
+def _wrap_paragraph(text: str, width: int, prefix: str, indent: str) -> list[str]:
     rows: list[str] = []
-    rest, prefix = text, ""
+    rest = text
     while True:
         room = width - len(prefix)
         if cell_width(rest) <= room:
@@ -93,17 +103,24 @@ def wrap(text: str, width: int, indent: int = WRAP_INDENT) -> list[str]:
             row, rest = rest[:cut], rest[cut:]
         rows.append(prefix + row)
         rest = rest.lstrip(" ")
-        prefix = " " * indent
+        prefix = indent
         if not rest:
             return rows
 
 
 @dataclass(frozen=True)
 class Line:
-    """One history line as shown, with its kind: own, peer, system or error."""
+    """One history line as shown, with its kind: own, peer, system, warning or error.
+
+    A pasted message keeps its newlines; ``as_text`` indents what follows them.
+    """
 
     text: str
     kind: str = "system"
+
+    def as_text(self) -> str:
+        """The line for a plain terminal or a transcript file."""
+        return self.text.replace("\n", "\n" + " " * WRAP_INDENT)
 
 
 class History:
@@ -113,14 +130,19 @@ class History:
     cost of a redraw does not grow with the length of the conversation.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, on_add: Callable[[Line], None] | None = None) -> None:
         self.lines: list[Line] = []
+        self.on_add = on_add  # told of every line added or replaced (the --log file)
 
     def add(self, text: str, kind: str = "system") -> None:
         self.lines.append(Line(text, kind))
+        if self.on_add is not None:
+            self.on_add(self.lines[-1])
 
     def replace_last(self, text: str, kind: str = "system") -> None:
         self.lines[-1] = Line(text, kind)
+        if self.on_add is not None:
+            self.on_add(self.lines[-1])
 
     def last_rows(self, width: int, height: int) -> list[tuple[str, str]]:
         """The bottom ``height`` rows at ``width`` cells, as (row text, kind), oldest first."""
@@ -133,3 +155,91 @@ class History:
             if len(rows) >= height:
                 break
         return rows
+
+
+class Scrollback:
+    """Which rows of the history the pane shows: the newest, or a place scrolled back to.
+
+    The view is anchored by its bottom row, named as (line index, row within
+    that line's wrapping), not by a count of rows from the end: lines that
+    arrive later do not move it, and a resize keeps it on the same line.
+    ``None`` means "follow the newest line". Paging keeps one row of the old
+    page in view, for context.
+    """
+
+    def __init__(self) -> None:
+        self.anchor: tuple[int, int] | None = None
+
+    @property
+    def scrolled(self) -> bool:
+        return self.anchor is not None
+
+    def rows(self, history: History, width: int, height: int) -> list[tuple[str, str]]:
+        if self.anchor is None or width <= 0 or height <= 0:
+            return history.last_rows(width, height)
+        index, row = self._clamped(history, width)
+        rows: list[tuple[str, str]] = []
+        upto: int | None = row + 1  # the anchor's line shows only down to the anchor
+        while index >= 0 and len(rows) < height:
+            line = history.lines[index]
+            wrapped = wrap(line.text, width)[:upto]
+            rows[:0] = [(text, line.kind) for text in wrapped[-(height - len(rows)) :]]
+            index, upto = index - 1, None
+        return rows
+
+    def page_up(self, history: History, width: int, height: int) -> None:
+        if not history.lines or width <= 0 or height <= 0:
+            return
+        bottom = self._clamped(history, width) if self.anchor else self._last(history, width)
+        new_bottom = self._walk_up(history, width, bottom, max(height - 1, 1))
+        first_page_bottom = self._walk_down(history, width, (0, 0), height - 1)
+        new_bottom = max(new_bottom, first_page_bottom)  # never past the first row
+        if new_bottom < bottom:
+            self.anchor = new_bottom
+
+    def page_down(self, history: History, width: int, height: int) -> None:
+        if self.anchor is None or width <= 0 or height <= 0:
+            return
+        new_bottom = self._walk_down(history, width, self._clamped(history, width), max(height - 1, 1))
+        self.anchor = new_bottom if new_bottom < self._last(history, width) else None
+
+    def follow(self) -> None:
+        self.anchor = None
+
+    # -- walking over wrapped rows, one line's wrapping at a time --
+
+    @staticmethod
+    def _last(history: History, width: int) -> tuple[int, int]:
+        index = len(history.lines) - 1
+        return index, len(wrap(history.lines[index].text, width)) - 1
+
+    def _clamped(self, history: History, width: int) -> tuple[int, int]:
+        index, row = self.anchor
+        index = min(index, len(history.lines) - 1)
+        return index, min(row, len(wrap(history.lines[index].text, width)) - 1)
+
+    @staticmethod
+    def _walk_up(history: History, width: int, place: tuple[int, int], steps: int) -> tuple[int, int]:
+        index, row = place
+        while steps > 0:
+            if row >= steps:
+                return index, row - steps
+            if index == 0:
+                return 0, 0
+            steps -= row + 1
+            index -= 1
+            row = len(wrap(history.lines[index].text, width)) - 1
+        return index, row
+
+    @staticmethod
+    def _walk_down(history: History, width: int, place: tuple[int, int], steps: int) -> tuple[int, int]:
+        index, row = place
+        while steps > 0:
+            count = len(wrap(history.lines[index].text, width))
+            if row + steps < count:
+                return index, row + steps
+            if index == len(history.lines) - 1:
+                return index, count - 1
+            steps -= count - row
+            index, row = index + 1, 0
+        return index, row

@@ -171,3 +171,91 @@ def test_a_mark_typed_at_the_left_edge_keeps_its_base_in_view():
 
 def test_zero_width_view():
     assert editor_with("abc").view(0) == ("", 0)
+
+
+# --- readline keys -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, cursor, action, after, cursor_after", [
+    ("hello world", 6, "kill_to_start", "world", 0),
+    ("hello world", 6, "kill_to_end", "hello ", 6),
+    ("hello world", 11, "kill_word", "hello ", 6),
+    ("hello world  ", 13, "kill_word", "hello ", 6),
+    ("hello world", 8, "kill_word", "hello rld", 6),
+    ("hello", 0, "kill_word", "hello", 0),
+    ("   ", 3, "kill_word", "", 0),
+    ("漢字 かな", 5, "kill_word", "漢字 ", 3),
+    ("", 0, "kill_to_start", "", 0),
+    ("", 0, "kill_to_end", "", 0),
+])
+def test_kill_commands(text, cursor, action, after, cursor_after):
+    editor = editor_with(text, cursor)
+    getattr(editor, action)()
+    assert (editor.text, editor.cursor) == (after, cursor_after)
+
+
+# --- recall ---------------------------------------------------------------------
+
+
+def recalling(*sent):
+    editor = LineEditor()
+    for text in sent:
+        editor.remember(text)
+    return editor
+
+
+def test_up_recalls_sent_messages_newest_first():
+    editor = recalling("one", "two", "three")
+    seen = []
+    for _ in range(4):
+        editor.older()
+        seen.append(editor.text)
+    assert seen == ["three", "two", "one", "one"]
+    assert editor.cursor == len("one")
+
+
+def test_down_comes_back_to_the_draft():
+    editor = recalling("one", "two")
+    editor.insert("half typ")
+    editor.older()
+    editor.older()
+    assert editor.text == "one"
+    editor.newer()
+    assert editor.text == "two"
+    editor.newer()
+    assert (editor.text, editor.cursor) == ("half typ", 8)
+    editor.newer()
+    assert editor.text == "half typ"
+
+
+def test_recall_with_nothing_sent_keeps_the_line():
+    editor = editor_with("draft")
+    editor.older()
+    editor.newer()
+    assert editor.text == "draft"
+
+
+def test_a_recalled_message_can_be_edited_and_sent():
+    editor = recalling("helo")
+    editor.older()
+    editor.left()
+    editor.insert("l")
+    assert editor.take() == "hello"
+    editor.remember("hello")
+    editor.older()
+    assert editor.text == "hello"
+    editor.older()
+    assert editor.text == "helo"
+
+
+def test_sending_ends_browsing():
+    editor = recalling("a", "b")
+    editor.older()
+    editor.take()
+    editor.newer()
+    assert editor.text == ""
+
+
+def test_newlines_show_as_a_one_cell_mark():
+    editor = editor_with("one\ntwo")
+    assert editor.view(20) == ("one\u00b6two", 7)

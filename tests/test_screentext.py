@@ -147,3 +147,130 @@ def test_last_rows_wrap_only_what_is_shown(monkeypatch):
     rows = history.last_rows(80, 22)
     assert len(rows) == 22 and rows[-1][0] == "message number 99999"
     assert len(wrapped) == 22
+
+
+# --- multi-line messages ----------------------------------------------------------
+
+
+def test_lines_after_a_newline_are_indented():
+    assert wrap("head: one\ntwo\nthree", 20) == ["head: one", "    two", "    three"]
+
+
+def test_a_long_pasted_line_wraps_within_its_indent():
+    assert wrap("h\naaa bbb ccc", 9) == ["h", "    aaa", "    bbb", "    ccc"]
+
+
+def test_blank_pasted_lines_are_kept():
+    assert wrap("a\n\nb", 10) == ["a", "    ", "    b"]
+
+
+def test_as_text_indents_for_a_plain_terminal():
+    from screentext import Line
+
+    assert Line("<t> [u]: one\ntwo").as_text() == "<t> [u]: one\n    two"
+
+
+def test_history_tells_of_every_line():
+    told = []
+    history = History(on_add=told.append)
+    history.add("a", "own")
+    history.replace_last("b")
+    assert [(line.text, line.kind) for line in told] == [("a", "own"), ("b", "system")]
+
+
+# --- scrollback --------------------------------------------------------------------
+
+from screentext import Scrollback
+
+
+def numbered(count, width_hint=""):
+    history = History()
+    for i in range(count):
+        history.add(f"line {i}{width_hint}")
+    return history
+
+
+def texts(rows):
+    return [text for text, _ in rows]
+
+
+def test_following_shows_the_newest():
+    history, view = numbered(30), Scrollback()
+    assert texts(view.rows(history, 20, 3)) == ["line 27", "line 28", "line 29"]
+    assert not view.scrolled
+
+
+def test_page_up_keeps_one_row_of_context():
+    history, view = numbered(30), Scrollback()
+    view.page_up(history, 20, 5)
+    assert texts(view.rows(history, 20, 5)) == ["line 21", "line 22", "line 23", "line 24", "line 25"]
+    assert view.scrolled
+
+
+def test_page_up_stops_at_the_first_row():
+    history, view = numbered(30), Scrollback()
+    for _ in range(20):
+        view.page_up(history, 20, 5)
+    assert texts(view.rows(history, 20, 5)) == ["line 0", "line 1", "line 2", "line 3", "line 4"]
+
+
+def test_page_down_returns_to_following():
+    history, view = numbered(30), Scrollback()
+    view.page_up(history, 20, 5)
+    view.page_up(history, 20, 5)
+    view.page_down(history, 20, 5)
+    assert view.scrolled
+    view.page_down(history, 20, 5)
+    assert not view.scrolled
+    assert texts(view.rows(history, 20, 5))[-1] == "line 29"
+
+
+def test_new_lines_do_not_move_a_scrolled_view():
+    history, view = numbered(30), Scrollback()
+    view.page_up(history, 20, 5)
+    before = view.rows(history, 20, 5)
+    for i in range(10):
+        history.add(f"new {i}")
+    assert view.rows(history, 20, 5) == before
+    while view.scrolled:
+        view.page_down(history, 20, 5)
+    assert texts(view.rows(history, 20, 5))[-1] == "new 9"
+
+
+def test_a_history_shorter_than_the_pane_does_not_scroll():
+    history, view = numbered(3), Scrollback()
+    view.page_up(history, 20, 10)
+    assert not view.scrolled
+    assert texts(view.rows(history, 20, 10)) == ["line 0", "line 1", "line 2"]
+
+
+def test_paging_counts_wrapped_rows():
+    history = History()
+    for i in range(6):
+        history.add(f"m{i} aaaa bbbb cccc")  # three rows each at width 9
+    view = Scrollback()
+    view.page_up(history, 9, 4)
+    # 18 rows in all; the last page is rows 14-17, one page up is rows 11-14
+    assert texts(view.rows(history, 9, 4)) == ["    cccc", "m4 aaaa", "    bbbb", "    cccc"]
+    assert view.anchor == (4, 2)
+
+
+def test_a_resize_keeps_the_view_on_the_same_line():
+    history = History()
+    for i in range(40):
+        history.add(f"line {i} " + "word " * 8)
+    view = Scrollback()
+    for _ in range(3):
+        view.page_up(history, 30, 6)
+    bottom_line = view.anchor[0]
+    rows = view.rows(history, 80, 6)
+    assert rows[-1][0].startswith(f"line {bottom_line} ")
+
+
+def test_empty_history_and_zero_sizes():
+    view = Scrollback()
+    view.page_up(History(), 20, 5)
+    assert not view.scrolled
+    history = numbered(10)
+    view.page_up(history, 20, 3)
+    assert view.rows(history, 0, 3) == [] and view.rows(history, 20, 0) == []
