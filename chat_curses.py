@@ -45,6 +45,7 @@ try:
 except ImportError:  # Windows without the windows-curses package
     curses = None  # type: ignore[assignment]
 
+from keyinput import Paste, PasteDecoder
 from lineeditor import LineEditor
 from netproto import (
     AuthenticationError,
@@ -63,7 +64,7 @@ from netproto import (
     Role,
     describe_os_error,
 )
-from screentext import History, cell_width, clip, pad
+from screentext import History, Line, Scrollback, cell_width, clip, pad
 from validators import (
     ValidationError,
     check_address,
@@ -130,6 +131,7 @@ class Settings:
     secret: bytes | None = None
     secret_file: str | None = None
     heartbeat: float = DEFAULT_HEARTBEAT
+    log: "Transcript | None" = None
 
 
 def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
@@ -170,7 +172,7 @@ def readable_by_others(path: str) -> bool:
 def parse_args(argv: list[str] | None = None) -> Settings:
     """Read the command line; a bad one prints usage and exits 2."""
     parser = argparse.ArgumentParser(
-        prog=PROG,
+        prog=os.path.basename(sys.argv[0]) or PROG,
         description="A one-to-one chat in the terminal. The two sides take "
         "turns, client first; type 'end' to leave.",
     )
@@ -191,8 +193,17 @@ def parse_args(argv: list[str] | None = None) -> Settings:
     parser.add_argument("--secret-file", metavar="PATH",
                         help=f"a file holding a secret both sides must know; without it, "
                         f"the {SECRET_ENV} environment variable, if set, is the secret")
+    parser.add_argument("--log", metavar="PATH",
+                        help="append every line of the conversation, as shown, to this file")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
+    log = None
+    if args.log is not None:
+        try:
+            log = Transcript.open(args.log)
+        except OSError as error:
+            parser.error(f"argument --log: cannot open {clean(args.log)!r}: "
+                         f"{error.strerror or error}")
     secret = None
     if args.secret_file is not None:
         try:
@@ -216,6 +227,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         secret=secret,
         secret_file=args.secret_file,
         heartbeat=heartbeat,
+        log=log,
     )
 
 
@@ -236,7 +248,18 @@ def format_time(seconds: int) -> str:
 
 
 def format_message(seconds: int, name: str, text: str) -> str:
-    return f"<{format_time(seconds)}> [{clean(name)}]: {clean(text)}"
+    """A history line; the line breaks of a pasted block are kept, all else is cleaned."""
+    body = "\n".join(clean(line) for line in text.split("\n"))
+    return f"<{format_time(seconds)}> [{clean(name)}]: {body}"
+
+
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
 
 
 def _shorten(text: str, limit: int = ECHO_CHARS) -> str:
@@ -298,6 +321,34 @@ def open_listeners(host: str, port: int) -> list[socket.socket]:
 
 def format_peer(sockaddr: tuple) -> str:
     return format_address(str(sockaddr[0]), int(sockaddr[1]))
+
+
+class Transcript:
+    """The --log file: every history line appended as shown, flushed at once."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    @classmethod
+    def open(cls, path: str) -> "Transcript":
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # a private record
+        return cls(os.fdopen(fd, "a", encoding="utf-8", errors="replace"))
+
+    def write(self, line: Line) -> None:
+        self.stream.write(line.as_text() + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stream.close()
+
+
+def input_pending() -> bool:
+    """More keys are already waiting to be read (they are part of a paste)."""
+    try:
+        return bool(select.select([sys.stdin], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
 
 
 def terminal_hung_up() -> bool:
@@ -374,6 +425,7 @@ class Frame:
     """Everything the screen shows, computed by the chat."""
 
     history: History
+    scrollback: Scrollback
     status: str
     prompt: str  # before the typed text; or, when locked, all the line says
     editor: LineEditor | None  # None while the input is locked
@@ -389,8 +441,14 @@ class Screen:
     MIN_FIELD = 12
     CUT_PROMPT = "...: "
 
-    def __init__(self, window: "curses.window") -> None:
+    def __init__(self, window: "curses.window", colour: bool = True) -> None:
         self.window = window
+        self.styles = line_styles(colour)
+
+    def history_size(self) -> tuple[int, int]:
+        """Width and height of the history pane."""
+        rows, cols = self.window.getmaxyx()
+        return cols, max(rows - 2, 0)
 
     def read_keys(self) -> list[str | int]:
         keys: list[str | int] = []
@@ -419,14 +477,14 @@ class Screen:
             self._put(0, clip("Terminal too small", cols))
             self._show_cursor(False)
         else:
-            self._draw_history(frame.history, rows - 2, cols)
+            self._draw_history(frame, rows - 2, cols)
             self._put(rows - 2, pad(frame.status, cols), curses.A_REVERSE)
             self._draw_input(frame, rows - 1, cols)
         self.window.refresh()
 
-    def _draw_history(self, history: History, height: int, cols: int) -> None:
-        for y, (text, kind) in enumerate(history.last_rows(cols, height)):
-            self._put(y, clip(text, cols), curses.A_BOLD if kind == "error" else 0)
+    def _draw_history(self, frame: Frame, height: int, cols: int) -> None:
+        for y, (text, kind) in enumerate(frame.scrollback.rows(frame.history, cols, height)):
+            self._put(y, clip(text, cols), self.styles.get(kind, 0))
 
     def _draw_input(self, frame: Frame, y: int, cols: int) -> None:
         if frame.editor is None:
@@ -456,6 +514,34 @@ class Screen:
             curses.curs_set(1 if visible else 0)
 
 
+def line_styles(colour: bool) -> dict[str, int]:
+    """curses attributes for each kind of history line.
+
+    With colours: own lines green, the partner's cyan, the program's yellow,
+    errors red, all on the terminal's own background. Without (NO_COLOR, or
+    a monochrome terminal): own lines bold and the program's dim.
+    """
+    plain = {"own": curses.A_BOLD, "peer": curses.A_NORMAL, "system": curses.A_DIM,
+             "warning": curses.A_BOLD, "error": curses.A_BOLD}
+    if not colour or not curses.has_colors():
+        return plain
+    try:
+        curses.start_color()
+        curses.use_default_colors()  # -1 below: keep the terminal's background
+        pairs = {"own": curses.COLOR_GREEN, "peer": curses.COLOR_CYAN,
+                 "system": curses.COLOR_YELLOW, "warning": curses.COLOR_YELLOW,
+                 "error": curses.COLOR_RED}
+        styles = {}
+        for number, (kind, foreground) in enumerate(pairs.items(), start=1):
+            curses.init_pair(number, foreground, -1)
+            styles[kind] = curses.color_pair(number)
+    except curses.error:
+        return plain
+    styles["warning"] |= curses.A_BOLD
+    styles["error"] |= curses.A_BOLD
+    return styles
+
+
 class TerminalError(Exception):
     """curses cannot drive this terminal (an unknown TERM, say)."""
 
@@ -474,14 +560,26 @@ def curses_screen() -> Iterator["curses.window"]:
         curses.noecho()
         window.keypad(True)
         window.nodelay(True)
+        _write_terminal(BRACKETED_PASTE_ON)
         yield window
     finally:
+        _write_terminal(BRACKETED_PASTE_OFF)
         with contextlib.suppress(curses.error):
             window.keypad(False)
             curses.noraw()
             curses.echo()
         with contextlib.suppress(curses.error):  # fails when the terminal is gone
             curses.endwin()
+
+
+# Terminals that know bracketed paste wrap pasted text in markers; others
+# ignore the request.
+BRACKETED_PASTE_ON, BRACKETED_PASTE_OFF = b"\x1b[?2004h", b"\x1b[?2004l"
+
+
+def _write_terminal(data: bytes) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        os.write(sys.__stdout__.fileno(), data)
 
 
 def _note_signal(signum: int, frame: object) -> None:
@@ -571,8 +669,11 @@ class Link:
 class Chat:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.history = History()
+        self.history = History(on_add=self._log)
+        self.scrollback = Scrollback()
         self.editor = LineEditor()
+        self.pastes = PasteDecoder()
+        self.waiting_since: float | None = None  # since when the partner has had the turn
         self.exit_code: int | None = None
         self.role = settings.role
         self.host = settings.host
@@ -654,37 +755,65 @@ class Chat:
         if not keys and not POLL_KEYBOARD and terminal_hung_up():
             self.leave(128 + getattr(signal, "SIGHUP", 1))  # as if SIGHUP had come
             return
-        for key in keys:
-            self.on_key(key)
+        items = self.pastes.feed(keys)
+        for index, item in enumerate(items):
+            if isinstance(item, Paste):
+                self._paste(item.text)
+            elif KEY_COMMANDS.get(item) == "submit" and self._typing_message() and (
+                    index + 1 < len(items) or self.pastes.in_paste or input_pending()):
+                # Enter with more keys right behind it: a pasted block from a
+                # terminal without bracketed paste. Keep it as one message.
+                self.editor.insert("\n")
+            else:
+                self.on_key(item)
             if self.exit_code is not None:
                 return
 
     def close(self) -> None:
-        """Release every socket; a goodbye still queued gets a moment to leave."""
+        """Release every socket and the log; a goodbye still queued gets a moment to leave."""
         for link in self._links():
             self._close_link(link, linger=1.0)
         for sock in self.listeners:
             sock.close()
         if self.dialing is not None:
             self.dialing.close()
+        if self.settings.log is not None:
+            self.settings.log.close()
+
+    def _log(self, line: Line) -> None:
+        log = self.settings.log
+        if log is None:
+            return
+        try:
+            log.write(line)
+        except OSError as error:
+            self.settings.log = None  # once: the warning below is a history line too
+            self.history.add(f"Stopped writing the log: {describe_os_error(error)}", "warning")
 
     # -- the screen --
 
     def frame(self) -> Frame:
         if self.question is not None:
-            return Frame(self.history, self._status(), self.question.prompt, self.editor)
-        if self._chatting() and self.partner.conn.protocol.our_turn:
-            return Frame(self.history, self._status(), MESSAGE_PROMPTS[self.role], self.editor)
-        return Frame(self.history, self._status(), self.note, None)
+            prompt, editor = self.question.prompt, self.editor
+        elif self._typing_message():
+            prompt, editor = MESSAGE_PROMPTS[self.role], self.editor
+        else:
+            prompt, editor = self.note, None
+        return Frame(self.history, self.scrollback, self._status(), prompt, editor)
 
     def _status(self) -> str:
         """Most important first, since a narrow screen cuts the end off."""
         if self._chatting():
-            our_turn = self.partner.conn.protocol.our_turn
-            parts = [self.role.value, "your turn" if our_turn else f"{self.peer_name}'s turn",
-                     f"you: {self.name}", f"partner: {self.peer_name}@{self.partner.address}"]
+            if self.partner.conn.protocol.our_turn:
+                turn = "your turn"
+            else:
+                turn = f"{self.peer_name}'s turn, waiting {_minutes(time.monotonic() - self.waiting_since)}"
+            parts = [self.role.value, turn, f"you: {self.name}",
+                     f"partner: {self.peer_name}@{self.partner.address}", "connected"]
         else:
             parts = [self.role.value, self.phase, f"you: {self.name or '?'}"]
+        if self.scrollback.scrolled:
+            parts.insert(0, "more below (PgDn)")
         return " " + " | ".join(parts)
 
     # -- keys --
@@ -701,9 +830,24 @@ class Chat:
             EDITING[command](self.editor)
 
     def _input_open(self) -> bool:
-        return self.question is not None or (
-            self._chatting() and self.partner.conn.protocol.our_turn
-        )
+        return self.question is not None or self._typing_message()
+
+    def _typing_message(self) -> bool:
+        return self._chatting() and self.partner.conn.protocol.our_turn
+
+    def _paste(self, text: str) -> None:
+        """A pasted block goes in as typed text: tabs become spaces, other
+        control characters are dropped, and line breaks stay only in a message."""
+        if not self._input_open():
+            return
+        text = "".join(c for c in text.expandtabs(4) if c == "\n" or c.isprintable())
+        self.editor.insert(text if self._typing_message() else text.replace("\n", " "))
+
+    def page_up(self) -> None:
+        self.scrollback.page_up(self.history, *self.screen.history_size())
+
+    def page_down(self) -> None:
+        self.scrollback.page_down(self.history, *self.screen.history_size())
 
     def submit(self) -> None:
         if self.question is not None:
@@ -898,6 +1042,7 @@ class Chat:
             self._handshake_step(link)
         elif isinstance(event, Message):
             self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
+            self.waiting_since = None
         elif isinstance(event, Bye):
             if link.deadline is None and not event.reason:
                 self._partner_left()
@@ -964,6 +1109,7 @@ class Chat:
         self.history.add("Connection established.")
         self.history.add(f"You are chatting with {self.peer_name} ({link.address}).")
         self.note = f"Waiting for {self.peer_name}..."
+        self.waiting_since = time.monotonic()
 
     def _send(self, text: str) -> None:
         if text.strip() == "end":
@@ -982,7 +1128,10 @@ class Chat:
             self._drop(self.partner, describe_os_error(error))
             return
         self.editor.take()
+        self.editor.remember(text)
         self.history.add(format_message(sent, self.name, text), "own")
+        self.waiting_since = time.monotonic()
+        self.scrollback.follow()
 
     # -- endings --
 
@@ -1048,6 +1197,8 @@ def _as_invalid_input(error: Exception) -> str:
 KEY_COMMANDS: dict[str | int, str] = {
     "\n": "submit", "\r": "submit",
     "\x7f": "backspace", "\x08": "backspace",
+    "\x01": "home", "\x05": "end",  # Ctrl-A, Ctrl-E
+    "\x15": "kill_to_start", "\x0b": "kill_to_end", "\x17": "kill_word",  # Ctrl-U, -K, -W
     "\x03": "interrupt", "\x04": "eof", "\x0c": "redraw",
 }
 if curses is not None:
@@ -1059,6 +1210,10 @@ if curses is not None:
         curses.KEY_RIGHT: "right",
         curses.KEY_HOME: "home",
         curses.KEY_END: "end",
+        curses.KEY_UP: "older",
+        curses.KEY_DOWN: "newer",
+        curses.KEY_PPAGE: "page_up",
+        curses.KEY_NPAGE: "page_down",
         curses.KEY_RESIZE: "resize",
     })
 # Commands that change the typed text: ignored while the input is locked.
@@ -1069,6 +1224,11 @@ EDITING: dict[str, Callable[[LineEditor], None]] = {
     "right": LineEditor.right,
     "home": LineEditor.home,
     "end": LineEditor.end,
+    "kill_to_start": LineEditor.kill_to_start,
+    "kill_to_end": LineEditor.kill_to_end,
+    "kill_word": LineEditor.kill_word,
+    "older": LineEditor.older,
+    "newer": LineEditor.newer,
 }
 # Commands that work at every moment.
 ALWAYS: dict[str, Callable[[Chat], None]] = {
@@ -1076,6 +1236,8 @@ ALWAYS: dict[str, Callable[[Chat], None]] = {
     "interrupt": Chat.interrupt,
     "eof": Chat.end_of_input,
     "redraw": lambda chat: chat.screen.repaint(),
+    "page_up": Chat.page_up,
+    "page_down": Chat.page_down,
     "resize": lambda chat: curses.update_lines_cols(),
 }
 
@@ -1088,7 +1250,7 @@ def run(chat: Chat) -> int:
     try:
         with curses_screen() as window, signals_to(waker):
             loop = EventLoop()
-            chat.attach(loop, Screen(window), waker)
+            chat.attach(loop, Screen(window, colour="NO_COLOR" not in os.environ), waker)
             try:
                 chat.start()
                 loop.run(chat)
@@ -1104,7 +1266,7 @@ def print_transcript(history: History) -> None:
     for line in history.lines:
         stream = sys.stderr if line.kind == "error" else sys.stdout
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
-            print(line.text, file=stream, flush=True)
+            print(line.as_text(), file=stream, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:

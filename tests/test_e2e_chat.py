@@ -166,8 +166,9 @@ def test_text_typed_out_of_turn_is_never_sent(spawn, port):
     server.type_line("reply")
     client.wait_for(message_line("server", "reply"))
     assert "sneaky" not in client.text()
-    client.type_line("again")  # and the client is locked in its turn
-    client.type_line("locked out")
+    client.type_line("again")
+    client.wait_for(message_line("user", "again"))
+    client.type_line("locked out")  # and now the client is the one locked out
     server.wait_for(message_line("user", "again"))
     time.sleep(0.3)
     assert "locked out" not in server.text()

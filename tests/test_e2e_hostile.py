@@ -358,7 +358,7 @@ def test_very_long_and_control_laden_answers_at_the_prompts(spawn, port):
     server.wait_until(lambda screen: "at most 32 characters, not 3000" in screen.replace("\n    ", " "),
                       "the refusal of the long name")
     assert "n" * 200 not in server.text().replace("\n", "")  # the echo is cut short
-    server.send("\x1b[31m\x07\x01bo\tb\r")  # pasted escape and control characters
+    server.send("\x1b[31m\x07\x02bo\tb\r")  # pasted escape and unbound control characters
     server.wait_for(WAITING)
     assert "you: [31mbob" in server.text()
     assert server.proc.isalive()
