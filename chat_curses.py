@@ -36,7 +36,7 @@ import sys
 import threading
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable, Iterator
 
@@ -132,6 +132,7 @@ class Settings:
     secret_file: str | None = None
     heartbeat: float = DEFAULT_HEARTBEAT
     log: "Transcript | None" = None
+    term: str = field(default_factory=lambda: os.environ.get("TERM", ""))
 
 
 def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
@@ -546,17 +547,47 @@ class TerminalError(Exception):
     """curses cannot drive this terminal (an unknown TERM, say)."""
 
 
+def terminal_fallbacks(term: str) -> list[str]:
+    """Close relatives of a terminal type this host has no description of.
+
+    Over SSH the remote host often lacks the entry for a newer terminal
+    (tmux-256color, xterm-kitty, alacritty...); its family's classic entry
+    draws the same screen.
+    """
+    if term.startswith("tmux") or term.startswith("screen"):
+        return ["screen-256color", "screen"] if "256" in term else ["screen"]
+    if term.endswith("256color") or term.startswith(("xterm", "rxvt", "kitty", "alacritty",
+                                                       "foot", "wezterm", "ghostty")):
+        return ["xterm-256color", "xterm"]
+    return []
+
+
+def _initscr() -> "curses.window":
+    """initscr, trying a close relative when the host does not know TERM."""
+    term = os.environ.get("TERM", "")
+    try:
+        return curses.initscr()
+    except curses.error as error:
+        failure = error
+    for fallback in terminal_fallbacks(term):
+        os.environ["TERM"] = fallback
+        try:
+            return curses.initscr()
+        except curses.error:
+            continue
+    os.environ["TERM"] = term
+    raise TerminalError(str(failure))
+
+
 @contextlib.contextmanager
 def curses_screen() -> Iterator["curses.window"]:
     """Set the terminal up for the chat and restore it whatever happens."""
     if hasattr(curses, "set_escdelay"):
         os.environ.setdefault("ESCDELAY", "25")  # a lone Esc must not stall input
-    try:
-        window = curses.initscr()
-    except curses.error as error:
-        raise TerminalError(str(error)) from None
+    window = _initscr()
     try:
         curses.raw()  # Ctrl-C, Ctrl-Z, Ctrl-S arrive as keys
+        curses.nonl()  # Return arrives as \r, not turned into \n: a pasted \r\n stays one break
         curses.noecho()
         window.keypad(True)
         window.nodelay(True)
@@ -704,6 +735,9 @@ class Chat:
     # -- what the loop calls --
 
     def start(self) -> None:
+        if self.settings.term and os.environ.get("TERM") != self.settings.term:
+            self.history.add(f"This host does not know the terminal type {clean(self.settings.term)!r}; "
+                             f"using {os.environ.get('TERM')!r} instead", "warning")
         path = self.settings.secret_file
         if path is not None and readable_by_others(path):
             self.history.add(f"Warning: other users can read the secret file {clean(path)}; "
