@@ -1336,8 +1336,13 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The ``chat-curses`` command (and ``python chat_curses.py``)."""
     try:
         sys.exit(main())
     except KeyboardInterrupt:  # before or after the screen, where no handler is set
         sys.exit(EXIT_INTERRUPTED)
+
+
+if __name__ == "__main__":
+    cli()
