@@ -47,7 +47,7 @@ the other fields).
 
 from __future__ import annotations
 
-import calendar
+import datetime
 import enum
 import errno
 import hashlib
@@ -98,19 +98,15 @@ class Role(enum.Enum):
 # --- Events ----------------------------------------------------------------
 # Each validates its fields on creation and raises LocalProtocolError; the
 # decoder turns that into RemoteProtocolError for events from the wire.
+# (The complaints are built only when raised: this runs for every message.)
 
 
-def _require(condition: bool, complaint: str) -> None:
-    if not condition:
-        raise LocalProtocolError(complaint)
-
-
-def _is_utf8_encodable(text: str) -> bool:
+def _utf8_size(text: str) -> int | None:
+    """Bytes of UTF-8 the text takes, or None if it cannot be encoded."""
     try:
-        text.encode("utf-8")
+        return len(text.encode("utf-8"))
     except UnicodeEncodeError:  # a lone surrogate smuggled in as \ud800
-        return False
-    return True
+        return None
 
 
 _NONCE_RE = re.compile(r"[0-9a-f]{32}")
@@ -130,23 +126,22 @@ class Hello:
     nonce: str = ""
 
     def __post_init__(self) -> None:
-        _require(type(self.version) is int, "hello version must be a whole number")
-        _require(
-            self.version == PROTOCOL_VERSION,
-            f"partner speaks protocol version {self.version}, "
-            f"this program speaks {PROTOCOL_VERSION}",
-        )
-        _require(isinstance(self.name, str), "hello name must be text")
-        _require(
-            1 <= len(self.name) <= MAX_NAME_CHARS,
-            f"user name must be 1 to {MAX_NAME_CHARS} characters",
-        )
-        _require(_is_utf8_encodable(self.name), "user name is not valid Unicode")
-        _require(self.auth in (None, AUTH_METHOD),
-                 f"unsupported authentication {str(self.auth)[:20]!r}")
-        if self.auth is not None:
-            _require(isinstance(self.nonce, str) and bool(_NONCE_RE.fullmatch(self.nonce)),
-                     "hello nonce must be 32 hexadecimal digits")
+        if type(self.version) is not int:
+            raise LocalProtocolError("hello version must be a whole number")
+        if self.version != PROTOCOL_VERSION:
+            raise LocalProtocolError(f"partner speaks protocol version {self.version}, "
+                                     f"this program speaks {PROTOCOL_VERSION}")
+        if not isinstance(self.name, str):
+            raise LocalProtocolError("hello name must be text")
+        if not 1 <= len(self.name) <= MAX_NAME_CHARS:
+            raise LocalProtocolError(f"user name must be 1 to {MAX_NAME_CHARS} characters")
+        if _utf8_size(self.name) is None:
+            raise LocalProtocolError("user name is not valid Unicode")
+        if self.auth not in (None, AUTH_METHOD):
+            raise LocalProtocolError(f"unsupported authentication {str(self.auth)[:20]!r}")
+        if self.auth is not None and not (isinstance(self.nonce, str)
+                                          and _NONCE_RE.fullmatch(self.nonce)):
+            raise LocalProtocolError("hello nonce must be 32 hexadecimal digits")
 
 
 @dataclass(frozen=True)
@@ -156,8 +151,8 @@ class Proof:
     mac: str
 
     def __post_init__(self) -> None:
-        _require(isinstance(self.mac, str) and bool(_MAC_RE.fullmatch(self.mac)),
-                 "proof must be 64 hexadecimal digits")
+        if not (isinstance(self.mac, str) and _MAC_RE.fullmatch(self.mac)):
+            raise LocalProtocolError("proof must be 64 hexadecimal digits")
 
 
 @dataclass(frozen=True)
@@ -168,16 +163,20 @@ class Message:
     sent: int
 
     def __post_init__(self) -> None:
-        _require(isinstance(self.text, str), "message text must be text")
-        _require(bool(self.text.strip()), "message is empty")
-        _require(_is_utf8_encodable(self.text), "message is not valid Unicode")
-        size = len(self.text.encode("utf-8"))
-        _require(
-            size <= MAX_TEXT_BYTES,
-            f"message is too long ({size:,} bytes; at most {MAX_TEXT_BYTES:,})",
-        )
-        _require(type(self.sent) is int, "message time must be whole seconds")
-        _require(_MIN_TIME <= self.sent <= _MAX_TIME, "message time is out of range")
+        if not isinstance(self.text, str):
+            raise LocalProtocolError("message text must be text")
+        if not self.text.strip():
+            raise LocalProtocolError("message is empty")
+        size = _utf8_size(self.text)
+        if size is None:
+            raise LocalProtocolError("message is not valid Unicode")
+        if size > MAX_TEXT_BYTES:
+            raise LocalProtocolError(
+                f"message is too long ({size:,} bytes; at most {MAX_TEXT_BYTES:,})")
+        if type(self.sent) is not int:
+            raise LocalProtocolError("message time must be whole seconds")
+        if not _MIN_TIME <= self.sent <= _MAX_TIME:
+            raise LocalProtocolError("message time is out of range")
 
 
 @dataclass(frozen=True)
@@ -196,9 +195,12 @@ class Bye:
     reason: str = ""
 
     def __post_init__(self) -> None:
-        _require(isinstance(self.reason, str), "bye reason must be text")
-        _require(len(self.reason) <= MAX_REASON_CHARS, "bye reason is too long")
-        _require(_is_utf8_encodable(self.reason), "bye reason is not valid Unicode")
+        if not isinstance(self.reason, str):
+            raise LocalProtocolError("bye reason must be text")
+        if len(self.reason) > MAX_REASON_CHARS:
+            raise LocalProtocolError("bye reason is too long")
+        if _utf8_size(self.reason) is None:
+            raise LocalProtocolError("bye reason is not valid Unicode")
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ NEED_DATA = _NeedData()
 
 # --- Times on the wire: "2023-04-17T11:42:43Z" -----------------------------
 
-_TIME_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z")
+_TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _MIN_TIME = 0  # 1970-01-01T00:00:00Z
 _MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z
@@ -230,9 +232,12 @@ def format_utc(seconds: int) -> str:
 
 
 def parse_utc(text: str) -> int:
-    if not _TIME_RE.fullmatch(text):
+    match = _TIME_RE.fullmatch(text)
+    if not match:
         raise ValueError(f"not a time of the form 2023-04-17T11:42:43Z: {text!r}")
-    return calendar.timegm(time.strptime(text, _TIME_FORMAT))
+    # raises ValueError for a month 13, a 31 April...
+    moment = datetime.datetime(*map(int, match.groups()), tzinfo=datetime.timezone.utc)
+    return int(moment.timestamp())
 
 
 # --- Frames ----------------------------------------------------------------
@@ -255,13 +260,17 @@ def _fields(event: Event) -> dict:
     raise LocalProtocolError(f"{type(event).__name__} cannot be sent")
 
 
-def _encode(event: Event) -> bytes:
-    frame = json.dumps(_fields(event), ensure_ascii=False, separators=(",", ":"))
-    return frame.encode("utf-8") + b"\n"
-
-
 def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
+
+
+# Made once: json.dumps and json.loads build a new one per call when given options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
+def _encode(event: Event) -> bytes:
+    return _ENCODER.encode(_fields(event)).encode("utf-8") + b"\n"
 
 
 def _event_from(fields: dict) -> Event:
@@ -273,7 +282,8 @@ def _event_from(fields: dict) -> Event:
         return Proof(mac=fields.get("mac"))
     if kind == "message":
         sent = fields.get("sent")
-        _require(isinstance(sent, str), "message has no send time")
+        if not isinstance(sent, str):
+            raise LocalProtocolError("message has no send time")
         try:
             seconds = parse_utc(sent)
         except ValueError:
@@ -289,7 +299,7 @@ def _event_from(fields: dict) -> Event:
 def _decode(line: bytes) -> Event:
     """Turn one frame (without its newline) into an event, or raise RemoteProtocolError."""
     try:
-        fields = json.loads(line.decode("utf-8"), parse_constant=_refuse_constant)
+        fields = _DECODER.decode(line.decode("utf-8"))
     except UnicodeDecodeError:
         raise RemoteProtocolError("frame is not valid UTF-8") from None
     except (ValueError, RecursionError):
@@ -317,10 +327,13 @@ class State(enum.Enum):
     ERROR = "broken"
 
 
+_KINDS = {Hello: "hello", Proof: "proof", Message: "message", Ping: "ping", Bye: "bye",
+          ConnectionClosed: "connectionclosed"}
+
+
 def _kind(event: Event) -> str:
-    if isinstance(event, Hello) and event.auth is not None:
-        return "hello+auth"
-    return type(event).__name__.lower()
+    kind = _KINDS[type(event)]
+    return "hello+auth" if kind == "hello" and event.auth is not None else kind
 
 
 C, S = Role.CLIENT, Role.SERVER

@@ -108,7 +108,7 @@ def _wrap_paragraph(text: str, width: int, prefix: str, indent: str) -> list[str
             return rows
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Line:
     """One history line as shown, with its kind: own, peer, system, warning or error.
 

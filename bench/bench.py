@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""Figures for chat_curses: round trip, idle CPU, redraw cost and memory, start-up.
+
+    .venv/bin/python bench/bench.py            # everything, about a minute
+    .venv/bin/python bench/bench.py --quick    # fewer rounds, for a smoke test
+
+It prints a table. Each figure is measured here and now, on loopback
+(127.0.0.1) only, with every process it starts stopped before it ends.
+It needs what requirements.txt installs (ptyprocess and pyte drive the real
+program on pseudo-terminals).
+
+- Round trip: one message each way through ``Protocol`` + ``Connection``,
+  against a raw-socket ping-pong of exactly the same bytes; both ends of
+  both runs pinned to one core, so the ratio is the protocol's own cost.
+- Idle CPU: CPU seconds used over 10 s by a server waiting for a partner
+  and by a client locked while it waits for its partner's reply.
+- Redraw: the time to draw the screen after one new message, with 10,
+  10,000 and 100,000 lines of history, and the resident memory then.
+- Start-up: from starting the program to its first prompt on screen.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import selectors
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from netproto import Connection, Hello, Message, Protocol, Role  # noqa: E402
+
+TEXT = "hello, this is a benchmark message of a typical length"
+SENT = 1681731763
+
+
+# --- round trip ----------------------------------------------------------------
+
+
+def pin_to_one_core() -> None:
+    if hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
+
+
+def frames() -> tuple[bytes, bytes]:
+    """The exact bytes of one client message and one server reply."""
+    client, server = Protocol(Role.CLIENT), Protocol(Role.SERVER)
+    server.receive_data(client.send(Hello("bench")))
+    server.next_event()
+    client.receive_data(server.send(Hello("peer")))
+    client.next_event()
+    message = client.send(Message(TEXT, SENT))
+    server.receive_data(message)
+    server.next_event()
+    return message, server.send(Message(TEXT, SENT))
+
+
+def peer(kind: str, port: int) -> None:
+    """The far end of a round-trip run, in its own process."""
+    pin_to_one_core()
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if kind in ("raw", "loop"):
+            _, reply = frames()
+            buffer = b""
+            while True:
+                data = sock.recv(65536)
+                if not data:
+                    return
+                buffer += data
+                while b"\n" in buffer:
+                    _, buffer = buffer.split(b"\n", 1)
+                    sock.sendall(reply)
+        else:
+            conn = Connection(sock, Protocol(Role.SERVER))
+            selector = selectors.DefaultSelector()
+            selector.register(conn, selectors.EVENT_READ)
+            while True:
+                selector.select()
+                for event in conn.receive():
+                    if isinstance(event, Hello):
+                        conn.send(Hello("peer"))
+                    elif isinstance(event, Message):
+                        conn.send(Message(event.text, event.sent))
+                    else:
+                        return
+
+
+def round_trips(kind: str, count: int) -> float:
+    """Seconds per round trip, both processes on one core."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        child = subprocess.Popen([sys.executable, __file__, "--peer", kind,
+                                  str(listener.getsockname()[1])])
+        try:
+            sock, _ = listener.accept()
+            with sock:
+                sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+                pin_to_one_core()
+                return _client_rounds(kind, sock, count)
+        finally:
+            child.wait(timeout=30)
+
+
+def _client_rounds(kind: str, sock: socket.socket, count: int) -> float:
+    if kind == "loop":
+        return _loop_rounds(sock, count)
+    if kind == "raw":
+        message, _ = frames()
+        buffer = b""
+        start = time.perf_counter()
+        for _ in range(count):
+            sock.sendall(message)
+            while b"\n" not in buffer:
+                buffer += sock.recv(65536)
+            _, buffer = buffer.split(b"\n", 1)
+        return (time.perf_counter() - start) / count
+    conn = Connection(sock, Protocol(Role.CLIENT))
+    selector = selectors.DefaultSelector()
+    selector.register(conn, selectors.EVENT_READ)
+
+    def wait_for(kind_of_event):
+        while True:
+            selector.select()
+            for event in conn.receive():
+                if isinstance(event, kind_of_event):
+                    return
+
+    conn.send(Hello("bench"))
+    wait_for(Hello)
+    start = time.perf_counter()
+    for _ in range(count):
+        conn.send(Message(TEXT, SENT))
+        wait_for(Message)
+    elapsed = (time.perf_counter() - start) / count
+    conn.sock.shutdown(socket.SHUT_WR)
+    return elapsed
+
+
+def _loop_rounds(sock: socket.socket, count: int) -> float:
+    """The raw bytes, but read the way the chat's loop reads: non-blocking,
+    woken by a selector, reading until EAGAIN. Shows what the loop costs."""
+    message, _ = frames()
+    sock.setblocking(False)
+    selector = selectors.DefaultSelector()
+    selector.register(sock, selectors.EVENT_READ)
+    buffer = b""
+    start = time.perf_counter()
+    for _ in range(count):
+        sock.send(message)
+        while b"\n" not in buffer:
+            selector.select()
+            while True:
+                try:
+                    buffer += sock.recv(65536)
+                except BlockingIOError:
+                    break
+        _, buffer = buffer.split(b"\n", 1)
+    return (time.perf_counter() - start) / count
+
+
+# --- programs on pseudo-terminals ------------------------------------------------
+
+
+def spawn(*args: str, env: dict | None = None):
+    import pyte
+    from ptyprocess import PtyProcess
+
+    process = PtyProcess.spawn([sys.executable, *args], cwd=str(ROOT), dimensions=(24, 80),
+                               env={**os.environ, "TERM": "xterm-256color", **(env or {})})
+    screen = pyte.Screen(80, 24)
+    process.pyte = (screen, pyte.ByteStream(screen))
+    return process
+
+
+def read_until(process, text: str, timeout: float = 20) -> None:
+    screen, stream = process.pyte
+    deadline = time.monotonic() + timeout
+    while not any(text in line for line in screen.display):
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"no {text!r} on screen")
+        try:
+            stream.feed(process.read(65536))
+        except EOFError:
+            raise RuntimeError(f"the program ended before {text!r}") from None
+
+
+def cpu_seconds(pid: int) -> float:
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def idle_cpu(seconds: float) -> tuple[float, float]:
+    """CPU used over ``seconds`` by a waiting server, then by a turn-locked client."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = str(probe.getsockname()[1])
+    program = str(ROOT / "chat_curses.py")
+    server = spawn(program, "--server", "--host", "127.0.0.1", "--port", port, "--name", "s")
+    client = None
+    try:
+        read_until(server, "Trying to connect to another user")
+        before = cpu_seconds(server.pid)
+        time.sleep(seconds)
+        waiting_server = cpu_seconds(server.pid) - before
+        client = spawn(program, "--client", "--host", "127.0.0.1", "--port", port, "--name", "c")
+        read_until(client, "Enter a message to send to the server")
+        client.write(b"are you there?\r")
+        read_until(client, "Waiting for s...")
+        before = cpu_seconds(client.pid)
+        time.sleep(seconds)
+        locked_client = cpu_seconds(client.pid) - before
+        return waiting_server, locked_client
+    finally:
+        for process in (client, server):
+            if process is not None:
+                process.terminate(force=True)
+
+
+REDRAW_CHILD = r"""
+import curses, json, locale, os, statistics, sys, time
+sys.path.insert(0, sys.argv[1])
+from chat_curses import Frame, Screen, format_message
+from lineeditor import LineEditor
+from screentext import History, Scrollback
+locale.setlocale(locale.LC_ALL, "")
+results = {}
+window = curses.initscr()
+try:
+    screen = Screen(window)
+    for size in (10, 10_000, 100_000):
+        history = History()
+        for i in range(size):
+            history.add(format_message(1681731763 + i, "user", f"message {i}: " + "words " * 8), "peer")
+        frame = Frame(history, Scrollback(), " client | your turn", "Enter a message: ", LineEditor())
+        times = []
+        for i in range(200):
+            history.add(format_message(1681731763, "server", f"new message {i}"), "own")
+            start = time.perf_counter()
+            screen.draw(frame)
+            times.append(time.perf_counter() - start)
+        with open("/proc/self/status") as status:
+            rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+        results[size] = {"draw": statistics.median(times), "rss_kib": rss}
+finally:
+    curses.endwin()
+print("RESULT " + json.dumps(results), flush=True)
+"""
+
+
+def redraws() -> dict:
+    process = spawn("-c", REDRAW_CHILD, str(ROOT))
+    output = b""
+    try:
+        while b"RESULT " not in output or not output.rstrip().endswith(b"}"):
+            output += process.read(65536)
+    except EOFError:
+        pass
+    finally:
+        process.terminate(force=True)
+    line = output.split(b"RESULT ", 1)[1].split(b"\n", 1)[0]
+    return {int(size): figures for size, figures in json.loads(line).items()}
+
+
+def start_up(times: int) -> list[float]:
+    results = []
+    for _ in range(times):
+        start = time.perf_counter()
+        process = spawn(str(ROOT / "chat_curses.py"), "--client")
+        try:
+            read_until(process, "Enter the server IP address")
+            results.append(time.perf_counter() - start)
+        finally:
+            process.terminate(force=True)
+    return results
+
+
+# --- the table -----------------------------------------------------------------------
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as info:
+            model = next(line.split(":", 1)[1].strip() for line in info if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return (f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, "
+            f"Python {platform.python_version()}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer rounds; figures are rougher")
+    parser.add_argument("--peer", nargs=2, metavar=("KIND", "PORT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.peer:
+        peer(args.peer[0], int(args.peer[1]))
+        return
+    rounds, idle_seconds, starts = (2000, 3.0, 3) if args.quick else (10000, 10.0, 10)
+
+    rows = []
+    raw = round_trips("raw", rounds)
+    loop = round_trips("loop", rounds)
+    ours = round_trips("protocol", rounds)
+    rows += [("round trip, raw sockets", f"{raw * 1e6:.1f} µs", "blocking send and recv"),
+             ("round trip, raw bytes in a selector loop", f"{loop * 1e6:.1f} µs",
+              f"{loop / raw:.2f}x raw: the non-blocking loop's own syscalls"),
+             ("round trip, Protocol + Connection", f"{ours * 1e6:.1f} µs",
+              f"ratio {ours / raw:.2f}x raw (aim: 1.3x or less); {ours / loop:.2f}x the loop")]
+    server_cpu, client_cpu = idle_cpu(idle_seconds)
+    rows += [(f"CPU, server waiting {idle_seconds:g} s", f"{server_cpu:.3f} s", "aim: under 0.02 s"),
+             (f"CPU, client locked {idle_seconds:g} s", f"{client_cpu:.3f} s", "aim: under 0.02 s")]
+    drawn = redraws()
+    for size, figures in drawn.items():
+        rows.append((f"redraw, {size:,} history lines", f"{figures['draw'] * 1e3:.2f} ms",
+                     f"{figures['draw'] / drawn[10]['draw']:.2f}x the 10-line case"))
+    rows.append(("resident memory, 100,000 lines", f"{drawn[100_000]['rss_kib'] / 1024:.1f} MB",
+                 "aim: under 60 MB"))
+    started = start_up(starts)
+    rows.append(("start to first prompt", f"{statistics.median(started) * 1e3:.0f} ms",
+                 f"median of {starts}; best {min(started) * 1e3:.0f} ms (aim: under 150 ms)"))
+
+    print(f"chat_curses figures on {machine()}")
+    width = max(len(name) for name, _, _ in rows)
+    for name, value, note in rows:
+        print(f"  {name:<{width}}  {value:>10}  {note}")
+
+
+if __name__ == "__main__":
+    main()
