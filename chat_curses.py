@@ -35,7 +35,6 @@ import socket
 import sys
 import threading
 import time
-import traceback
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable, Iterator
@@ -1330,6 +1329,8 @@ def main(argv: list[str] | None = None) -> int:
         print_transcript(chat.history)
         print(f"{PROG}: internal error: {error!r}", file=sys.stderr)
         if os.environ.get("CHAT_CURSES_DEBUG"):
+            import traceback
+
             traceback.print_exc()
         return EXIT_FAILURE
     print_transcript(chat.history)

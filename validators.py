@@ -10,6 +10,7 @@ and matched with ``fullmatch``, in the manner of h11's ``_abnf.py``.
 
 from __future__ import annotations
 
+import functools
 import re
 
 __all__ = [
@@ -73,7 +74,16 @@ _MAX_HOSTNAME_CHARS = 253
 _NUMERIC_DOTTED = r"[0-9.]+"
 
 _IPV4_RE = re.compile(_IPV4)
-_IPV6_RE = re.compile(rf"{_IPV6}(?:{_ZONE_ID})?")
+
+
+@functools.cache
+def _ipv6_re() -> re.Pattern:
+    """The IPv6 grammar, compiled once, when first needed: it is large, and
+    compiling it at import would slow the program's start."""
+    return re.compile(rf"{_IPV6}(?:{_ZONE_ID})?")
+
+
+
 _HOSTNAME_RE = re.compile(_HOSTNAME)
 _NUMERIC_DOTTED_RE = re.compile(_NUMERIC_DOTTED)
 _PORT_RE = re.compile(r"[0-9]{1,5}")
@@ -111,7 +121,7 @@ def check_address(text: str) -> str:
         literal = address
         if literal.startswith("[") and literal.endswith("]"):
             literal = literal[1:-1]
-        if _IPV6_RE.fullmatch(literal):
+        if _ipv6_re().fullmatch(literal):
             return literal
         raise ValidationError(
             f"Invalid address {_quote(address)}: not a valid IPv6 address"
