@@ -11,7 +11,10 @@ program on pseudo-terminals).
 
 - Round trip: one message each way through ``Protocol`` + ``Connection``,
   against a raw-socket ping-pong of exactly the same bytes; both ends of
-  both runs pinned to one core, so the ratio is the protocol's own cost.
+  every run pinned to one core, so the ratio is the protocol's own cost.
+  Two more runs split that cost: the raw bytes read the way the chat's
+  loop reads (the selector's share), and ``Protocol`` alone on blocking
+  sockets (the frames' share).
 - Idle CPU: CPU seconds used over 10 s by a server waiting for a partner
   and by a client locked while it waits for its partner's reply.
 - Redraw: the time to draw the screen after one new message, with 10,
@@ -36,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netproto import Connection, Hello, Message, Protocol, Role  # noqa: E402
+from netproto import NEED_DATA, Bye, Connection, Hello, Message, Protocol, Role  # noqa: E402
 
 TEXT = "hello, this is a benchmark message of a typical length"
 SENT = 1681731763
@@ -79,6 +82,12 @@ def peer(kind: str, port: int) -> None:
                 while b"\n" in buffer:
                     _, buffer = buffer.split(b"\n", 1)
                     sock.sendall(reply)
+        elif kind == "bare":
+            protocol = Protocol(Role.SERVER)
+            _next_event(protocol, sock)
+            sock.sendall(protocol.send(Hello("peer")))
+            while isinstance(event := _next_event(protocol, sock), Message):
+                sock.sendall(protocol.send(Message(event.text, event.sent)))
         else:
             conn = Connection(sock, Protocol(Role.SERVER))
             selector = selectors.DefaultSelector()
@@ -111,9 +120,32 @@ def round_trips(kind: str, count: int) -> float:
             child.wait(timeout=30)
 
 
+def _next_event(protocol: Protocol, sock: socket.socket):
+    """The next event, reading from a blocking socket as needed."""
+    while (event := protocol.next_event()) is NEED_DATA:
+        protocol.receive_data(sock.recv(65536))
+    return event
+
+
+def _bare_rounds(sock: socket.socket, count: int) -> float:
+    """Protocol alone, on blocking sockets: no Connection, no selector."""
+    protocol = Protocol(Role.CLIENT)
+    sock.sendall(protocol.send(Hello("bench")))
+    _next_event(protocol, sock)
+    start = time.perf_counter()
+    for _ in range(count):
+        sock.sendall(protocol.send(Message(TEXT, SENT)))
+        _next_event(protocol, sock)
+    elapsed = (time.perf_counter() - start) / count
+    sock.sendall(protocol.send(Bye()))
+    return elapsed
+
+
 def _client_rounds(kind: str, sock: socket.socket, count: int) -> float:
     if kind == "loop":
         return _loop_rounds(sock, count)
+    if kind == "bare":
+        return _bare_rounds(sock, count)
     if kind == "raw":
         message, _ = frames()
         buffer = b""
@@ -312,10 +344,13 @@ def main() -> None:
     rows = []
     raw = round_trips("raw", rounds)
     loop = round_trips("loop", rounds)
+    bare = round_trips("bare", rounds)
     ours = round_trips("protocol", rounds)
     rows += [("round trip, raw sockets", f"{raw * 1e6:.1f} µs", "blocking send and recv"),
              ("round trip, raw bytes in a selector loop", f"{loop * 1e6:.1f} µs",
               f"{loop / raw:.2f}x raw: the non-blocking loop's own syscalls"),
+             ("round trip, Protocol alone, blocking sockets", f"{bare * 1e6:.1f} µs",
+              f"{bare / raw:.2f}x raw: encoding, decoding, checking frames"),
              ("round trip, Protocol + Connection", f"{ours * 1e6:.1f} µs",
               f"ratio {ours / raw:.2f}x raw (aim: 1.3x or less); {ours / loop:.2f}x the loop")]
     server_cpu, client_cpu = idle_cpu(idle_seconds)
