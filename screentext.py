@@ -95,17 +95,38 @@ def _wrap_paragraph(text: str, width: int, prefix: str, indent: str) -> list[str
             rows.append(prefix + rest)
             return rows
         cut = fit(rest, room)
-        space = rest.rfind(" ", 0, cut + 1)
+        space = _last_bare_space(rest, cut)
         if space > 0:
             row, rest = rest[:space], rest[space + 1 :]
         else:
-            cut = max(cut, 1)
+            if cut == 0:  # not one character fits: it gets a row of its own, marks and all
+                cut = 1
+                while cut < len(rest) and char_width(rest[cut]) == 0:
+                    cut += 1
             row, rest = rest[:cut], rest[cut:]
         rows.append(prefix + row)
-        rest = rest.lstrip(" ")
+        while rest.startswith(" ") and not _carries_marks(rest, 0):
+            rest = rest[1:]
         prefix = indent
         if not rest:
             return rows
+
+
+def _carries_marks(text: str, index: int) -> bool:
+    """The character at ``index`` has combining marks after it."""
+    return index + 1 < len(text) and char_width(text[index + 1]) == 0
+
+
+def _last_bare_space(text: str, cut: int) -> int:
+    """The last space at or before ``cut`` to break the line at, or -1.
+
+    A space that carries a combining mark (an accent shown on its own) is
+    part of a character, so the line does not break there.
+    """
+    space = text.rfind(" ", 0, cut + 1)
+    while space > 0 and _carries_marks(text, space):
+        space = text.rfind(" ", 0, space)
+    return space
 
 
 @dataclass(frozen=True, slots=True)
