@@ -59,15 +59,24 @@ class LineEditor:
     def insert(self, chars: str) -> None:
         self.text = self.text[: self.cursor] + chars + self.text[self.cursor :]
         self.cursor += len(chars)
+        self._settle()
 
     def backspace(self) -> None:
         start = self._previous_boundary(self.cursor)
         self.text = self.text[:start] + self.text[self.cursor :]
         self.cursor = start
+        self._settle()
 
     def delete(self) -> None:
         end = self._next_boundary(self.cursor)
         self.text = self.text[: self.cursor] + self.text[end:]
+        self._settle()
+
+    def _settle(self) -> None:
+        """After an edit, step past marks that now belong to the character
+        before the cursor (typing a letter just before a lone accent joins them)."""
+        while 0 < self.cursor < len(self.text) and _is_mark(self.text[self.cursor]):
+            self.cursor += 1
 
     def left(self) -> None:
         self.cursor = self._previous_boundary(self.cursor)

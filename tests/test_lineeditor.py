@@ -259,3 +259,13 @@ def test_sending_ends_browsing():
 def test_newlines_show_as_a_one_cell_mark():
     editor = editor_with("one\ntwo")
     assert editor.view(20) == ("one\u00b6two", 7)
+
+
+def test_typing_before_a_lone_accent_joins_them_and_the_cursor_steps_past():
+    editor = LineEditor()
+    editor.insert("\u0301")
+    editor.left()
+    editor.insert("a")  # the accent now belongs to the a
+    assert (editor.text, editor.cursor) == ("a\u0301", 2)
+    editor.backspace()
+    assert (editor.text, editor.cursor) == ("", 0)
