@@ -232,3 +232,38 @@ class RawPeer:
 
     def close(self) -> None:
         self.sock.close()
+
+
+# --- What the program shows, as a screen row shows it --------------------------
+# (The prompts end in a space, which a row does not show until text follows.)
+
+ADDRESS_PROMPT = "Enter the server IP address (<Enter> for localhost):"
+PORT_PROMPT = "Enter the server port number (<Enter> for 8000):"
+CLIENT_PROMPT = "Enter a message to send to the server (Type end to stop):"
+SERVER_PROMPT = "Enter a message to send to the client (Type end to stop):"
+WAITING = "Trying to connect to another user..."
+
+
+def start_server(spawn, port: int, *extra: str, name: str = "server", **options) -> Terminal:
+    """A server on 127.0.0.1:port, answers given by flags, waiting for a partner."""
+    server = spawn("--server", "--host", "127.0.0.1", "--port", str(port), "--name", name,
+                   *extra, **options)
+    server.wait_for(WAITING)
+    return server
+
+
+def start_client(spawn, port: int, *extra: str, name: str = "user", **options) -> Terminal:
+    """A client for 127.0.0.1:port, answers given by flags (not waited for)."""
+    return spawn("--client", "--host", "127.0.0.1", "--port", str(port), "--name", name,
+                 *extra, **options)
+
+
+def start_chat(spawn, port: int, *, server_name: str = "server", client_name: str = "user",
+               server_extra=(), client_extra=(), server_env=None, client_env=None,
+               **options) -> tuple[Terminal, Terminal]:
+    """A server and a client, connected, at the client's first turn."""
+    server = start_server(spawn, port, *server_extra, name=server_name, env=server_env, **options)
+    client = start_client(spawn, port, *client_extra, name=client_name, env=client_env, **options)
+    client.wait_for(CLIENT_PROMPT)
+    server.wait_for(f"Waiting for {client_name}...")
+    return server, client

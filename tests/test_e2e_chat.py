@@ -13,35 +13,9 @@ import time
 
 import pytest
 
-from terminal import CTRL_C, CTRL_D, PROGRAM, ROOT, message_line
-
-# The prompts end in a space, which a screen row does not show until text follows.
-ADDRESS_PROMPT = "Enter the server IP address (<Enter> for localhost):"
-PORT_PROMPT = "Enter the server port number (<Enter> for 8000):"
-CLIENT_PROMPT = "Enter a message to send to the server (Type end to stop):"
-SERVER_PROMPT = "Enter a message to send to the client (Type end to stop):"
-WAITING = "Trying to connect to another user..."
-
-
-def start_server(spawn, port, name="server", *extra, **kwargs):
-    server = spawn("--server", "--host", "127.0.0.1", "--port", str(port), "--name", name,
-                   *extra, **kwargs)
-    server.wait_for(WAITING)
-    return server
-
-
-def start_client(spawn, port, name="user", *extra, **kwargs):
-    return spawn("--client", "--host", "127.0.0.1", "--port", str(port), "--name", name,
-                 *extra, **kwargs)
-
-
-def chatting(spawn, port, server_name="server", client_name="user"):
-    server = start_server(spawn, port, server_name)
-    client = start_client(spawn, port, client_name)
-    client.wait_for(CLIENT_PROMPT)
-    server.wait_for(f"Waiting for {client_name}...")
-    return server, client
-
+from terminal import (ADDRESS_PROMPT, CLIENT_PROMPT, CTRL_C, CTRL_D, PORT_PROMPT, PROGRAM,
+                      ROOT, SERVER_PROMPT, WAITING, message_line, start_chat, start_client,
+                      start_server)
 
 def assert_left_on_terminal(terminal, *lines):
     """After the program has exited, its last words are on the normal terminal.
@@ -126,7 +100,7 @@ def test_enter_alone_for_the_port_means_8000(spawn):
 
 
 def test_flags_skip_every_prompt(spawn, port):
-    server, client = chatting(spawn, port, "alice", "bob")
+    server, client = start_chat(spawn, port, server_name="alice", client_name="bob")
     for side in (server, client):
         assert "Enter the server" not in side.text()
         assert "Enter your username" not in side.text()
@@ -139,7 +113,7 @@ def test_flags_skip_every_prompt(spawn, port):
 
 
 def test_messages_alternate_and_show_on_both_screens(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     client.type_line("one")
     server.wait_for(SERVER_PROMPT)
     server.type_line("two 漢字 😀")
@@ -155,7 +129,7 @@ def test_messages_alternate_and_show_on_both_screens(spawn, port):
 
 
 def test_text_typed_out_of_turn_is_never_sent(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     server.type_line("sneaky")  # the client's turn: ignored, Enter too
     time.sleep(0.3)
     assert "sneaky" not in server.text()
@@ -175,7 +149,7 @@ def test_text_typed_out_of_turn_is_never_sent(spawn, port):
 
 
 def test_blank_message_is_refused_and_the_prompt_stays(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     client.type_line("   ")
     client.wait_for("Invalid input: the message is empty")
     assert client.row(23).startswith(CLIENT_PROMPT)
@@ -189,7 +163,7 @@ def test_blank_message_is_refused_and_the_prompt_stays(spawn, port):
 
 @pytest.mark.parametrize("leaver", ["client", "server"])
 def test_end_closes_the_chat_on_both_sides(spawn, port, leaver):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     if leaver == "server":
         client.type_line("over to you")
         server.wait_for(SERVER_PROMPT)
@@ -206,7 +180,7 @@ def test_end_closes_the_chat_on_both_sides(spawn, port, leaver):
 
 
 def test_ctrl_d_on_an_empty_line_leaves_like_end(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     server.send(CTRL_D)  # allowed even while waiting: leaving always works
     assert server.wait_exit() == 0
     assert client.wait_exit() == 0
@@ -214,7 +188,7 @@ def test_ctrl_d_on_an_empty_line_leaves_like_end(spawn, port):
 
 
 def test_ctrl_c_tells_the_partner_and_exits_130(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     client.send(CTRL_C)
     assert client.wait_exit() == 130
     assert server.wait_exit() == 0
@@ -240,7 +214,7 @@ def test_ctrl_c_at_a_prompt(spawn):
 
 
 def test_partner_killed_mid_chat(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     server.kill(signal.SIGKILL)
     client.wait_for("Connection lost: server closed the connection without saying goodbye")
     assert client.wait_exit() == 1
@@ -259,7 +233,7 @@ def test_connection_refused(spawn, port):
 
 def test_connect_timeout(spawn, blackhole_port):
     started = time.monotonic()
-    client = start_client(spawn, blackhole_port, "user", "--timeout", "1")
+    client = start_client(spawn, blackhole_port, "--timeout", "1")
     client.wait_for("Trying to connect to server....")
     assert client.wait_exit() == 1
     assert time.monotonic() - started < 6
@@ -268,14 +242,14 @@ def test_connect_timeout(spawn, blackhole_port):
 
 
 def test_handshake_timeout_when_the_server_never_answers(spawn, silent_port):
-    client = start_client(spawn, silent_port, "user", "--timeout", "1")
+    client = start_client(spawn, silent_port, "--timeout", "1")
     assert client.wait_exit() == 1
     assert_left_on_terminal(
         client, f"Could not connect to 127.0.0.1:{silent_port}: timed out after 1 s")
 
 
 def test_connecting_keeps_the_screen_alive(spawn, blackhole_port):
-    client = start_client(spawn, blackhole_port, "user", "--timeout", "30")
+    client = start_client(spawn, blackhole_port, "--timeout", "30")
     client.wait_for("Trying to connect to server....")
     client.send(CTRL_C)  # answered at once, though the connect hangs
     assert client.wait_exit(timeout=5) == 130
@@ -338,8 +312,8 @@ def test_a_silent_connection_is_dropped_after_the_timeout(spawn, port):
 
 
 def test_second_client_is_refused_while_a_chat_is_on(spawn, port):
-    server, client = chatting(spawn, port)
-    intruder = start_client(spawn, port, "intruder")
+    server, client = start_chat(spawn, port)
+    intruder = start_client(spawn, port, name="intruder")
     assert intruder.wait_exit() == 1
     assert "Could not connect" in intruder.text()
     client.type_line("undisturbed")
@@ -360,7 +334,7 @@ def test_resize_while_idle_redraws_at_once(spawn, port):
 
 
 def test_typing_edits_the_input_line(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     client.send("helo")
     client.press("left")
     client.send("l")
@@ -376,7 +350,7 @@ def test_typing_edits_the_input_line(spawn, port):
 
 
 def test_long_input_scrolls_sideways(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     text = "".join(f"{i:03d}." for i in range(40))  # 160 characters
     client.send(text)
     client.wait_until(lambda _: client.row(23).endswith("038.039."), "the end of the text in view")

@@ -19,33 +19,27 @@ import time
 
 import pytest
 
-from terminal import CTRL_C, PROGRAM, ROOT, RawPeer, message_line
+from terminal import (CLIENT_PROMPT, CTRL_C, PROGRAM, ROOT, WAITING, RawPeer, message_line,
+                      start_chat, start_client, start_server)
 
-CLIENT_PROMPT = "Enter a message to send to the server (Type end to stop):"
-SERVER_PROMPT = "Enter a message to send to the client (Type end to stop):"
-WAITING = "Trying to connect to another user..."
 NOW = "2023-04-17T11:42:43Z"
 FAST_HEARTBEAT = {"CHAT_CURSES_HEARTBEAT": "0.5"}  # a partner is gone after 1.5 s of silence
 
 
-def server_on(spawn, port, *extra, env=None, cols=120):
-    server = spawn("--server", "--host", "127.0.0.1", "--port", str(port), "--name", "server",
-                   *extra, env=env, cols=cols)
-    server.wait_for(WAITING)
-    return server
+# Wide screens: refusals and complaints are long, and stay on one row.
+WIDE = 120
 
 
-def client_to(spawn, port, *extra, env=None, cols=120):
-    return spawn("--client", "--host", "127.0.0.1", "--port", str(port), "--name", "user",
-                 *extra, env=env, cols=cols)
+def server_on(spawn, port, *extra, env=None):
+    return start_server(spawn, port, *extra, env=env, cols=WIDE)
+
+
+def client_to(spawn, port, *extra, env=None):
+    return start_client(spawn, port, *extra, env=env, cols=WIDE)
 
 
 def chatting(spawn, port, env=None):
-    server = server_on(spawn, port, env=env)
-    client = client_to(spawn, port, env=env)
-    client.wait_for(CLIENT_PROMPT)
-    server.wait_for("Waiting for user...")
-    return server, client
+    return start_chat(spawn, port, server_env=env, client_env=env, cols=WIDE)
 
 
 def raw_client(port, name="mallory"):
@@ -241,6 +235,7 @@ def test_secret_from_the_environment_matches_the_same_secret_from_a_file(spawn, 
     server = server_on(spawn, port, "--secret-file", secret_file("s3cret"))
     client = client_to(spawn, port, env={"CHAT_SECRET": "s3cret"})
     client.wait_for(CLIENT_PROMPT)
+    server.wait_for("Connection established.")
 
 
 @pytest.mark.parametrize("server_secret, client_secret, words", [
@@ -272,7 +267,7 @@ def test_a_bad_secret_file_is_a_usage_error(spawn, secret_file, tmp_path, conten
     path = secret_file(content) if content is not None else str(tmp_path / "missing")
     client = spawn("--client", "--secret-file", path)
     assert client.wait_exit() == 2
-    assert f"argument --secret-file: " in client.text() and complaint in client.text()
+    assert "argument --secret-file: " in client.text() and complaint in client.text()
 
 
 # --- untrusted text from the wire -------------------------------------------------------

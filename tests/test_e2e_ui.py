@@ -11,24 +11,8 @@ import time
 import pytest
 
 from keyinput import PASTE_END, PASTE_START
-from terminal import CTRL_D, ENTER, message_line
-
-CLIENT_PROMPT = "Enter a message to send to the server (Type end to stop):"
-SERVER_PROMPT = "Enter a message to send to the client (Type end to stop):"
-WAITING = "Trying to connect to another user..."
-
-
-def chatting(spawn, port, rows=24, cols=80, client_env=None, server_env=None,
-             client_extra=(), server_extra=()):
-    server = spawn("--server", "--host", "127.0.0.1", "--port", str(port), "--name", "server",
-                   *server_extra, rows=rows, cols=cols, env=server_env)
-    server.wait_for(WAITING)
-    client = spawn("--client", "--host", "127.0.0.1", "--port", str(port), "--name", "user",
-                   *client_extra, rows=rows, cols=cols, env=client_env)
-    client.wait_for(CLIENT_PROMPT)
-    server.wait_for("Waiting for user...")
-    return server, client
-
+from terminal import (CLIENT_PROMPT, CTRL_D, ENTER, SERVER_PROMPT, WAITING, message_line,
+                      start_chat)
 
 def exchange(server, client, text_from_client, text_from_server):
     client.type_line(text_from_client)
@@ -51,7 +35,7 @@ def status_row(terminal):
 
 
 def test_up_recalls_sent_messages_and_down_brings_back_the_draft(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     exchange(server, client, "first message", "ok")
     exchange(server, client, "second message", "ok")
     client.send("a draft")
@@ -71,7 +55,7 @@ def test_up_recalls_sent_messages_and_down_brings_back_the_draft(spawn, port):
 
 
 def test_recall_is_locked_outside_your_turn(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     exchange(server, client, "mine", "theirs")
     client.type_line("now wait")
     server.wait_for(message_line("user", "now wait"))
@@ -81,7 +65,7 @@ def test_recall_is_locked_outside_your_turn(spawn, port):
 
 
 def test_readline_keys_edit_the_line(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     client.send("one two three")
     client.send(b"\x17")  # Ctrl-W: "one two "
     client.send(b"\x01")  # Ctrl-A
@@ -107,7 +91,7 @@ def test_readline_keys_edit_the_line(spawn, port):
 
 
 def test_page_up_scrolls_back_and_new_messages_do_not_yank_the_view(spawn, port):
-    server, client = chatting(spawn, port, rows=10)  # a history pane of 8 rows
+    server, client = start_chat(spawn, port, rows=10)  # a history pane of 8 rows
     for i in range(6):
         exchange(server, client, f"c{i}", f"s{i}")
     assert "[user]: c0" not in client.text()
@@ -132,7 +116,7 @@ def test_page_up_scrolls_back_and_new_messages_do_not_yank_the_view(spawn, port)
 
 
 def test_scrolling_works_while_locked(spawn, port):
-    server, client = chatting(spawn, port, rows=8)
+    server, client = start_chat(spawn, port, rows=8)
     for i in range(4):
         exchange(server, client, f"c{i}", f"s{i}")
     client.type_line("your turn, server")
@@ -145,11 +129,11 @@ def test_scrolling_works_while_locked(spawn, port):
 
 
 def test_every_size_down_to_1x1_and_back(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     exchange(server, client, "before the squeeze", "ok")
     for rows, cols in [(1, 1), (1, 80), (24, 1), (2, 2), (2, 40), (3, 15), (3, 16), (5, 10), (4, 30)]:
         client.resize(rows, cols)
-        client.wait_until(lambda _: client.screen.lines == rows, f"{rows}x{cols}")
+        client.wait_until(lambda _, rows=rows: client.screen.lines == rows, f"{rows}x{cols}")
         time.sleep(0.1)
         assert client.proc.isalive(), f"died at {rows}x{cols}"
         if rows < 3 or cols < 16:
@@ -162,7 +146,7 @@ def test_every_size_down_to_1x1_and_back(spawn, port):
 
 
 def test_a_narrow_screen_still_shows_the_turn_and_the_cursor(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     client.resize(24, 30)
     client.wait_until(lambda _: status_row(client).startswith(" client | your turn"), "the turn")
     client.send("x" * 50)
@@ -185,9 +169,8 @@ def row_style(terminal, text):
 
 
 def test_own_partner_and_system_lines_have_their_colours(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     exchange(server, client, "from me", "from them")
-    own, peer, system = (row_style(client, "<") [0], None, None)
     own = row_style(client, "[user]: from me")[0]
     peer = row_style(client, "[server]: from them")[0]
     system = row_style(client, "Connection established.")[0]
@@ -198,7 +181,7 @@ def test_own_partner_and_system_lines_have_their_colours(spawn, port):
 
 
 def test_no_color_turns_colour_off(spawn, port):
-    server, client = chatting(spawn, port, client_env={"NO_COLOR": ""})
+    server, client = start_chat(spawn, port, client_env={"NO_COLOR": ""})
     exchange(server, client, "plain", "also plain")
     for text in ("[user]: plain", "[server]: also plain", "Connection established."):
         assert row_style(client, text)[0] == "default", text
@@ -211,7 +194,7 @@ def test_no_color_turns_colour_off(spawn, port):
     ("linux", True), ("vt100", False),
 ])
 def test_looks_right_under_each_terminal_type(spawn, port, term, coloured):
-    server, client = chatting(spawn, port, client_env={"TERM": term})
+    server, client = start_chat(spawn, port, client_env={"TERM": term})
     exchange(server, client, "hello 漢字", "hi")
     lines = client.lines()
     assert lines[22].startswith(" client | your turn"), term
@@ -231,7 +214,7 @@ def test_looks_right_under_each_terminal_type(spawn, port, term, coloured):
 
 
 def test_a_bracketed_paste_becomes_one_message(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     client.send(PASTE_START + "first line\r\nsecond line\r\n\tindented" + PASTE_END)
     # longer than the 22-cell field: scrolled sideways, 21 cells of text and the cursor
     client.wait_until(lambda _: input_row(client).endswith(": ond line¶    indented"),
@@ -242,7 +225,7 @@ def test_a_bracketed_paste_becomes_one_message(spawn, port):
 
 
 def test_a_paste_without_brackets_loses_nothing(spawn, port):
-    server, client = chatting(spawn, port)
+    server, client = start_chat(spawn, port)
     client.send("alpha\rbeta\rgamma")  # one burst, as a terminal sends a paste
     client.wait_until(lambda _: input_row(client).endswith("alpha¶beta¶gamma"), "one message")
     client.send(ENTER)
@@ -263,7 +246,7 @@ def test_a_paste_at_a_prompt_is_one_answer(spawn, port):
 def test_log_appends_every_line_as_shown_and_flushes_each(spawn, port, tmp_path):
     client_log, server_log = tmp_path / "client.log", tmp_path / "server.log"
     server_log.write_text("an earlier chat\n")
-    server, client = chatting(spawn, port, client_extra=("--log", str(client_log)),
+    server, client = start_chat(spawn, port, client_extra=("--log", str(client_log)),
                               server_extra=("--log", str(server_log)))
     exchange(server, client, "logged line", "logged reply")
     # flushed line by line: on disk while the program still runs
@@ -293,7 +276,7 @@ def test_log_that_cannot_be_written_is_a_usage_error(spawn, tmp_path):
 
 
 def test_status_bar_says_who_where_whose_turn_and_for_how_long(spawn, port):
-    server, client = chatting(spawn, port, cols=120)
+    server, client = start_chat(spawn, port, cols=120)
     client.type_line("question?")
     client.wait_until(lambda _: "server's turn, waiting <1 min" in status_row(client), "the wait")
     status = status_row(client)

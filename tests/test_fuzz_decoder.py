@@ -5,6 +5,7 @@ hands out valid events or raises RemoteProtocolError; never another
 exception, and it never holds more than one frame's limit of undecoded bytes.
 """
 
+import itertools
 import json
 
 from hypothesis import HealthCheck, given, settings
@@ -53,7 +54,7 @@ streams = st.lists(st.one_of(st.binary(max_size=200), plausible_frames, valid_fr
 
 def split(data: bytes, cuts: list[int]) -> list[bytes]:
     points = sorted({cut % (len(data) + 1) for cut in cuts} | {0, len(data)})
-    return [data[a:b] for a, b in zip(points, points[1:]) if b > a]
+    return [data[a:b] for a, b in itertools.pairwise(points) if b > a]
 
 
 def feed(protocol: Protocol, chunks: list[bytes]) -> list:
