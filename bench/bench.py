@@ -362,11 +362,14 @@ def main() -> None:
                      f"{figures['draw'] / drawn[10]['draw']:.2f}x the 10-line case"))
     rows.append(("resident memory, 100,000 lines", f"{drawn[100_000]['rss_kib'] / 1024:.1f} MB",
                  "aim: under 60 MB"))
-    for label, how in [("python chat_curses.py", [str(ROOT / "chat_curses.py")]),
+    for label, how in [("a bare python printing the prompt",
+                        ["-c", "import sys; print('Enter the server IP address'); sys.stdin.read()"]),
+                       ("python chat_curses.py", [str(ROOT / "chat_curses.py")]),
                        ("python -m chat_curses", ["-m", "chat_curses"])]:
         started = start_up(starts, *how)
+        aim = "the floor here" if label.startswith("a bare") else "aim: under 150 ms"
         rows.append((f"start to first prompt, {label}", f"{statistics.median(started) * 1e3:.0f} ms",
-                     f"median of {starts}; best {min(started) * 1e3:.0f} ms (aim: under 150 ms)"))
+                     f"median of {starts}; best {min(started) * 1e3:.0f} ms ({aim})"))
 
     print(f"chat_curses figures on {machine()}")
     width = max(len(name) for name, _, _ in rows)
