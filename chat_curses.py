@@ -399,22 +399,81 @@ class Waker:
         self._writer.close()
 
 
-class Lookup:
-    """A name lookup in a worker thread, so a slow DNS never freezes the screen."""
+class Dialer:
+    """The client's way to the server, never blocking the screen.
 
-    def __init__(self, host: str, port: int, wake: Callable[[], None]) -> None:
-        self.result: list | OSError | None = None
-        worker = threading.Thread(target=self._run, args=(host, port, wake), daemon=True)
-        worker.start()
+    The host name is looked up in a worker thread (a slow DNS server must not
+    freeze the screen), then each address is tried in turn with a
+    non-blocking connect, which the loop reports when the socket turns
+    writable. The outcome is reported once: ``on_connected(sock)`` or
+    ``on_failed(reason)``. The caller keeps the deadline.
+    """
 
-    def _run(self, host: str, port: int, wake: Callable[[], None]) -> None:
+    def __init__(self, host: str, port: int, loop: "EventLoop", waker: Waker,
+                 on_connected: Callable[[socket.socket], None],
+                 on_failed: Callable[[str], None]) -> None:
+        self.host, self.port, self.loop = host, port, loop
+        self.on_connected, self.on_failed = on_connected, on_failed
+        self.looked_up: list | OSError | None = None  # set by the worker thread
+        self._tried_lookup = False
+        self._addresses: list[tuple] = []
+        self._sock: socket.socket | None = None
+        self._error: OSError | None = None
+        threading.Thread(target=self._look_up, args=(waker.wake,), daemon=True).start()
+
+    def _look_up(self, wake: Callable[[], None]) -> None:
         try:
-            self.result = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+            self.looked_up = socket.getaddrinfo(self.host, self.port, type=socket.SOCK_STREAM)
         except OSError as error:
-            self.result = error
+            self.looked_up = error
         except Exception as error:  # e.g. UnicodeError from the IDNA codec
-            self.result = OSError(str(error))
+            self.looked_up = OSError(str(error))
         wake()
+
+    def on_wake(self) -> None:
+        """The loop woke: go on if the lookup has finished."""
+        if self.looked_up is None or self._tried_lookup:
+            return
+        self._tried_lookup = True
+        if isinstance(self.looked_up, OSError):
+            self.on_failed(f"cannot find {self.host} ({describe_os_error(self.looked_up)})")
+            return
+        self._addresses = list(self.looked_up)
+        self._try_next_address()
+
+    def _try_next_address(self) -> None:
+        while self._addresses:
+            family, kind, proto, _, sockaddr = self._addresses.pop(0)
+            sock = socket.socket(family, kind, proto)
+            sock.setblocking(False)
+            code = sock.connect_ex(sockaddr)
+            if code in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
+                self._sock = sock
+                self.loop.watch(sock, self._on_writable, read=False, write=True)
+                return
+            sock.close()
+            self._error = OSError(code, os.strerror(code))
+        error = self._error or OSError(errno.EHOSTUNREACH, "no address to connect to")
+        reason = describe_os_error(error)
+        if error.errno == errno.ECONNREFUSED:
+            reason += " (is the server running?)"
+        self.on_failed(reason)
+
+    def _on_writable(self, mask: int) -> None:
+        sock, self._sock = self._sock, None
+        self.loop.unwatch(sock)
+        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
+        if code:
+            sock.close()
+            self._error = OSError(code, os.strerror(code))
+            self._try_next_address()
+        else:
+            self.on_connected(sock)
+
+    def close(self) -> None:
+        if self._sock is not None:
+            self.loop.unwatch(self._sock)
+            self._sock.close()
 
 
 # --- The curses view ---------------------------------------------------------
@@ -718,11 +777,8 @@ class Chat:
         self.partner: Link | None = None
         self.peer_name = ""
         self.target = ""  # the client's HOST:PORT
-        self.connect_deadline: float | None = None
-        self.lookup: Lookup | None = None
-        self.addresses: list[tuple] = []
-        self.dialing: socket.socket | None = None
-        self.dial_error: OSError | None = None
+        self.connect_deadline: float | None = None  # for connecting and the handshake
+        self.dialer: Dialer | None = None
         self.ignored_in_a_row = 0
 
     def attach(self, loop: EventLoop, screen: Screen, waker: Waker) -> None:
@@ -780,8 +836,8 @@ class Chat:
                 self.leave(LEAVING_SIGNALS[signum])
             elif signum == getattr(signal, "SIGWINCH", None):
                 self.screen.follow_terminal_size()
-        if self.lookup is not None and self.lookup.result is not None:
-            self._on_lookup_done()
+        if self.dialer is not None:
+            self.dialer.on_wake()
 
     def on_keyboard(self, mask: int) -> None:
         keys = self.screen.read_keys()
@@ -808,8 +864,8 @@ class Chat:
             self._close_link(link, linger=1.0)
         for sock in self.listeners:
             sock.close()
-        if self.dialing is not None:
-            self.dialing.close()
+        if self.dialer is not None:
+            self.dialer.close()
         if self.settings.log is not None:
             self.settings.log.close()
 
@@ -987,7 +1043,7 @@ class Chat:
         self.ignored_in_a_row = self.ignored_in_a_row + 1 if last.startswith("Ignored ") else 1
         self.history.add(line, "warning")
 
-    # -- the client: look the name up, try each address, say hello --
+    # -- the client: connect (the Dialer), then say hello --
 
     def _dial(self) -> None:
         self.target = format_address(self.host, self.port)
@@ -995,50 +1051,21 @@ class Chat:
         self.phase = f"connecting to {self.target}"
         self.note = f"Connecting to {self.target}..."
         self.connect_deadline = time.monotonic() + self.settings.timeout
-        self.lookup = Lookup(self.host, self.port, self.waker.wake)
+        self.dialer = Dialer(self.host, self.port, self.loop, self.waker,
+                             self._on_connected, self._on_dial_failed)
 
-    def _on_lookup_done(self) -> None:
-        result, self.lookup = self.lookup.result, None
-        if isinstance(result, OSError):
-            self._fail(f"Could not connect to {self.target}: cannot find {self.host} "
-                       f"({describe_os_error(result)})")
-            return
-        self.addresses = list(result)
-        self._try_next_address()
-
-    def _try_next_address(self) -> None:
-        while self.addresses:
-            family, kind, proto, _, sockaddr = self.addresses.pop(0)
-            sock = socket.socket(family, kind, proto)
-            sock.setblocking(False)
-            code = sock.connect_ex(sockaddr)
-            if code in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
-                self.dialing = sock
-                self.loop.watch(sock, self._on_dial_ready, read=False, write=True)
-                return
-            sock.close()
-            self.dial_error = OSError(code, os.strerror(code))
-        error = self.dial_error or OSError(errno.EHOSTUNREACH, "no address to connect to")
-        reason = describe_os_error(error)
-        if error.errno == errno.ECONNREFUSED:
-            reason += " (is the server running?)"
+    def _on_dial_failed(self, reason: str) -> None:
+        self.dialer = None
         self._fail(f"Could not connect to {self.target}: {reason}")
 
-    def _on_dial_ready(self, mask: int) -> None:
-        sock, self.dialing = self.dialing, None
-        self.loop.unwatch(sock)
-        code = sock.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR)
-        if code:
-            sock.close()
-            self.dial_error = OSError(code, os.strerror(code))
-            self._try_next_address()
-            return
+    def _on_connected(self, sock: socket.socket) -> None:
+        self.dialer = None
         try:
             address = format_peer(sock.getpeername())
         except OSError:  # reset in the meantime; the first read will say so
             address = self.target
         link = self._new_link(sock, Role.CLIENT, address, self.connect_deadline)
-        self.connect_deadline = None
+        self.connect_deadline = None  # the link's deadline now covers the handshake
         self.partner = link
         self.phase = f"handshake with {self.target}"
         self.on_link(link, 0)  # say hello
