@@ -780,6 +780,7 @@ class Chat:
         self.connect_deadline: float | None = None  # for connecting and the handshake
         self.dialer: Dialer | None = None
         self.ignored_in_a_row = 0
+        self.ignored_until = -1  # the history's length after the last such line
 
     def attach(self, loop: EventLoop, screen: Screen, waker: Waker) -> None:
         self.loop, self.screen, self.waker = loop, screen, waker
@@ -1031,17 +1032,20 @@ class Chat:
                 self.loop.unwatch(listener)
 
     def _note_ignored(self, address: str, reason: str) -> None:
-        line = f"Ignored connection from {address}: {reason}"
-        last = self.history.lines[-1].text if self.history.lines else ""
-        if self.ignored_in_a_row >= IGNORED_LINES_SHOWN and last.startswith("Ignored "):
-            self.ignored_in_a_row += 1
-            more = self.ignored_in_a_row - IGNORED_LINES_SHOWN
-            self.history.replace_last(
-                f"Ignored {more} more connection{'s' * (more > 1)}; the last from {address}: {reason}",
-                "warning")
-            return
-        self.ignored_in_a_row = self.ignored_in_a_row + 1 if last.startswith("Ignored ") else 1
-        self.history.add(line, "warning")
+        """A line for each stranger turned away; past a few in a row, one line counts the rest."""
+        in_a_row = len(self.history.lines) == self.ignored_until  # nothing else said since
+        self.ignored_in_a_row = self.ignored_in_a_row + 1 if in_a_row else 1
+        more = self.ignored_in_a_row - IGNORED_LINES_SHOWN
+        if more <= 0:
+            self.history.add(f"Ignored connection from {address}: {reason}", "warning")
+        else:
+            summary = (f"Ignored {more} more connection{'s' * (more > 1)}; "
+                       f"the last from {address}: {reason}")
+            if more == 1:
+                self.history.add(summary, "warning")
+            else:
+                self.history.replace_last(summary, "warning")
+        self.ignored_until = len(self.history.lines)
 
     # -- the client: connect (the Dialer), then say hello --
 
