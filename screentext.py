@@ -167,14 +167,20 @@ class History:
 
     def last_rows(self, width: int, height: int) -> list[tuple[str, str]]:
         """The bottom ``height`` rows at ``width`` cells, as (row text, kind), oldest first."""
+        return self.rows_ending_at(len(self.lines) - 1, None, width, height)
+
+    def rows_ending_at(self, index: int, upto: int | None, width: int,
+                       height: int) -> list[tuple[str, str]]:
+        """The ``height`` rows that end with line ``index``, shown down to its
+        row ``upto`` (exclusive; None for all of it), oldest first."""
         if width <= 0 or height <= 0:
             return []
         rows: list[tuple[str, str]] = []
-        for line in reversed(self.lines):
-            wrapped = wrap(line.text, width)
-            rows[:0] = [(row, line.kind) for row in wrapped[-(height - len(rows)) :]]
-            if len(rows) >= height:
-                break
+        while index >= 0 and len(rows) < height:
+            line = self.lines[index]
+            wrapped = wrap(line.text, width)[:upto]
+            rows[:0] = [(text, line.kind) for text in wrapped[-(height - len(rows)) :]]
+            index, upto = index - 1, None
         return rows
 
 
@@ -199,14 +205,7 @@ class Scrollback:
         if self.anchor is None or width <= 0 or height <= 0:
             return history.last_rows(width, height)
         index, row = self._clamped(history, width)
-        rows: list[tuple[str, str]] = []
-        upto: int | None = row + 1  # the anchor's line shows only down to the anchor
-        while index >= 0 and len(rows) < height:
-            line = history.lines[index]
-            wrapped = wrap(line.text, width)[:upto]
-            rows[:0] = [(text, line.kind) for text in wrapped[-(height - len(rows)) :]]
-            index, upto = index - 1, None
-        return rows
+        return history.rows_ending_at(index, row + 1, width, height)
 
     def page_up(self, history: History, width: int, height: int) -> None:
         if not history.lines or width <= 0 or height <= 0:
