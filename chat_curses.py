@@ -12,13 +12,14 @@ The program has three layers:
   connects, runs the handshake and the turns, and decides what every key,
   network event and deadline means.
 - ``EventLoop`` is one ``selectors`` loop over the keyboard, the sockets
-  and a wake-up socket that signals (SIGWINCH, SIGINT, ...) and the name
-  lookup thread write to. It sleeps until something happens.
+  and a wake-up socket that signals (SIGWINCH, SIGINT, ...) and the
+  ``Dialer``'s name lookup thread write to. It sleeps until something
+  happens.
 
 The wire protocol lives in ``netproto.py``, the checks of typed input and
 the cleaner for untrusted text in ``validators.py``, and the pure models of
-the history pane and the input line in ``screentext.py`` and
-``lineeditor.py``.
+the history pane, the input line and pasted keys in ``screentext.py``,
+``lineeditor.py`` and ``keyinput.py``.
 """
 
 from __future__ import annotations
@@ -826,8 +827,7 @@ class Chat:
                            if link is self.partner else
                            f"no handshake within {self.settings.timeout:g} s")
         if self.connect_deadline is not None and now >= self.connect_deadline:
-            self._fail(f"Could not connect to {self.target}: "
-                       f"timed out after {self.settings.timeout:g} s")
+            self._could_not_connect(f"timed out after {self.settings.timeout:g} s")
         if self._chatting():
             self._heartbeat(now)
 
@@ -1060,6 +1060,9 @@ class Chat:
 
     def _on_dial_failed(self, reason: str) -> None:
         self.dialer = None
+        self._could_not_connect(reason)
+
+    def _could_not_connect(self, reason: str) -> None:
         self._fail(f"Could not connect to {self.target}: {reason}")
 
     def _on_connected(self, sock: socket.socket) -> None:
@@ -1229,7 +1232,7 @@ class Chat:
             self.candidates.remove(link)
             self._note_ignored(link.address, reason)
         elif link.deadline is not None:
-            self._fail(f"Could not connect to {self.target}: {reason}")
+            self._could_not_connect(reason)
         else:
             self._fail(f"Connection lost: {reason}")
 
