@@ -76,7 +76,6 @@ from validators import (
 )
 
 __version__ = "1.0.0"
-PROG = "chat_curses.py"
 
 DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 8000
@@ -135,6 +134,11 @@ class Settings:
     term: str = field(default_factory=lambda: os.environ.get("TERM", ""))
 
 
+def program_name() -> str:
+    """How the program was started: chat_curses.py, or the installed chat-curses."""
+    return os.path.basename(sys.argv[0]) or "chat_curses.py"
+
+
 def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
     """Adapt a validator to argparse, which then names the flag in the error."""
 
@@ -173,7 +177,7 @@ def readable_by_others(path: str) -> bool:
 def parse_args(argv: list[str] | None = None) -> Settings:
     """Read the command line; a bad one prints usage and exits 2."""
     parser = argparse.ArgumentParser(
-        prog=os.path.basename(sys.argv[0]) or PROG,
+        prog=program_name(),
         description="A one-to-one chat in the terminal. The two sides take "
         "turns, client first; type 'end' to leave.",
     )
@@ -1342,11 +1346,11 @@ def main(argv: list[str] | None = None) -> int:
             stream.reconfigure(errors="replace")
     settings = parse_args(argv)
     if curses is None:
-        print(f"{PROG}: the curses module is missing; on Windows run: "
+        print(f"{program_name()}: the curses module is missing; on Windows run: "
               "pip install windows-curses", file=sys.stderr)
         return EXIT_USAGE
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
-        print(f"{PROG}: a terminal is needed: standard input and output must be "
+        print(f"{program_name()}: a terminal is needed: standard input and output must be "
               "a terminal, not a pipe or a file", file=sys.stderr)
         return EXIT_USAGE
     with contextlib.suppress(locale.Error):
@@ -1355,13 +1359,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = run(chat)
     except TerminalError as error:
-        print(f"{PROG}: cannot use this terminal ({error}); check that TERM "
+        print(f"{program_name()}: cannot use this terminal ({error}); check that TERM "
               f"(now {os.environ.get('TERM', 'unset')!r}) names your terminal",
               file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:  # a bug: one clear line, and keep the conversation
         print_transcript(chat.history)
-        print(f"{PROG}: internal error: {error!r}", file=sys.stderr)
+        print(f"{program_name()}: internal error: {error!r}", file=sys.stderr)
         if os.environ.get("CHAT_CURSES_DEBUG"):
             import traceback
 
