@@ -73,6 +73,7 @@ from validators import (
     check_timeout,
     check_username,
     clean,
+    clean_name,
 )
 
 __version__ = "1.0.0"
@@ -255,7 +256,7 @@ def format_time(seconds: int) -> str:
 def format_message(seconds: int, name: str, text: str) -> str:
     """A history line; the line breaks of a pasted block are kept, all else is cleaned."""
     body = "\n".join(clean(line) for line in text.split("\n"))
-    return f"<{format_time(seconds)}> [{clean(name)}]: {body}"
+    return f"<{format_time(seconds)}> [{clean_name(name)}]: {body}"
 
 
 def _minutes(seconds: float) -> str:
@@ -1174,7 +1175,7 @@ class Chat:
 
     def _begin_chat(self, link: Link) -> None:
         link.deadline = None
-        self.peer_name = clean(link.conn.protocol.peer_name)
+        self.peer_name = clean_name(link.conn.protocol.peer_name)
         with contextlib.suppress(OSError):
             link.conn.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.history.add("Connection established.")

@@ -135,6 +135,8 @@ class Hello:
             raise LocalProtocolError("hello name must be text")
         if not 1 <= len(self.name) <= MAX_NAME_CHARS:
             raise LocalProtocolError(f"user name must be 1 to {MAX_NAME_CHARS} characters")
+        if not self.name.strip():
+            raise LocalProtocolError("user name is blank")
         if _utf8_size(self.name) is None:
             raise LocalProtocolError("user name is not valid Unicode")
         if self.auth not in (None, AUTH_METHOD):
@@ -456,7 +458,7 @@ class Protocol:
             raise RuntimeError("receive_data after end of file")
         self._buffer += data
         unfinished = len(self._buffer) - (self._buffer.rfind(b"\n") + 1)
-        if unfinished > MAX_FRAME_BYTES:
+        if unfinished > MAX_FRAME_BYTES + 1:  # room for the CR of a CR LF ending
             self._fail(RemoteProtocolError(f"frame is larger than {MAX_FRAME_BYTES:,} bytes"))
 
     def next_event(self) -> Event | _NeedData:
@@ -467,7 +469,9 @@ class Protocol:
             end = self._buffer.find(b"\n")
             if end < 0:
                 break
-            line = bytes(self._buffer[:end]).rstrip(b"\r")
+            # One CR before the newline is allowed (nc sends CR LF), only one,
+            # so that where the bytes were split never changes the verdict.
+            line = bytes(self._buffer[: end - 1 if self._buffer[end - 1 : end] == b"\r" else end])
             del self._buffer[: end + 1]
             if len(line) > MAX_FRAME_BYTES:
                 self._fail(RemoteProtocolError(f"frame is larger than {MAX_FRAME_BYTES:,} bytes"))
@@ -536,8 +540,8 @@ class Connection:
     It owns no selector: the loop asks ``fileno()`` and ``wants_write`` and
     calls ``receive()`` when readable and ``flush()`` when writable. Socket
     errors come out as ``OSError`` from ``send``, ``flush`` and ``receive``.
-    ``last_received`` and ``last_sent`` (``time.monotonic()``) tell how
-    quiet the link has been, for the heartbeat.
+    ``last_received`` (the last whole frame) and ``last_sent``
+    (``time.monotonic()``) tell how quiet the link has been, for the heartbeat.
     """
 
     def __init__(self, sock: socket.socket, protocol: Protocol) -> None:
@@ -585,7 +589,6 @@ class Connection:
                 data = self.sock.recv(_READ_SIZE)
             except (BlockingIOError, InterruptedError):
                 return
-            self.last_received = time.monotonic()
             self.protocol.receive_data(data)
             yield from self._decoded()
             if not data:
@@ -593,6 +596,9 @@ class Connection:
 
     def _decoded(self) -> Iterator[Event]:
         while (event := self.protocol.next_event()) is not NEED_DATA:
+            # Only whole frames show the peer is alive: one that drips the
+            # bytes of a frame it never finishes counts as silent.
+            self.last_received = time.monotonic()
             yield event
             if isinstance(event, ConnectionClosed):
                 return

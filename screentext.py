@@ -12,8 +12,11 @@ it holds no control characters.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import accumulate
 from typing import Callable
 
 # Continuation rows of a wrapped history line start with this much space.
@@ -25,6 +28,8 @@ def char_width(char: str) -> int:
     """Cells taken by one printable character: 0, 1 or 2."""
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
+    if "\u1160" <= char <= "\u11ff" or "\ud7b0" <= char <= "\ud7ff":
+        return 0  # Hangul vowel and final jamo join the syllable before them, as terminals draw them
     if unicodedata.east_asian_width(char) in ("W", "F"):
         return 2
     return 1
@@ -34,7 +39,7 @@ def cell_width(text: str) -> int:
     """Cells taken by a line of text."""
     if text.isascii():
         return len(text)
-    return sum(char_width(c) for c in text)
+    return sum(text.translate(_CELLS).encode("ascii"))
 
 
 def fit(text: str, cells: int) -> int:
@@ -87,29 +92,77 @@ def wrap(text: str, width: int, indent: int = WRAP_INDENT) -> list[str]:
 
 
 def _wrap_paragraph(text: str, width: int, prefix: str, indent: str) -> list[str]:
+    # The widths of all characters are looked up once, and each row measures
+    # only what it holds, so a 64 KiB line of CJK or emoji wraps in time
+    # linear in its length, as ASCII does: the text is never measured or
+    # copied again from a row to its end.
+    cells = _cells_of(text)
     rows: list[str] = []
-    rest = text
+    start, end = 0, len(text)
     while True:
-        room = width - len(prefix)
-        if cell_width(rest) <= room:
-            rows.append(prefix + rest)
+        cut = _fit_from(cells, start, width - len(prefix), end)
+        if cut >= end:
+            rows.append(prefix + text[start:])
             return rows
-        cut = fit(rest, room)
-        space = _last_bare_space(rest, cut)
-        if space > 0:
-            row, rest = rest[:space], rest[space + 1 :]
+        space = _last_bare_space(text, start, cut)
+        if space > start:
+            rows.append(prefix + text[start:space])
+            start = space + 1
         else:
-            if cut == 0:  # not one character fits: it gets a row of its own, marks and all
-                cut = 1
-                while cut < len(rest) and char_width(rest[cut]) == 0:
+            if cut == start:  # not one character fits: it gets a row of its own, marks and all
+                cut += 1
+                while cut < end and char_width(text[cut]) == 0:
                     cut += 1
-            row, rest = rest[:cut], rest[cut:]
-        rows.append(prefix + row)
-        while rest.startswith(" ") and not _carries_marks(rest, 0):
-            rest = rest[1:]
+            rows.append(prefix + text[start:cut])
+            start = cut
+        while start < end and text[start] == " " and not _carries_marks(text, start):
+            start += 1
         prefix = indent
-        if not rest:
+        if start >= end:
             return rows
+
+
+def _cells_of(text: str) -> bytes | None:
+    """The width of each character of ``text`` as one byte (0, 1 or 2); None for ASCII, all 1."""
+    return None if text.isascii() else text.translate(_CELLS).encode("ascii")
+
+
+def _fit_from(cells: bytes | None, start: int, room: int, end: int) -> int:
+    """Like ``fit``, from ``start``: the index of the first character that does not fit.
+
+    The widths are summed a row's worth at a time by ``accumulate`` and
+    searched by ``bisect``, both in C.
+    """
+    room = max(room, 0)
+    if cells is None:
+        return min(start + room, end)
+    while start < end:
+        totals = list(accumulate(cells[start : start + max(room, 1)]))
+        fitting = bisect_right(totals, room)
+        if fitting < len(totals):
+            return start + fitting
+        start += fitting
+        room -= totals[-1]
+        if room <= 0:  # full: only zero-width marks may still join the row
+            while start < end and cells[start] == 0:
+                start += 1
+            return start
+    return end
+
+
+class _CellTable(dict):
+    """For ``str.translate``: a code point to its width in cells, as chr(0), chr(1) or chr(2)."""
+
+    LIMIT = 1 << 16  # a stream of distinct characters cannot grow it without bound
+
+    def __missing__(self, code: int) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        cells = self[code] = chr(char_width(chr(code)))
+        return cells
+
+
+_CELLS = _CellTable()
 
 
 def _carries_marks(text: str, index: int) -> bool:
@@ -117,15 +170,15 @@ def _carries_marks(text: str, index: int) -> bool:
     return index + 1 < len(text) and char_width(text[index + 1]) == 0
 
 
-def _last_bare_space(text: str, cut: int) -> int:
-    """The last space at or before ``cut`` to break the line at, or -1.
+def _last_bare_space(text: str, start: int, cut: int) -> int:
+    """The last space from ``start`` up to ``cut`` to break the line at, or -1.
 
     A space that carries a combining mark (an accent shown on its own) is
     part of a character, so the line does not break there.
     """
-    space = text.rfind(" ", 0, cut + 1)
-    while space > 0 and _carries_marks(text, space):
-        space = text.rfind(" ", 0, space)
+    space = text.rfind(" ", start, cut + 1)
+    while space > start and _carries_marks(text, space):
+        space = text.rfind(" ", start, space)
     return space
 
 
@@ -151,9 +204,26 @@ class History:
     cost of a redraw does not grow with the length of the conversation.
     """
 
+    # Wrapped lines kept for reuse: a redraw, or a key typed under a long
+    # message, does not wrap again what is already on screen.
+    WRAPPED_KEPT = 512
+
     def __init__(self, on_add: Callable[[Line], None] | None = None) -> None:
         self.lines: list[Line] = []
         self.on_add = on_add  # told of every line added or replaced (the --log file)
+        self._wrapped: OrderedDict[tuple[Line, int], list[str]] = OrderedDict()
+
+    def wrapped(self, index: int, width: int) -> list[str]:
+        """Line ``index`` wrapped to ``width`` cells (do not change the list)."""
+        key = (self.lines[index], width)
+        rows = self._wrapped.get(key)
+        if rows is None:
+            rows = self._wrapped[key] = wrap(key[0].text, width)
+            if len(self._wrapped) > self.WRAPPED_KEPT:
+                self._wrapped.popitem(last=False)
+        else:
+            self._wrapped.move_to_end(key)
+        return rows
 
     def add(self, text: str, kind: str = "system") -> None:
         self.lines.append(Line(text, kind))
@@ -178,7 +248,7 @@ class History:
         rows: list[tuple[str, str]] = []
         while index >= 0 and len(rows) < height:
             line = self.lines[index]
-            wrapped = wrap(line.text, width)[:upto]
+            wrapped = self.wrapped(index, width)[:upto]
             rows[:0] = [(text, line.kind) for text in wrapped[-(height - len(rows)) :]]
             index, upto = index - 1, None
         return rows
@@ -231,12 +301,12 @@ class Scrollback:
     @staticmethod
     def _last(history: History, width: int) -> tuple[int, int]:
         index = len(history.lines) - 1
-        return index, len(wrap(history.lines[index].text, width)) - 1
+        return index, len(history.wrapped(index, width)) - 1
 
     def _clamped(self, history: History, width: int) -> tuple[int, int]:
         index, row = self.anchor
         index = min(index, len(history.lines) - 1)
-        return index, min(row, len(wrap(history.lines[index].text, width)) - 1)
+        return index, min(row, len(history.wrapped(index, width)) - 1)
 
     @staticmethod
     def _walk_up(history: History, width: int, place: tuple[int, int], steps: int) -> tuple[int, int]:
@@ -248,14 +318,14 @@ class Scrollback:
                 return 0, 0
             steps -= row + 1
             index -= 1
-            row = len(wrap(history.lines[index].text, width)) - 1
+            row = len(history.wrapped(index, width)) - 1
         return index, row
 
     @staticmethod
     def _walk_down(history: History, width: int, place: tuple[int, int], steps: int) -> tuple[int, int]:
         index, row = place
         while steps > 0:
-            count = len(wrap(history.lines[index].text, width))
+            count = len(history.wrapped(index, width))
             if row + steps < count:
                 return index, row + steps
             if index == len(history.lines) - 1:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 
 __all__ = [
     "ValidationError",
@@ -23,6 +24,8 @@ __all__ = [
     "check_message",
     "check_timeout",
     "clean",
+    "clean_name",
+    "has_visible_character",
 ]
 
 MAX_USERNAME_CHARS = 32
@@ -170,6 +173,10 @@ def check_username(text: str) -> str:
             f"Invalid username {_quote(name)}: control and formatting "
             "characters are not allowed"
         )
+    if not has_visible_character(name):
+        raise ValidationError(
+            f"Invalid username {_quote(name)}: it has no visible character"
+        )
     return name
 
 
@@ -188,6 +195,21 @@ def check_message(text: str) -> str:
 
 # --- The cleaner -------------------------------------------------------------
 
+# Space separators other than the space itself: text, shown as they are,
+# though str.isprintable() calls them unprintable.
+_SPACES = frozenset("\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))))
+# Printable by str.isprintable(), yet default-ignorable (Unicode's
+# DerivedCoreProperties): terminals draw them as nothing or as a blank. The
+# variation selectors among them are left to messages, where emoji need
+# them; in names they are marked too (below).
+_HIDDEN = "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0"
+_HIDDEN_RE = re.compile(f"[{_HIDDEN}]")
+# What else draws as nothing or as a blank, and so has no place in a name,
+# which is an identity: variation selectors and the braille blank.
+_BLANK_IN_NAMES = "\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef\u2800"
+_BLANK_IN_NAMES_RE = re.compile(f"[{_BLANK_IN_NAMES}]")
+_NAME_MARKS_RE = re.compile(f"[{_HIDDEN}{_BLANK_IN_NAMES}]")
+
 
 def _marker(char: str) -> str:
     code = ord(char)
@@ -198,14 +220,36 @@ def _marker(char: str) -> str:
     return f"<U+{code:04X}>"
 
 
+def _shown(char: str) -> str:
+    if (char.isprintable() and char not in _HIDDEN) or char in _SPACES:
+        return char
+    return _marker(char)
+
+
 def clean(text: str) -> str:
     """Make text safe for the terminal.
 
     Every character for which ``str.isprintable()`` is false (C0 and C1
-    controls, DEL, NUL, bidi overrides, zero-width formatting, separators
-    other than the space, lone surrogates) becomes a visible marker such as
-    ``^[`` or ``<U+202E>``. Everything else is kept as it is.
+    controls, DEL, NUL, bidi overrides, zero-width formatting, line and
+    paragraph separators, lone surrogates), and the printable ones that draw
+    as nothing (the combining grapheme joiner, Hangul fillers), becomes a
+    visible marker such as ``^[`` or ``<U+202E>``. Space separators (no-break,
+    ideographic, thin...) are text and stay. Everything else is kept as it is.
     """
-    if text.isprintable():
+    if text.isprintable() and not _HIDDEN_RE.search(text):
         return text
-    return "".join(c if c.isprintable() else _marker(c) for c in text)
+    return "".join(map(_shown, text))
+
+
+def clean_name(name: str) -> str:
+    """``clean``, and in a name also markers for what draws as nothing or as a
+    blank (variation selectors, the braille blank), so that no name can pass
+    for another or look empty."""
+    return _BLANK_IN_NAMES_RE.sub(lambda match: _marker(match.group()), clean(name))
+
+
+def has_visible_character(text: str) -> bool:
+    """Something in ``text`` draws ink: not only blanks, fillers and marks."""
+    return any(not char.isspace() and char.isprintable() and not _NAME_MARKS_RE.match(char)
+               and unicodedata.category(char) not in ("Mn", "Me")
+               for char in text)

@@ -617,3 +617,61 @@ def test_malformed_proof():
     events_from(server, client.send(client.hello("user")))
     with pytest.raises(RemoteProtocolError, match="64 hexadecimal"):
         events_from(server, b'{"type":"proof","mac":"short"}\n')
+
+
+# --- hardening: verdicts that do not depend on the split, liveness by frames --------
+
+
+def _verdict(chunks):
+    """What a server makes of these chunks: the events, or the error's class."""
+    server = Protocol(Role.SERVER)
+    events = []
+    try:
+        for chunk in chunks:
+            events += events_from(server, chunk)
+    except RemoteProtocolError as error:
+        return type(error).__name__
+    return events
+
+
+def _frame_of_exactly(size):
+    """A hello frame padded with an unknown field to exactly ``size`` bytes."""
+    head = b'{"type":"hello","version":1,"name":"user","pad":"'
+    return head + b"x" * (size - len(head) - 2) + b'"}'
+
+
+@pytest.mark.parametrize("ending", [b"\n", b"\r\n", b"\r\r\n", b"x\n", b"x\r\n"])
+def test_a_frame_at_the_limit_gets_one_verdict_however_it_is_split(ending):
+    wire = _frame_of_exactly(MAX_FRAME_BYTES) + ending
+    whole = _verdict([wire])
+    for split in range(len(wire) - 4, len(wire)):
+        assert _verdict([wire[:split], wire[split:]]) == whole, split
+    assert (whole == [Hello("user")]) == (ending in (b"\n", b"\r\n"))
+
+
+@pytest.mark.parametrize("name", [" ", "   ", "\u3000"])
+def test_a_blank_name_on_the_wire_is_refused(name):
+    server = Protocol(Role.SERVER)
+    with pytest.raises(RemoteProtocolError, match="blank"):
+        events_from(server, json.dumps({"type": "hello", "version": 1, "name": name}).encode() + b"\n")
+
+
+def test_a_peer_dripping_an_unfinished_frame_is_not_alive(socket_pair, monkeypatch):
+    a, b = socket_pair
+    clock = [1000.0]
+    monkeypatch.setattr("netproto.time.monotonic", lambda: clock[0])
+    conn = Connection(b, Protocol(Role.SERVER))
+    a.sendall(b'{"type":"hello","version":1,"name":"user"}\n')
+    clock[0] = 1001.0
+    assert drain(conn) == [Hello("user")]
+    assert conn.last_received == 1001.0
+    for byte in b'{"type":"ping"':  # a frame that never ends, one byte at a time
+        clock[0] += 1.0
+        a.sendall(bytes([byte]))
+        assert drain(conn) == []
+    assert conn.last_received == 1001.0
+    clock[0] += 1.0
+    a.sendall(b"}\n")
+    conn.protocol.send(Hello("server"))
+    assert drain(conn) == [Ping()]
+    assert conn.last_received == clock[0]

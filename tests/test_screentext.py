@@ -274,3 +274,43 @@ def test_empty_history_and_zero_sizes():
     history = numbered(10)
     view.page_up(history, 20, 3)
     assert view.rows(history, 0, 3) == [] and view.rows(history, 20, 0) == []
+
+
+# --- hardening: wrapping is linear whatever the script, and done once --------------
+
+
+def test_hangul_vowel_and_final_jamo_take_no_cell():
+    assert char_width("\u1160") == 0 and char_width("\u11a8") == 0 and char_width("\ud7b0") == 0
+    assert cell_width("\u1100\u1161\u11a8") == 2  # one syllable, as terminals draw it
+
+
+@pytest.mark.parametrize("unit", ["e\u0301 word ", "漢字 ", "😀 ", "Ünïcödé "])
+@pytest.mark.parametrize("width", [16, 80])
+def test_a_long_line_measures_each_character_a_bounded_number_of_times(monkeypatch, unit, width):
+    import screentext
+
+    calls = []
+    real = screentext.char_width
+    monkeypatch.setattr(screentext, "char_width", lambda c: calls.append(c) or real(c))
+    monkeypatch.setattr(screentext, "_CELLS", screentext._CellTable())
+    text = (unit * (64 * 1024 // len(unit)))[:64 * 1024]
+    rows = wrap(text, width)
+    assert "".join(rows).replace(" ", "") == text.replace(" ", "")
+    # each distinct character is measured once, plus a few per row, not the rest of the line per row
+    assert len(calls) <= 4 * len(rows) + len(set(text)) + 10
+
+
+def test_a_line_already_wrapped_at_a_width_is_not_wrapped_again(monkeypatch):
+    import screentext
+
+    history = History()
+    history.add("é" + "word " * 13_000, "peer")
+    history.add("newest")
+    wrapped = []
+    real_wrap = screentext.wrap
+    monkeypatch.setattr(screentext, "wrap", lambda *a, **k: wrapped.append(a[1]) or real_wrap(*a, **k))
+    for _ in range(5):
+        history.last_rows(80, 22)
+    assert wrapped == [80, 80]  # each line once
+    history.last_rows(40, 22)
+    assert wrapped == [80, 80, 40, 40]

@@ -186,3 +186,46 @@ def test_clean_leaves_no_control_character(code):
     result = clean(f"a{chr(code)}b")
     assert result.isprintable()
     assert chr(code) not in result
+
+
+# --- names that pass for someone else, and real spaces -------------------------
+
+from validators import clean_name, has_visible_character  # noqa: E402
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("ser\u034fver", "ser<U+034F>ver"),         # combining grapheme joiner draws nothing
+    ("ser\ufe0fver", "ser<U+FE0F>ver"),         # a variation selector
+    ("ser\U000e0100ver", "ser<U+E0100>ver"),    # a supplementary variation selector
+    ("\u3164", "<U+3164>"),                     # Hangul filler draws blank
+    ("\u115f", "<U+115F>"),
+    ("\uffa0", "<U+FFA0>"),
+    ("\u2800", "<U+2800>"),                     # braille blank
+    ("a\u1160b", "a<U+1160>b"),
+    ("Ann Lee", "Ann Lee"),
+    ("漢字 😀 e\u0301", "漢字 😀 e\u0301"),
+])
+def test_names_show_what_draws_as_nothing_or_blank(raw, shown):
+    assert clean_name(raw) == shown
+    assert clean_name(raw).isprintable()
+
+
+@pytest.mark.parametrize("name", ["\u3164", "\u115f\u3164", "\u2800", "\ufe0f", "\u0301", "\u3164 \u2800"])
+def test_a_typed_name_needs_a_visible_character(name):
+    assert not has_visible_character(name)
+    with pytest.raises(ValidationError, match="no visible character"):
+        check_username(name)
+
+
+@pytest.mark.parametrize("text", ["no\u00a0break", "ideo\u3000graphic", "thin\u2009space",
+                                  "narrow\u202fnbsp", "em\u2003space"])
+def test_space_separators_are_text(text):
+    assert clean(text) == text
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("a\u034fb", "a<U+034F>b"), ("\u3164", "<U+3164>"), ("\uffa0x", "<U+FFA0>x"),
+    ("heart \u2764\ufe0f", "heart \u2764\ufe0f"),  # messages keep the emoji's selector
+])
+def test_messages_mark_what_draws_as_nothing_but_keep_emoji_selectors(raw, shown):
+    assert clean(raw) == shown
