@@ -45,7 +45,7 @@ try:
 except ImportError:  # Windows without the windows-curses package
     curses = None  # type: ignore[assignment]
 
-from keyinput import Paste, PasteDecoder
+from keyinput import ESCAPE_WAIT, MAX_PASTE_CHARS, Item, Key, KeyDecoder, Paste
 from lineeditor import LineEditor
 from netproto import (
     AuthenticationError,
@@ -72,6 +72,7 @@ from validators import (
     check_port,
     check_timeout,
     check_username,
+    SPACE_SEPARATORS,
     clean,
     clean_name,
 )
@@ -111,6 +112,8 @@ DEAD_AFTER = 3
 SECRET_ENV = "CHAT_SECRET"
 HEARTBEAT_ENV = "CHAT_CURSES_HEARTBEAT"
 MAX_SECRET_BYTES = 4096
+# The most the input line holds; a message may not be longer anyway.
+MAX_TYPED = MAX_PASTE_CHARS
 # The longest echo of a typed answer in the history.
 ECHO_CHARS = 100
 # Windows consoles cannot be watched by select(): poll the keyboard instead.
@@ -349,22 +352,75 @@ class Transcript:
             self.stream.close()
 
 
-def input_pending() -> bool:
-    """More keys are already waiting to be read (they are part of a paste)."""
+class Keyboard:
+    """The terminal's keys, read in bulk and decoded (``keyinput.KeyDecoder``).
+
+    ncurses reads one byte per ``read()``, which makes a 64 KiB paste cost
+    65,000 reads and polls; here each turn of the loop takes what the
+    terminal holds, up to ``SLICE`` bytes, so a huge paste is taken in
+    slices and the network is served in between. On Windows, where the
+    console is no file to read, keys come from curses' ``get_wch``.
+    """
+
+    SLICE = 64 * 1024
+
+    def __init__(self, window: "curses.window", fd: int | None) -> None:
+        self.window, self.fd = window, fd
+        self.decoder = KeyDecoder()
+        self.escape_deadline: float | None = None  # when a held Esc is taken alone
+
+    def read(self) -> list[Item] | None:
+        """What was typed since the last call; None when the terminal is gone."""
+        data = self._read_console() if self.fd is None else self._read_fd()
+        if data is None:
+            return None
+        items = self.decoder.feed(data)
+        self.escape_deadline = time.monotonic() + ESCAPE_WAIT if self.decoder.pending else None
+        return items
+
+    def more_waiting(self) -> bool:
+        """More keys are already waiting to be read (they are part of a paste)."""
+        return self.fd is not None and _readable(self.fd)
+
+    def flush(self) -> list[Item]:
+        """The rest of an escape sequence did not come: decide on what is held."""
+        self.escape_deadline = None
+        return self.decoder.flush()
+
+    def _read_fd(self) -> bytes | None:
+        data = b""
+        while len(data) < self.SLICE:
+            try:
+                chunk = os.read(self.fd, self.SLICE - len(data))
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:  # EIO: the terminal hung up
+                return data or None
+            if not chunk:
+                return data or None
+            data += chunk
+            if not _readable(self.fd):
+                break
+        return data
+
+    def _read_console(self) -> bytes:
+        data = bytearray()
+        while len(data) < self.SLICE:
+            try:
+                key = self.window.get_wch()
+            except curses.error:  # no more input
+                break
+            if isinstance(key, str):
+                data += key.encode("utf-8", "replace")
+            elif key in CONSOLE_KEYS:
+                data += CONSOLE_KEYS[key].encode()
+        return bytes(data)
+
+
+def _readable(fd: int) -> bool:
     try:
-        return bool(select.select([sys.stdin], [], [], 0)[0])
+        return bool(select.select([fd], [], [], 0)[0])
     except (OSError, ValueError):
-        return False
-
-
-def terminal_hung_up() -> bool:
-    """The terminal has gone (an SSH session dropped) though no SIGHUP came."""
-    try:
-        poller = select.poll()
-        poller.register(sys.stdin.fileno(), select.POLLIN)
-        return any(flags & (select.POLLHUP | select.POLLERR | select.POLLNVAL)
-                   for _, flags in poller.poll(0))
-    except (AttributeError, OSError, ValueError):
         return False
 
 
@@ -515,14 +571,6 @@ class Screen:
         rows, cols = self.window.getmaxyx()
         return cols, max(rows - 2, 0)
 
-    def read_keys(self) -> list[str | int]:
-        keys: list[str | int] = []
-        while True:
-            try:
-                keys.append(self.window.get_wch())
-            except curses.error:  # no more input
-                return keys
-
     def follow_terminal_size(self) -> None:
         """Adopt the terminal's new size at once (after SIGWINCH)."""
         try:
@@ -533,6 +581,34 @@ class Screen:
 
     def repaint(self) -> None:
         """Repaint every cell on the next draw (Ctrl-L)."""
+        self.window.clearok(True)
+
+    def suspend(self) -> None:
+        """Stop the program (Ctrl-Z, SIGTSTP) with the terminal as the shell
+        had it, and come back whole when the shell continues it.
+
+        A process group that no shell controls (an orphaned one) cannot be
+        stopped: the kernel drops the signal, and the chat simply goes on.
+        """
+        if not hasattr(signal, "SIGTSTP"):
+            return
+        _write_terminal(BRACKETED_PASTE_OFF)
+        with contextlib.suppress(curses.error):
+            curses.endwin()
+        handler = signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        try:
+            os.kill(os.getpid(), signal.SIGTSTP)  # returns once continued
+        finally:
+            signal.signal(signal.SIGTSTP, handler)
+        self.resume()
+
+    def resume(self) -> None:
+        """After SIGCONT: the shell may have put the terminal back in its own
+        mode (line editing, echo) while we were stopped. Restore ours and repaint."""
+        with contextlib.suppress(curses.error):
+            curses.reset_prog_mode()
+        _write_terminal(BRACKETED_PASTE_ON)
+        self.follow_terminal_size()  # it may have been resized meanwhile
         self.window.clearok(True)
 
     def draw(self, frame: Frame) -> None:
@@ -646,15 +722,14 @@ def _initscr() -> "curses.window":
 @contextlib.contextmanager
 def curses_screen() -> Iterator["curses.window"]:
     """Set the terminal up for the chat and restore it whatever happens."""
-    if hasattr(curses, "set_escdelay"):
-        os.environ.setdefault("ESCDELAY", "25")  # a lone Esc must not stall input
     window = _initscr()
     try:
         curses.raw()  # Ctrl-C, Ctrl-Z, Ctrl-S arrive as keys
         curses.nonl()  # Return arrives as \r, not turned into \n: a pasted \r\n stays one break
         curses.noecho()
-        window.keypad(True)
+        window.keypad(True)  # for Windows, where curses reads the keys
         window.nodelay(True)
+        curses.typeahead(-1)  # we read the keys ourselves: never hold output back for them
         _write_terminal(BRACKETED_PASTE_ON)
         yield window
     finally:
@@ -684,8 +759,8 @@ def _note_signal(signum: int, frame: object) -> None:
 @contextlib.contextmanager
 def signals_to(waker: Waker) -> Iterator[None]:
     wanted = list(LEAVING_SIGNALS)
-    if hasattr(signal, "SIGWINCH"):
-        wanted.append(signal.SIGWINCH)
+    wanted += [getattr(signal, name) for name in ("SIGWINCH", "SIGTSTP", "SIGCONT")
+               if hasattr(signal, name)]
     previous = {signum: signal.signal(signum, _note_signal) for signum in wanted}
     previous_fd = signal.set_wakeup_fd(waker.write_fd, warn_on_full_buffer=False)
     try:
@@ -767,7 +842,6 @@ class Chat:
         self.history = History(on_add=self._log)
         self.scrollback = Scrollback()
         self.editor = LineEditor()
-        self.pastes = PasteDecoder()
         self.waiting_since: float | None = None  # since when the partner has had the turn
         self.exit_code: int | None = None
         self.role = settings.role
@@ -788,11 +862,11 @@ class Chat:
         self.ignored_in_a_row = 0
         self.ignored_until = -1  # the history's length after the last such line
 
-    def attach(self, loop: EventLoop, screen: Screen, waker: Waker) -> None:
-        self.loop, self.screen, self.waker = loop, screen, waker
+    def attach(self, loop: EventLoop, screen: Screen, keyboard: Keyboard, waker: Waker) -> None:
+        self.loop, self.screen, self.keyboard, self.waker = loop, screen, keyboard, waker
         loop.watch(waker, self.on_wake)
-        if not POLL_KEYBOARD:
-            loop.watch(sys.stdin, self.on_keyboard)
+        if keyboard.fd is not None:
+            loop.watch(keyboard.fd, self.on_keyboard)
 
     # -- what the loop calls --
 
@@ -817,6 +891,8 @@ class Chat:
         deadlines = [link.deadline for link in self._links() if link.deadline is not None]
         if self.connect_deadline is not None:
             deadlines.append(self.connect_deadline)
+        if self.keyboard.escape_deadline is not None:
+            deadlines.append(self.keyboard.escape_deadline)
         if self._chatting():
             conn = self.partner.conn
             deadlines += [conn.last_sent + self.settings.heartbeat,
@@ -826,6 +902,8 @@ class Chat:
         return max(0.0, min(deadlines) - time.monotonic())
 
     def on_time(self, now: float) -> None:
+        if self.keyboard.escape_deadline is not None and now >= self.keyboard.escape_deadline:
+            self.on_items(self.keyboard.flush())
         for link in self._links():
             if link.deadline is not None and now >= link.deadline:
                 self._drop(link, f"timed out after {self.settings.timeout:g} s"
@@ -842,25 +920,35 @@ class Chat:
                 self.leave(LEAVING_SIGNALS[signum])
             elif signum == getattr(signal, "SIGWINCH", None):
                 self.screen.follow_terminal_size()
+            elif signum == getattr(signal, "SIGTSTP", None):
+                self.suspend()
+            elif signum == getattr(signal, "SIGCONT", None):
+                self.screen.resume()
         if self.dialer is not None:
             self.dialer.on_wake()
 
     def on_keyboard(self, mask: int) -> None:
-        keys = self.screen.read_keys()
-        if not keys and not POLL_KEYBOARD and terminal_hung_up():
-            self.leave(128 + getattr(signal, "SIGHUP", 1))  # as if SIGHUP had come
+        items = self.keyboard.read()
+        if items is None:  # the terminal is gone (an SSH session dropped) though no SIGHUP came
+            self.leave(128 + getattr(signal, "SIGHUP", 1))
             return
-        items = self.pastes.feed(keys)
+        self.on_items(items)
+
+    def on_items(self, items: list[Item]) -> None:
+        """Keys, text and pastes from the keyboard, in the order typed."""
         for index, item in enumerate(items):
             if isinstance(item, Paste):
                 self._paste(item.text)
             elif KEY_COMMANDS.get(item) == "submit" and self._typing_message() and (
-                    index + 1 < len(items) or self.pastes.in_paste or input_pending()):
+                    index + 1 < len(items) or self.keyboard.decoder.in_paste
+                    or self.keyboard.more_waiting()):
                 # Enter with more keys right behind it: a pasted block from a
                 # terminal without bracketed paste. Keep it as one message.
-                self.editor.insert("\n")
-            else:
+                self._type("\n")
+            elif isinstance(item, Key) or item in KEY_COMMANDS:
                 self.on_key(item)
+            else:
+                self._type(item)
             if self.exit_code is not None:
                 return
 
@@ -913,12 +1001,8 @@ class Chat:
 
     # -- keys --
 
-    def on_key(self, key: str | int) -> None:
+    def on_key(self, key: str | Key) -> None:
         command = KEY_COMMANDS.get(key)
-        if command is None and isinstance(key, str) and key.isprintable():
-            if self._input_open():
-                self.editor.insert(key)
-            return
         if command in ALWAYS:
             ALWAYS[command](self)
         elif command in EDITING and self._input_open():
@@ -930,13 +1014,26 @@ class Chat:
     def _typing_message(self) -> bool:
         return self._chatting() and self.partner.conn.protocol.our_turn
 
+    def _type(self, text: str) -> None:
+        """Typed text goes in as it is, less what has no place in it (control
+        and formatting characters); an input line holds at most MAX_TYPED characters."""
+        if not self._input_open():
+            return
+        if not text.isprintable():
+            text = "".join(c for c in text if c.isprintable() or c in SPACE_SEPARATORS or c == "\n")
+        room = MAX_TYPED - len(self.editor.text)
+        if len(text) > room:
+            text = text[:max(room, 0)]
+            self.history.add(f"Invalid input: the input line holds at most {MAX_TYPED:,} "
+                             "characters; the rest was dropped", "warning")
+        if text:
+            self.editor.insert(text)
+
     def _paste(self, text: str) -> None:
         """A pasted block goes in as typed text: tabs become spaces, other
         control characters are dropped, and line breaks stay only in a message."""
-        if not self._input_open():
-            return
-        text = "".join(c for c in text.expandtabs(4) if c == "\n" or c.isprintable())
-        self.editor.insert(text if self._typing_message() else text.replace("\n", " "))
+        text = text.expandtabs(4)
+        self._type(text if self._typing_message() else text.replace("\n", " "))
 
     def page_up(self) -> None:
         self.scrollback.page_up(self.history, *self.screen.history_size())
@@ -959,6 +1056,10 @@ class Chat:
 
     def interrupt(self) -> None:
         self.leave(EXIT_INTERRUPTED)
+
+    def suspend(self) -> None:
+        """Ctrl-Z: stop, as vim and less do, with the terminal as the shell had it."""
+        self.screen.suspend()
 
     # -- setup questions --
 
@@ -1265,29 +1366,33 @@ def _as_invalid_input(error: Exception) -> str:
     return text if text.startswith("Invalid") else f"Invalid input: {text}"
 
 
-# Keys, by what get_wch returns, to command names.
-KEY_COMMANDS: dict[str | int, str] = {
+# Keys, as the KeyDecoder gives them, to command names.
+KEY_COMMANDS: dict[str | Key, str] = {
     "\n": "submit", "\r": "submit",
     "\x7f": "backspace", "\x08": "backspace",
     "\x01": "home", "\x05": "end",  # Ctrl-A, Ctrl-E
     "\x15": "kill_to_start", "\x0b": "kill_to_end", "\x17": "kill_word",  # Ctrl-U, -K, -W
-    "\x03": "interrupt", "\x04": "eof", "\x0c": "redraw",
+    "\x03": "interrupt", "\x04": "eof", "\x0c": "redraw", "\x1a": "suspend",  # Ctrl-C, -D, -L, -Z
+    Key("delete"): "delete",
+    Key("left"): "left",
+    Key("right"): "right",
+    Key("home"): "home",
+    Key("end"): "end",
+    Key("up"): "older",
+    Key("down"): "newer",
+    Key("page_up"): "page_up",
+    Key("page_down"): "page_down",
 }
+# The Windows console gives curses key codes: these are turned into the
+# sequences a terminal would send, and decoded like them.
+CONSOLE_KEYS: dict[int, str] = {}
 if curses is not None:
-    KEY_COMMANDS.update({
-        curses.KEY_ENTER: "submit",
-        curses.KEY_BACKSPACE: "backspace",
-        curses.KEY_DC: "delete",
-        curses.KEY_LEFT: "left",
-        curses.KEY_RIGHT: "right",
-        curses.KEY_HOME: "home",
-        curses.KEY_END: "end",
-        curses.KEY_UP: "older",
-        curses.KEY_DOWN: "newer",
-        curses.KEY_PPAGE: "page_up",
-        curses.KEY_NPAGE: "page_down",
-        curses.KEY_RESIZE: "resize",
-    })
+    CONSOLE_KEYS = {
+        curses.KEY_ENTER: "\r", curses.KEY_BACKSPACE: "\x7f", curses.KEY_DC: "\x1b[3~",
+        curses.KEY_LEFT: "\x1b[D", curses.KEY_RIGHT: "\x1b[C", curses.KEY_UP: "\x1b[A",
+        curses.KEY_DOWN: "\x1b[B", curses.KEY_HOME: "\x1b[H", curses.KEY_END: "\x1b[F",
+        curses.KEY_PPAGE: "\x1b[5~", curses.KEY_NPAGE: "\x1b[6~",
+    }
 # Commands that change the typed text: ignored while the input is locked.
 EDITING: dict[str, Callable[[LineEditor], None]] = {
     "backspace": LineEditor.backspace,
@@ -1310,7 +1415,7 @@ ALWAYS: dict[str, Callable[[Chat], None]] = {
     "redraw": lambda chat: chat.screen.repaint(),
     "page_up": Chat.page_up,
     "page_down": Chat.page_down,
-    "resize": lambda chat: curses.update_lines_cols(),
+    "suspend": Chat.suspend,
 }
 
 
@@ -1322,7 +1427,8 @@ def run(chat: Chat) -> int:
     try:
         with curses_screen() as window, signals_to(waker):
             loop = EventLoop()
-            chat.attach(loop, Screen(window, colour="NO_COLOR" not in os.environ), waker)
+            keyboard = Keyboard(window, None if POLL_KEYBOARD else sys.stdin.fileno())
+            chat.attach(loop, Screen(window, colour="NO_COLOR" not in os.environ), keyboard, waker)
             try:
                 chat.start()
                 loop.run(chat)

@@ -25,6 +25,7 @@ __all__ = [
     "check_timeout",
     "clean",
     "clean_name",
+    "SPACE_SEPARATORS",
     "has_visible_character",
 ]
 
@@ -197,7 +198,7 @@ def check_message(text: str) -> str:
 
 # Space separators other than the space itself: text, shown as they are,
 # though str.isprintable() calls them unprintable.
-_SPACES = frozenset("\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))))
+SPACE_SEPARATORS = frozenset("\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr, range(0x2000, 0x200B))))
 # Printable by str.isprintable(), yet default-ignorable (Unicode's
 # DerivedCoreProperties): terminals draw them as nothing or as a blank. The
 # variation selectors among them are left to messages, where emoji need
@@ -221,7 +222,7 @@ def _marker(char: str) -> str:
 
 
 def _shown(char: str) -> str:
-    if (char.isprintable() and char not in _HIDDEN) or char in _SPACES:
+    if (char.isprintable() and char not in _HIDDEN) or char in SPACE_SEPARATORS:
         return char
     return _marker(char)
 
