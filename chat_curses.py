@@ -100,8 +100,16 @@ LEAVING_SIGNALS = {
     if hasattr(signal, name)
 }
 # Handshakes the server runs at once with connections that have not yet
-# finished theirs; more wait in the kernel's backlog until a place frees.
+# finished theirs. While every place is taken, a new connection replaces the
+# one that has made the least progress, so that strangers holding
+# connections open cannot keep a real partner out.
 MAX_CANDIDATES = 8
+# Connections the kernel queues for us; a flood waits there, not in SYN retries.
+LISTEN_BACKLOG = 64
+# Connections taken per wake-up, so that a flood cannot starve the rest.
+ACCEPTS_PER_WAKE = 16
+# When accept() itself fails (out of file descriptors), the listener rests this long.
+ACCEPT_PAUSE = 1.0
 # After this many "Ignored connection" lines in a row, further ones are
 # counted on one line instead of filling the history.
 IGNORED_LINES_SHOWN = 3
@@ -312,7 +320,7 @@ def open_listeners(host: str, port: int) -> list[socket.socket]:
             if family == socket.AF_INET6:
                 sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
             sock.bind(sockaddr)
-            sock.listen(MAX_CANDIDATES)
+            sock.listen(LISTEN_BACKLOG)
             sock.setblocking(False)
         except OSError as error:
             sock.close()
@@ -861,6 +869,8 @@ class Chat:
         self.dialer: Dialer | None = None
         self.ignored_in_a_row = 0
         self.ignored_until = -1  # the history's length after the last such line
+        self.accept_paused_until = 0.0  # monotonic time; accept() failed and rests until then
+        self.accept_failing = False  # said once per run of failures
 
     def attach(self, loop: EventLoop, screen: Screen, keyboard: Keyboard, waker: Waker) -> None:
         self.loop, self.screen, self.keyboard, self.waker = loop, screen, keyboard, waker
@@ -884,7 +894,7 @@ class Chat:
     def before_sleep(self) -> None:
         for link in self._links():
             self.loop.watch(link.conn, link.on_ready, write=link.conn.wants_write)
-        self._accept_while_there_is_room()
+        self._watch_listeners()
         self.screen.draw(self.frame())
 
     def seconds_to_deadline(self) -> float | None:
@@ -893,6 +903,8 @@ class Chat:
             deadlines.append(self.connect_deadline)
         if self.keyboard.escape_deadline is not None:
             deadlines.append(self.keyboard.escape_deadline)
+        if self.listeners and self.accept_paused_until > time.monotonic():
+            deadlines.append(self.accept_paused_until)
         if self._chatting():
             conn = self.partner.conn
             deadlines += [conn.last_sent + self.settings.heartbeat,
@@ -960,6 +972,7 @@ class Chat:
             sock.close()
         if self.dialer is not None:
             self.dialer.close()
+        self.history.settle()
         if self.settings.log is not None:
             self.settings.log.close()
 
@@ -1115,22 +1128,28 @@ class Chat:
         self.note = "Waiting for a partner to connect..."
 
     def _on_accept(self, listener: socket.socket, mask: int) -> None:
-        while len(self.candidates) < MAX_CANDIDATES:
+        for _ in range(ACCEPTS_PER_WAKE):
             try:
                 sock, sockaddr = listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as error:  # e.g. out of file descriptors
-                self.history.add(f"Could not accept a connection: {describe_os_error(error)}",
-                                 "warning")
+            except OSError as error:  # e.g. out of file descriptors: rest, say so once
+                self.accept_paused_until = time.monotonic() + ACCEPT_PAUSE
+                if not self.accept_failing:
+                    self.accept_failing = True
+                    self.history.add(f"Could not accept a connection: {describe_os_error(error)}; "
+                                     f"trying again every {ACCEPT_PAUSE:g} s", "warning")
                 return
+            self.accept_failing = False
+            if len(self.candidates) >= MAX_CANDIDATES:
+                self._drop(min(self.candidates, key=_progress),
+                           "made the least progress while every handshake place was taken")
             self.candidates.append(self._new_link(
                 sock, Role.SERVER, format_peer(sockaddr), time.monotonic() + self.settings.timeout))
 
-    def _accept_while_there_is_room(self) -> None:
-        """Watch the listeners only while a handshake place is free: the rest
-        of a flood waits in the kernel's backlog, costing us nothing."""
-        accepting = self.partner is None and len(self.candidates) < MAX_CANDIDATES
+    def _watch_listeners(self) -> None:
+        """Accept while waiting for a partner, unless accept() is resting after a failure."""
+        accepting = self.partner is None and time.monotonic() >= self.accept_paused_until
         for listener, on_accept in self.listeners.items():
             if accepting:
                 self.loop.watch(listener, on_accept)
@@ -1148,7 +1167,7 @@ class Chat:
             summary = (f"Ignored {more} more connection{'s' * (more > 1)}; "
                        f"the last from {address}: {reason}")
             if more == 1:
-                self.history.add(summary, "warning")
+                self.history.add(summary, "warning", final=False)  # the log gets the last count
             else:
                 self.history.replace_last(summary, "warning")
         self.ignored_until = len(self.history.lines)
@@ -1359,6 +1378,11 @@ class Chat:
     def _chatting(self) -> bool:
         return (self.partner is not None and self.partner.deadline is None
                 and not self.partner.closed)
+
+
+def _progress(link: Link) -> tuple[int, float]:
+    """How far a handshake has come: whole frames received, then how recently."""
+    return link.conn.frames_received, link.conn.last_received
 
 
 def _as_invalid_input(error: Exception) -> str:

@@ -550,6 +550,7 @@ class Connection:
         self.protocol = protocol
         self._outbox = bytearray()
         self.last_received = self.last_sent = time.monotonic()
+        self.frames_received = 0
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -599,6 +600,7 @@ class Connection:
             # Only whole frames show the peer is alive: one that drips the
             # bytes of a frame it never finishes counts as silent.
             self.last_received = time.monotonic()
+            self.frames_received += 1
             yield event
             if isinstance(event, ConnectionClosed):
                 return

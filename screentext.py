@@ -211,6 +211,7 @@ class History:
     def __init__(self, on_add: Callable[[Line], None] | None = None) -> None:
         self.lines: list[Line] = []
         self.on_add = on_add  # told of every line added or replaced (the --log file)
+        self._unsettled = False  # the last line may still be replaced, unheard of
         self._wrapped: OrderedDict[tuple[Line, int], list[str]] = OrderedDict()
 
     def wrapped(self, index: int, width: int) -> list[str]:
@@ -225,15 +226,27 @@ class History:
             self._wrapped.move_to_end(key)
         return rows
 
-    def add(self, text: str, kind: str = "system") -> None:
+    def add(self, text: str, kind: str = "system", final: bool = True) -> None:
+        """Add a line. One that is not ``final`` may still be replaced (a
+        running count): ``on_add`` hears of it only once it is settled, when
+        the next line comes or ``settle`` is called."""
+        self.settle()
         self.lines.append(Line(text, kind))
-        if self.on_add is not None:
+        self._unsettled = not final
+        if final and self.on_add is not None:
             self.on_add(self.lines[-1])
 
     def replace_last(self, text: str, kind: str = "system") -> None:
         self.lines[-1] = Line(text, kind)
-        if self.on_add is not None:
+        if not self._unsettled and self.on_add is not None:
             self.on_add(self.lines[-1])
+
+    def settle(self) -> None:
+        """The last line will not be replaced any more: tell ``on_add`` of it."""
+        if self._unsettled:
+            self._unsettled = False
+            if self.on_add is not None:
+                self.on_add(self.lines[-1])
 
     def last_rows(self, width: int, height: int) -> list[tuple[str, str]]:
         """The bottom ``height`` rows at ``width`` cells, as (row text, kind), oldest first."""

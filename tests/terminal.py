@@ -1,7 +1,10 @@
 """Drive the real program on a pseudo-terminal and read its screen through pyte.
 
 A ``Terminal`` starts a fresh interpreter running chat_curses.py with the
-pty as its controlling terminal (so a resize delivers SIGWINCH). A reader
+pty as its controlling terminal (so a resize delivers SIGWINCH). It is
+started with ``os.openpty()`` and ``subprocess`` (never ``pty.fork()`` from
+this process, which runs threads): a small launcher, itself a fresh
+interpreter, makes the pty its controlling terminal and becomes the program. A reader
 thread feeds everything the program writes into a pyte screen at once, so
 the program never blocks on a full pty while the test waits on the other
 side. Waits poll the rendered screen until a deadline and, when they fail,
@@ -10,13 +13,17 @@ show the screen in the assertion message.
 
 from __future__ import annotations
 
+import contextlib
 import curses
+import fcntl
 import json
 import os
 import re
 import select
 import signal
 import socket
+import struct
+import subprocess
 import sys
 import termios
 import threading
@@ -24,7 +31,6 @@ import time
 from pathlib import Path
 
 import pyte
-from ptyprocess import PtyProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAM = ROOT / "chat_curses.py"
@@ -65,10 +71,61 @@ def key(name: str) -> bytes:
 CTRL_C, CTRL_D, ENTER = b"\x03", b"\x04", b"\r"
 
 
+# Runs in the child: a new session whose controlling terminal is the pty on
+# its standard input, then the command itself in place of this interpreter.
+_LAUNCHER = ("import fcntl, os, sys, termios; os.setsid(); "
+             "fcntl.ioctl(0, termios.TIOCSCTTY, 0); os.execvp(sys.argv[1], sys.argv[1:])")
+
+
+def set_size(fd: int, rows: int, cols: int) -> None:
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+
+
+class PtyChild:
+    """A command on a new pty, as its controlling terminal; ``fd`` is the master side."""
+
+    def __init__(self, command: list[str], rows: int, cols: int, env: dict[str, str]) -> None:
+        self.fd, slave = os.openpty()
+        set_size(slave, rows, cols)
+        try:
+            self.popen = subprocess.Popen([sys.executable, "-c", _LAUNCHER, *command],
+                                          stdin=slave, stdout=slave, stderr=slave,
+                                          cwd=str(ROOT), env=env, close_fds=True)
+        finally:
+            os.close(slave)
+        self.pid = self.popen.pid
+        self.closed = False
+
+    def isalive(self) -> bool:
+        return self.popen.poll() is None
+
+    def kill(self, signum: int) -> None:
+        if self.isalive():
+            os.kill(self.pid, signum)
+
+    def setwinsize(self, rows: int, cols: int) -> None:
+        set_size(self.fd, rows, cols)
+
+    def close_pty(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.fd)
+
+    def stop(self) -> None:
+        """Kill the command if it still runs, reap it, and close the pty."""
+        if self.isalive():
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.popen.wait(timeout=5)
+        self.close_pty()
+
+
 class Terminal:
     def __init__(self, args: list[str], rows: int = 24, cols: int = 80,
-                 env: dict[str, str] | None = None) -> None:
-        self.args = args
+                 env: dict[str, str] | None = None, command: list[str] | None = None) -> None:
+        """``args`` for chat_curses.py, or a whole ``command`` to run instead."""
+        self.args = args if command is None else command
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
@@ -76,8 +133,7 @@ class Terminal:
         self._stop = threading.Event()
         full_env = {**os.environ, "TERM": TERM, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
                     "PYTHONUNBUFFERED": "1", **(env or {})}
-        self.proc = PtyProcess.spawn([sys.executable, str(PROGRAM), *args], cwd=str(ROOT),
-                                     env=full_env, dimensions=(rows, cols))
+        self.proc = PtyChild(command or [sys.executable, str(PROGRAM), *args], rows, cols, full_env)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -149,11 +205,8 @@ class Terminal:
         return self.exit_code()
 
     def exit_code(self) -> int | None:
-        if self.proc.isalive():
-            return None
-        if self.proc.signalstatus is not None:
-            return -self.proc.signalstatus
-        return self.proc.exitstatus
+        """The exit status, or minus the signal that ended the program; None while it runs."""
+        return self.proc.popen.poll()
 
     # -- input --
 
@@ -176,7 +229,7 @@ class Terminal:
         """Close the terminal under the program, as when an SSH session dies."""
         self._stop.set()
         self._reader.join(2.0)
-        self.proc.fileobj.close()  # only the file: ptyprocess's close() would signal the child
+        self.proc.close_pty()
 
     def kill(self, signum: int = signal.SIGKILL) -> None:
         self.proc.kill(signum)
@@ -186,15 +239,9 @@ class Terminal:
         return termios.tcgetattr(self.proc.fd)
 
     def close(self) -> None:
-        if self.proc.isalive():
-            self.proc.terminate(force=True)
         self._stop.set()
         self._reader.join(2.0)
-        if not self.proc.fileobj.closed:
-            try:
-                self.proc.close(force=True)
-            except OSError:
-                pass
+        self.proc.stop()
 
 
 class RawPeer:
