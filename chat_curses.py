@@ -29,10 +29,12 @@ import contextlib
 import errno
 import locale
 import os
+import secrets
 import select
 import selectors
 import signal
 import socket
+import stat
 import sys
 import threading
 import time
@@ -120,6 +122,9 @@ DEAD_AFTER = 3
 SECRET_ENV = "CHAT_SECRET"
 HEARTBEAT_ENV = "CHAT_CURSES_HEARTBEAT"
 MAX_SECRET_BYTES = 4096
+# A secret shorter than this gets a warning: a recorded handshake lets anyone
+# try guesses offline, as fast as their machine computes HMACs.
+SHORT_SECRET = 16
 # The most the input line holds; a message may not be longer anyway.
 MAX_TYPED = MAX_PASTE_CHARS
 # The longest echo of a typed answer in the history.
@@ -143,6 +148,7 @@ class Settings:
     secret_file: str | None = None
     heartbeat: float = DEFAULT_HEARTBEAT
     log: "Transcript | None" = None
+    log_path: str | None = None
     term: str = field(default_factory=lambda: os.environ.get("TERM", ""))
 
 
@@ -179,6 +185,31 @@ def read_secret_file(path: str) -> bytes:
     return data.strip()
 
 
+def write_new_secret(path: str) -> None:
+    """A new secret of 32 random bytes, as 64 hexadecimal digits, in a new private file."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    with os.fdopen(fd, "w") as file:
+        file.write(secrets.token_hex(32) + "\n")
+
+
+class NewSecretAction(argparse.Action):
+    """--new-secret PATH: write a secret and exit, like --version, whatever else is given."""
+
+    def __init__(self, option_strings, dest, **kwargs) -> None:
+        super().__init__(option_strings, dest, nargs=1, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None) -> None:
+        path = values[0]
+        try:
+            write_new_secret(path)
+        except OSError as error:
+            parser.error(f"argument --new-secret: cannot create {clean(path)!r}: "
+                         f"{error.strerror or error}")
+        print(f"Wrote a new secret to {clean(path)}. Give your partner a copy by a safe way, "
+              f"and both start with: --secret-file {clean(path)}")
+        parser.exit(EXIT_OK)
+
+
 def readable_by_others(path: str) -> bool:
     try:
         return os.name == "posix" and bool(os.stat(path).st_mode & 0o077)
@@ -212,29 +243,34 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                         f"the {SECRET_ENV} environment variable, if set, is the secret")
     parser.add_argument("--log", metavar="PATH",
                         help="append every line of the conversation, as shown, to this file")
+    parser.add_argument("--new-secret", metavar="PATH", action=NewSecretAction,
+                        help="write a new random secret to PATH (a new file, mode 600) and exit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     args = parser.parse_args(argv)
-    log = None
-    if args.log is not None:
-        try:
-            log = Transcript.open(args.log)
-        except OSError as error:
-            parser.error(f"argument --log: cannot open {clean(args.log)!r}: "
-                         f"{error.strerror or error}")
     secret = None
     if args.secret_file is not None:
         try:
             secret = read_secret_file(args.secret_file)
         except argparse.ArgumentTypeError as error:
             parser.error(f"argument --secret-file: {error}")
-    elif os.environ.get(SECRET_ENV, "").strip():
+    elif SECRET_ENV in os.environ:
         secret = os.environ[SECRET_ENV].strip().encode("utf-8", "surrogateescape")
+        if not secret:  # CHAT_SECRET=$(cat missing-file) must not turn the secret off
+            parser.error(f"environment variable {SECRET_ENV} is set but empty; "
+                         f"give it a secret, or unset it to chat without one")
     heartbeat = DEFAULT_HEARTBEAT
     if HEARTBEAT_ENV in os.environ:
         try:
             heartbeat = check_timeout(os.environ[HEARTBEAT_ENV])
         except ValidationError as error:
             parser.error(f"environment variable {HEARTBEAT_ENV}: {error}")
+    log = None  # opened last: a usage error must not leave a new file behind
+    if args.log is not None:
+        try:
+            log = Transcript.open(args.log)
+        except (OSError, ValueError) as error:
+            reason = error.strerror if isinstance(error, OSError) and error.strerror else error
+            parser.error(f"argument --log: cannot write to {clean(args.log)!r}: {reason}")
     return Settings(
         role=Role.SERVER if args.server else Role.CLIENT,
         host=args.host,
@@ -245,6 +281,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         secret_file=args.secret_file,
         heartbeat=heartbeat,
         log=log,
+        log_path=args.log,
     )
 
 
@@ -348,7 +385,30 @@ class Transcript:
 
     @classmethod
     def open(cls, path: str) -> "Transcript":
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)  # a private record
+        """Open ``path`` for appending, refusing what would block or betray us.
+
+        Only a regular file will do: a FIFO nobody reads would freeze the
+        loop, a device is no transcript. A symbolic link is followed only
+        when it is our own, so that another user cannot plant one (in /tmp,
+        say) to make us write into a file of their choosing. The file is
+        opened without blocking, then checked, before anything is written.
+        Raises OSError, or ValueError with the reason in words.
+        """
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.islink(path) and os.lstat(path).st_uid != _our_uid():
+                raise ValueError("it is a symbolic link that belongs to another user")
+            if not os.path.islink(path):
+                flags |= getattr(os, "O_NOFOLLOW", 0)  # it may not turn into one now
+        try:
+            fd = os.open(path, flags, 0o600)  # a private record
+        except OSError as error:
+            if error.errno == errno.ENXIO:  # a FIFO with no reader
+                raise ValueError("it is not a regular file") from None
+            raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise ValueError("it is not a regular file")
         return cls(os.fdopen(fd, "a", encoding="utf-8", errors="replace"))
 
     def write(self, line: Line) -> None:
@@ -358,6 +418,10 @@ class Transcript:
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self.stream.close()
+
+
+def _our_uid() -> int:
+    return os.geteuid() if hasattr(os, "geteuid") else 0
 
 
 class Keyboard:
@@ -884,10 +948,16 @@ class Chat:
         if self.settings.term and os.environ.get("TERM") != self.settings.term:
             self.history.add(f"This host does not know the terminal type {clean(self.settings.term)!r}; "
                              f"using {os.environ.get('TERM')!r} instead", "warning")
-        path = self.settings.secret_file
-        if path is not None and readable_by_others(path):
-            self.history.add(f"Warning: other users can read the secret file {clean(path)}; "
-                             f"protect it with: chmod 600 {clean(path)}", "warning")
+        for what, path in (("secret file", self.settings.secret_file),
+                           ("log file", self.settings.log_path)):
+            if path is not None and readable_by_others(path):
+                self.history.add(f"Warning: other users can read the {what} {clean(path)}; "
+                                 f"protect it with: chmod 600 {clean(path)}", "warning")
+        secret = self.settings.secret
+        if secret is not None and len(secret) < SHORT_SECRET:
+            self.history.add(f"Warning: the secret is short ({len(secret)} bytes). Anyone who "
+                             f"records a handshake can try guesses offline; make a strong one "
+                             f"with: {program_name()} --new-secret PATH", "warning")
         self.pending = [name for name in ("host", "port", "name") if getattr(self, name) is None]
         self._next_step()
 
@@ -1236,12 +1306,14 @@ class Chat:
             self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
             self.waiting_since = None
         elif isinstance(event, Bye):
+            # A reason is the peer's own words, shown as theirs, never as our diagnosis.
+            said = f"{self._who(link)} said: {clean(event.reason)}"
             if link.deadline is None and not event.reason:
                 self._partner_left()
             elif link.deadline is None:
-                self._drop(link, f"{self.peer_name} closed the connection: {clean(event.reason)}")
+                self._drop(link, f"{self.peer_name} closed the connection; {said}")
             else:
-                self._drop(link, clean(event.reason) or f"{self._who(link)} left during the handshake")
+                self._drop(link, said if event.reason else f"{self._who(link)} left during the handshake")
         elif isinstance(event, ConnectionClosed):
             self._drop(link, f"{self._who(link)} closed the connection without saying goodbye")
 

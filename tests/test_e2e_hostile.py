@@ -238,19 +238,23 @@ def test_secret_from_the_environment_matches_the_same_secret_from_a_file(spawn, 
     server.wait_for("Connection established.")
 
 
-@pytest.mark.parametrize("server_secret, client_secret, words", [
-    ("right", "wrong", "the shared secrets do not match"),
-    ("right", None, "the server uses a shared secret and the client has none"),
-    (None, "right", "the client uses a shared secret and the server has none"),
+@pytest.mark.parametrize("server_secret, client_secret, client_words, words", [
+    # the server tells the client why: the client shows those words as the server's
+    ("right", "wrong", "the server said: the shared secrets do not match",
+     "the shared secrets do not match"),
+    ("right", None, "the server said: the server uses a shared secret and the client has none",
+     "the server uses a shared secret and the client has none"),
+    (None, "right", "the server said: the client uses a shared secret and the server has none",
+     "the client uses a shared secret and the server has none"),
 ])
 def test_a_partner_without_the_secret_is_refused_on_both_screens(
-        spawn, port, secret_file, server_secret, client_secret, words):
+        spawn, port, secret_file, server_secret, client_secret, client_words, words):
     server_flags = ["--secret-file", secret_file(server_secret, "s")] if server_secret else []
     client_flags = ["--secret-file", secret_file(client_secret, "c")] if client_secret else []
     server = server_on(spawn, port, *server_flags)
     client = client_to(spawn, port, *client_flags)
     assert client.wait_exit() == 1
-    assert f"Could not connect to 127.0.0.1:{port}: {words}" in client.text().replace("\n", "")
+    assert f"Could not connect to 127.0.0.1:{port}: {client_words}" in client.text().replace("\n", "")
     server.wait_for(re.compile(r"Ignored connection from 127\.0\.0\.1:\d+: " + words))
     assert server.proc.isalive()  # and it goes on waiting for the right partner
 

@@ -246,6 +246,7 @@ def test_a_paste_at_a_prompt_is_one_answer(spawn, port):
 def test_log_appends_every_line_as_shown_and_flushes_each(spawn, port, tmp_path):
     client_log, server_log = tmp_path / "client.log", tmp_path / "server.log"
     server_log.write_text("an earlier chat\n")
+    server_log.chmod(0o600)
     server, client = start_chat(spawn, port, client_extra=("--log", str(client_log)),
                               server_extra=("--log", str(server_log)))
     exchange(server, client, "logged line", "logged reply")
@@ -269,7 +270,7 @@ def test_log_appends_every_line_as_shown_and_flushes_each(spawn, port, tmp_path)
 def test_log_that_cannot_be_written_is_a_usage_error(spawn, tmp_path):
     client = spawn("--client", "--log", str(tmp_path / "no" / "such" / "dir" / "chat.log"))
     assert client.wait_exit() == 2
-    assert "argument --log: cannot open" in client.text()
+    assert "argument --log: cannot write to" in client.text()
 
 
 # --- the status bar ------------------------------------------------------------------------
