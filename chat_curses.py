@@ -38,6 +38,7 @@ import stat
 import sys
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Callable, Iterator
@@ -64,6 +65,7 @@ from netproto import (
     ProtocolError,
     RemoteProtocolError,
     Role,
+    WrongSecret,
     describe_os_error,
 )
 from screentext import History, Line, Scrollback, cell_width, clip, pad
@@ -107,11 +109,20 @@ LEAVING_SIGNALS = {
 # connections open cannot keep a real partner out.
 MAX_CANDIDATES = 8
 # Connections the kernel queues for us; a flood waits there, not in SYN retries.
-LISTEN_BACKLOG = 64
+LISTEN_BACKLOG = 128
 # Connections taken per wake-up, so that a flood cannot starve the rest.
 ACCEPTS_PER_WAKE = 16
+# At most this many handshakes are cut short for newcomers in a second.
+# Strangers who reconnect as fast as they are dropped then wait in the
+# backlog, and so does a real partner, whose hello is there by the time it
+# is accepted: it counts as progress at once, and keeps its place.
+REPLACEMENTS_PER_SECOND = 50
 # When accept() itself fails (out of file descriptors), the listener rests this long.
 ACCEPT_PAUSE = 1.0
+# After a wrong proof of the secret, the server answers the next hello only
+# after this pause, doubled with each further failure up to the cap: guessing
+# online costs seconds per try instead of microseconds.
+GUESS_PAUSE, GUESS_PAUSE_CAP = 1.0, 8.0
 # After this many "Ignored connection" lines in a row, further ones are
 # counted on one line instead of filling the history.
 IGNORED_LINES_SHOWN = 3
@@ -756,7 +767,26 @@ def line_styles(colour: bool) -> dict[str, int]:
 
 
 class TerminalError(Exception):
-    """curses cannot drive this terminal (an unknown TERM, say)."""
+    """curses cannot drive this terminal (an unknown TERM, say); the text says why."""
+
+
+def out_of_descriptors() -> bool:
+    """The process cannot open one more file (ulimit -n reached)."""
+    try:
+        os.close(os.open(os.devnull, os.O_RDONLY))
+    except OSError as error:
+        return error.errno in (errno.EMFILE, errno.ENFILE)
+    return False
+
+
+def describe_descriptor_limit() -> str:
+    try:
+        import resource
+
+        limit = f" (the limit is {resource.getrlimit(resource.RLIMIT_NOFILE)[0]})"
+    except (ImportError, OSError, ValueError):
+        limit = ""
+    return f"too many open files{limit}; raise the limit with: ulimit -n 1024"
 
 
 def terminal_fallbacks(term: str) -> list[str]:
@@ -788,7 +818,10 @@ def _initscr() -> "curses.window":
         except curses.error:
             continue
     os.environ["TERM"] = term
-    raise TerminalError(str(failure))
+    if out_of_descriptors():  # curses could not open the terminal description
+        raise OSError(errno.EMFILE, "too many open files")
+    raise TerminalError(f"cannot use this terminal ({failure}); check that TERM "
+                        f"(now {term!r}) names your terminal")
 
 
 @contextlib.contextmanager
@@ -935,6 +968,9 @@ class Chat:
         self.ignored_until = -1  # the history's length after the last such line
         self.accept_paused_until = 0.0  # monotonic time; accept() failed and rests until then
         self.accept_failing = False  # said once per run of failures
+        self.replacements: deque[float] = deque()  # when handshakes were cut for newcomers
+        self.wrong_proofs = 0  # in a row, since the last good handshake
+        self.next_answer_at = 0.0  # monotonic time before which no hello is answered
 
     def attach(self, loop: EventLoop, screen: Screen, keyboard: Keyboard, waker: Waker) -> None:
         self.loop, self.screen, self.keyboard, self.waker = loop, screen, keyboard, waker
@@ -975,6 +1011,8 @@ class Chat:
             deadlines.append(self.keyboard.escape_deadline)
         if self.listeners and self.accept_paused_until > time.monotonic():
             deadlines.append(self.accept_paused_until)
+        if self._hellos_waiting():
+            deadlines.append(self.next_answer_at)
         if self._chatting():
             conn = self.partner.conn
             deadlines += [conn.last_sent + self.settings.heartbeat,
@@ -986,6 +1024,8 @@ class Chat:
     def on_time(self, now: float) -> None:
         if self.keyboard.escape_deadline is not None and now >= self.keyboard.escape_deadline:
             self.on_items(self.keyboard.flush())
+        if self._hellos_waiting() and now >= self.next_answer_at:
+            self.on_link(self._hellos_waiting()[0], 0)  # the longest waiting is answered next
         for link in self._links():
             if link.deadline is not None and now >= link.deadline:
                 self._drop(link, f"timed out after {self.settings.timeout:g} s"
@@ -1199,6 +1239,8 @@ class Chat:
 
     def _on_accept(self, listener: socket.socket, mask: int) -> None:
         for _ in range(ACCEPTS_PER_WAKE):
+            if len(self.candidates) >= MAX_CANDIDATES and not self._may_replace():
+                return
             try:
                 sock, sockaddr = listener.accept()
             except (BlockingIOError, InterruptedError):
@@ -1214,8 +1256,23 @@ class Chat:
             if len(self.candidates) >= MAX_CANDIDATES:
                 self._drop(min(self.candidates, key=_progress),
                            "made the least progress while every handshake place was taken")
-            self.candidates.append(self._new_link(
-                sock, Role.SERVER, format_peer(sockaddr), time.monotonic() + self.settings.timeout))
+                self.replacements.append(time.monotonic())
+            link = self._new_link(sock, Role.SERVER, format_peer(sockaddr),
+                                  time.monotonic() + self.settings.timeout)
+            self.candidates.append(link)
+            # A partner's hello is usually there already: read it now, so that
+            # its progress counts before the next stranger is weighed against it.
+            self.on_link(link, selectors.EVENT_READ)
+
+    def _may_replace(self) -> bool:
+        """Another handshake may be cut short for a newcomer; if not, the listener rests."""
+        now = time.monotonic()
+        while self.replacements and self.replacements[0] <= now - 1.0:
+            self.replacements.popleft()
+        if len(self.replacements) < REPLACEMENTS_PER_SECOND:
+            return True
+        self.accept_paused_until = self.replacements[0] + 1.0
+        return False
 
     def _watch_listeners(self) -> None:
         """Accept while waiting for a partner, unless accept() is resting after a failure."""
@@ -1292,6 +1349,8 @@ class Chat:
                     if link.closed or self.exit_code is not None:
                         return
         except AuthenticationError as error:
+            if isinstance(error, WrongSecret) and link in self.candidates:
+                self._slow_down_guessing()
             self._refuse(link, str(error), str(error))
         except RemoteProtocolError as error:
             self._refuse(link, f"protocol error: {error}",
@@ -1321,13 +1380,36 @@ class Chat:
         """Send whatever the handshake expects of us now; start the chat once it is done."""
         protocol = link.conn.protocol
         if protocol.hello_due:
+            if link in self.candidates and time.monotonic() < self.next_answer_at:
+                return  # a wrong secret was tried lately: this one waits its turn (on_time)
             link.conn.send(protocol.hello(self.name))
+            if self.wrong_proofs:
+                self.next_answer_at = time.monotonic() + min(
+                    GUESS_PAUSE * 2 ** (self.wrong_proofs - 1), GUESS_PAUSE_CAP)
         if protocol.proof_due:
             link.conn.send(protocol.proof())
         if protocol.established and link.deadline is not None:
             if link in self.candidates:
+                self.wrong_proofs = 0
                 self._accept_partner(link)
             self._begin_chat(link)
+
+    def _slow_down_guessing(self) -> None:
+        """A wrong proof of the secret: answer the next hellos more slowly."""
+        self.wrong_proofs += 1
+        pause = min(GUESS_PAUSE * 2 ** (self.wrong_proofs - 1), GUESS_PAUSE_CAP)
+        self.next_answer_at = time.monotonic() + pause
+        if self.wrong_proofs == 1:
+            self.history.add(f"Someone tried a wrong secret: the next attempts are answered more "
+                             f"slowly, from {GUESS_PAUSE:g} s apart, doubling up to "
+                             f"{GUESS_PAUSE_CAP:g} s", "warning")
+
+    def _hellos_waiting(self) -> list[Link]:
+        """Candidates whose hello waits for an answer, held back after a wrong secret."""
+        if self.next_answer_at == 0.0:
+            return []
+        return [link for link in self.candidates
+                if not link.closed and link.conn.protocol.hello_due]
 
     def _refuse(self, link: Link, told: str, shown: str) -> None:
         """Tell the peer why we hang up (best effort), then drop it."""
@@ -1562,12 +1644,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         code = run(chat)
     except TerminalError as error:
-        print(f"{program_name()}: cannot use this terminal ({error}); check that TERM "
-              f"(now {os.environ.get('TERM', 'unset')!r}) names your terminal",
-              file=sys.stderr)
+        print(f"{program_name()}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as error:  # a bug: one clear line, and keep the conversation
         print_transcript(chat.history)
+        if isinstance(error, OSError) and error.errno in (errno.EMFILE, errno.ENFILE):
+            print(f"{program_name()}: cannot go on: {describe_descriptor_limit()}", file=sys.stderr)
+            return EXIT_FAILURE
         print(f"{program_name()}: internal error: {error!r}", file=sys.stderr)
         if os.environ.get("CHAT_CURSES_DEBUG"):
             import traceback

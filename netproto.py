@@ -86,6 +86,10 @@ class AuthenticationError(RemoteProtocolError):
     """The two sides do not share the same secret (or only one has one)."""
 
 
+class WrongSecret(AuthenticationError):
+    """The peer's proof does not verify: it holds another secret, or guessed."""
+
+
 class Role(enum.Enum):
     CLIENT = "client"
     SERVER = "server"
@@ -506,7 +510,7 @@ class Protocol:
         elif isinstance(event, Proof) and self._secret is not None and len(self._hellos) == 2:
             expected = _mac(self._secret, self.their_role, self._hellos[C], self._hellos[S])
             if not hmac.compare_digest(expected, event.mac):
-                raise AuthenticationError("the shared secrets do not match")
+                raise WrongSecret("the shared secrets do not match")
 
     def _fail(self, error: RemoteProtocolError) -> None:
         self.state = State.ERROR

@@ -11,6 +11,7 @@ it holds no control characters.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from bisect import bisect_right
 from collections import OrderedDict
@@ -124,30 +125,50 @@ def _wrap_paragraph(text: str, width: int, prefix: str, indent: str) -> list[str
 
 def _cells_of(text: str) -> bytes | None:
     """The width of each character of ``text`` as one byte (0, 1 or 2); None for ASCII, all 1."""
-    return None if text.isascii() else text.translate(_CELLS).encode("ascii")
+    if text.isascii():
+        return None
+    if len(text.encode("utf-8")) - len(text) > len(text) // 4:  # mostly non-ASCII: CJK, emoji
+        return text.translate(_CELLS).encode("ascii")
+    # Mostly ASCII (accented Latin): one cell each, then the few that may
+    # not be (outside ASCII and the Latin letters) looked up.
+    cells = bytearray(text.encode("ascii", "replace").translate(_ONE_CELL))
+    for match in _MAYBE_NOT_ONE_CELL_RE.finditer(text):
+        cells[match.start()] = ord(_CELLS[ord(match.group())])
+    return bytes(cells)
 
 
 def _fit_from(cells: bytes | None, start: int, room: int, end: int) -> int:
     """Like ``fit``, from ``start``: the index of the first character that does not fit.
 
-    The widths are summed a row's worth at a time by ``accumulate`` and
-    searched by ``bisect``, both in C.
+    A row of one-cell characters is recognised by counting (in C); others
+    have their widths summed by ``accumulate`` and searched by ``bisect``.
     """
     room = max(room, 0)
     if cells is None:
         return min(start + room, end)
     while start < end:
-        totals = list(accumulate(cells[start : start + max(room, 1)]))
-        fitting = bisect_right(totals, room)
-        if fitting < len(totals):
-            return start + fitting
+        stop = min(start + max(room, 1), end)
+        if cells.count(1, start, stop) == stop - start and stop - start <= room:
+            fitting, used = stop - start, stop - start
+        else:
+            totals = list(accumulate(cells[start:stop]))
+            fitting = bisect_right(totals, room)
+            if fitting < len(totals):
+                return start + fitting
+            used = totals[-1]
         start += fitting
-        room -= totals[-1]
+        room -= used
         if room <= 0:  # full: only zero-width marks may still join the row
             while start < end and cells[start] == 0:
                 start += 1
             return start
     return end
+
+
+_ONE_CELL = bytes([1]) * 256
+# Outside ASCII and the Latin blocks up to U+02FF (the soft hyphen excepted),
+# all of which take one cell.
+_MAYBE_NOT_ONE_CELL_RE = re.compile(r"[^\x00-\x7f\u00a0-\u00ac\u00ae-\u02ff]")
 
 
 class _CellTable(dict):

@@ -317,6 +317,36 @@ def start_up(times: int, *how: str) -> list[float]:
     return results
 
 
+# --- wrapping a message at the size limit ------------------------------------------------
+
+SCRIPTS = {"ASCII": "word ", "accented Latin": "Voilà une phrase française. ",
+           "CJK": "漢字かな交じり文、", "emoji": "😀🎉 "}
+
+
+def wraps() -> dict[tuple[str, int], tuple[float, float]]:
+    """Seconds to wrap 64 KiB of text of each script at 80 and 16 columns, the
+    first time and again (History keeps what it wrapped), best of five."""
+    from screentext import History, wrap
+
+    results = {}
+    for name, unit in SCRIPTS.items():
+        text = (unit * 70_000)[:64 * 1024 // len(unit.encode()) * len(unit)]
+        for width in (80, 16):
+            first = min(_timed(lambda: wrap(text, width)) for _ in range(5))
+            history = History()
+            history.add(text, "peer")
+            history.last_rows(width, 22)
+            again = min(_timed(lambda: history.last_rows(width, 22)) for _ in range(5))
+            results[name, width] = first, again
+    return results
+
+
+def _timed(work) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
 # --- the table -----------------------------------------------------------------------
 
 
@@ -353,6 +383,11 @@ def main() -> None:
               f"{bare / raw:.2f}x raw: encoding, decoding, checking frames"),
              ("round trip, Protocol + Connection", f"{ours * 1e6:.1f} µs",
               f"ratio {ours / raw:.2f}x raw (aim: 1.3x or less); {ours / loop:.2f}x the loop")]
+    wrapped = wraps()
+    for (name, width), (first, again) in wrapped.items():
+        ascii_first = wrapped["ASCII", width][0]
+        rows.append((f"wrap 64 KiB of {name} at {width} columns", f"{first * 1e3:.2f} ms",
+                     f"{first / ascii_first:.1f}x ASCII; drawn again: {again * 1e6:.0f} µs (cached)"))
     server_cpu, client_cpu = idle_cpu(idle_seconds)
     rows += [(f"CPU, server waiting {idle_seconds:g} s", f"{server_cpu:.3f} s", "aim: under 0.02 s"),
              (f"CPU, client locked {idle_seconds:g} s", f"{client_cpu:.3f} s", "aim: under 0.02 s")]

@@ -19,8 +19,8 @@ def spawn(request):
     """Start chat_curses.py on a fresh pty: ``spawn("--server", ...)``. All are killed after the test."""
     started = []
 
-    def start(*args, rows=24, cols=80, env=None):
-        terminal = Terminal(list(args), rows=rows, cols=cols, env=env)
+    def start(*args, rows=24, cols=80, env=None, command=None):
+        terminal = Terminal(list(args), rows=rows, cols=cols, env=env, command=command)
         started.append(terminal)
         return terminal
 

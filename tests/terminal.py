@@ -210,8 +210,16 @@ class Terminal:
 
     # -- input --
 
-    def send(self, data: bytes | str) -> None:
-        os.write(self.proc.fd, data.encode() if isinstance(data, str) else data)
+    def send(self, data: bytes | str, timeout: float = 3 * DEFAULT_WAIT) -> None:
+        """Type ``data``; a large paste is taken by the terminal in parts, as the program reads."""
+        view = memoryview(data.encode() if isinstance(data, str) else data)
+        deadline = time.monotonic() + timeout
+        while view:
+            if not select.select([], [self.proc.fd], [], 0.1)[1]:
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"the program stopped reading its keys\n{self.describe()}")
+                continue
+            view = view[os.write(self.proc.fd, view[:4096]):]
 
     def type_line(self, text: str) -> None:
         self.send(text)
