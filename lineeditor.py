@@ -156,12 +156,19 @@ class LineEditor:
         if scroll < len(self.text) and _is_mark(self.text[scroll]):
             scroll = self._previous_boundary(scroll)  # a mark was typed at the edge
         under = self.text[self.cursor : self._next_boundary(self.cursor)]
-        need = max(cell_width(under), 1)
-        column = cell_width(self.text[scroll : self.cursor])
-        while scroll < self.cursor and column + need > width:
-            step = self._next_boundary(scroll)
-            column -= cell_width(self.text[scroll:step])
-            scroll = step
+        room = width - max(cell_width(under), 1)
+        # Walk back from the cursor, at most a window's width: the window
+        # starts where it did, or as far right as the cursor needs. (Never
+        # measure from the start of a long pasted text: that is slow.)
+        start, column = self.cursor, 0
+        while start > scroll:
+            before = self._previous_boundary(start)
+            cells = cell_width(self.text[before:start])
+            if column + cells > room:
+                scroll = start
+                break
+            column += cells
+            start = before
         self._scroll = scroll
         shown = clip(self.text[scroll:], width).replace("\n", NEWLINE_MARK)
         return shown, min(column, width - 1)

@@ -38,3 +38,24 @@ def test_a_streak_broken_by_another_line_starts_again():
     chat._note_ignored("10.0.0.9:1", "x")
     assert texts(chat)[-1] == "Ignored connection from 10.0.0.9:1: x"
     assert sum(text.startswith("Ignored connection") for text in texts(chat)) == 4
+
+
+def test_a_message_line_shows_a_name_that_draws_as_nothing_with_markers():
+    from chat_curses import format_message
+
+    line = format_message(1681731763, "ser\u034fver\ufe0f", "hello\u00a0there")
+    assert line.endswith("[ser<U+034F>ver<U+FE0F>]: hello\u00a0there")
+
+
+def test_a_running_count_reaches_the_log_once_with_its_last_value():
+    logged = []
+    chat = Chat(Settings(role=Role.SERVER))
+    chat.history.on_add = logged.append
+    for number in range(1, 1001):
+        chat._note_ignored(f"10.0.0.{number % 250}:{number}", "x")
+    assert len(logged) == 3  # the summary is still counting
+    chat.history.add("Connection established.")
+    assert [line.text for line in logged[3:]] == [
+        "Ignored 997 more connections; the last from 10.0.0.0:1000: x",
+        "Connection established.",
+    ]

@@ -269,3 +269,16 @@ def test_typing_before_a_lone_accent_joins_them_and_the_cursor_steps_past():
     assert (editor.text, editor.cursor) == ("a\u0301", 2)
     editor.backspace()
     assert (editor.text, editor.cursor) == ("", 0)
+
+
+def test_the_view_of_a_huge_paste_measures_only_a_window_of_it(monkeypatch):
+    import lineeditor
+
+    editor = LineEditor()
+    editor.insert("pasted words " * 20_000)  # 260,000 characters, the cursor at the end
+    measured = []
+    real = lineeditor.cell_width
+    monkeypatch.setattr(lineeditor, "cell_width", lambda text: measured.append(len(text)) or real(text))
+    text, column = editor.view(60)
+    assert text == ("pasted words " * 5)[-59:] and column == 59
+    assert sum(measured) < 200  # a window's worth, not the whole text
