@@ -565,7 +565,11 @@ class Connection:
 
     def send(self, event: Event) -> None:
         """Queue an event (raising LocalProtocolError if illegal) and write what the socket takes."""
-        self._outbox += self.protocol.send(event)
+        self.write(self.protocol.send(event))
+
+    def write(self, data: bytes) -> None:
+        """Queue bytes the protocol has already made, and write what the socket takes."""
+        self._outbox += data
         self.last_sent = time.monotonic()
         self.flush()
 

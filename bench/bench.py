@@ -262,7 +262,8 @@ def idle_cpu(seconds: float) -> tuple[float, float]:
 REDRAW_CHILD = r"""
 import curses, json, locale, os, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
-from chat_curses import Frame, Screen, format_message
+from chatcore import Frame, format_message
+from view import Screen
 from lineeditor import LineEditor
 from screentext import History, Scrollback
 locale.setlocale(locale.LC_ALL, "")

@@ -1,6 +1,6 @@
 """The application's bookkeeping that needs neither a screen nor a socket."""
 
-from chat_curses import IGNORED_LINES_SHOWN, Chat, Settings
+from chatcore import IGNORED_LINES_SHOWN, ChatCore as Chat, Settings
 from netproto import Role
 
 
@@ -12,7 +12,7 @@ def test_strangers_are_listed_then_counted_on_one_line():
     chat = Chat(Settings(role=Role.SERVER))
     chat.history.add("Trying to connect to another user...")
     for number in range(1, 8):
-        chat._note_ignored(f"10.0.0.{number}:1", "no handshake within 10 s")
+        chat.note_ignored(f"10.0.0.{number}:1", "no handshake within 10 s")
     assert IGNORED_LINES_SHOWN == 3
     assert texts(chat) == [
         "Trying to connect to another user...",
@@ -26,22 +26,22 @@ def test_strangers_are_listed_then_counted_on_one_line():
 def test_one_more_is_said_in_the_singular():
     chat = Chat(Settings(role=Role.SERVER))
     for number in range(1, 5):
-        chat._note_ignored(f"10.0.0.{number}:1", "it closed the connection")
+        chat.note_ignored(f"10.0.0.{number}:1", "it closed the connection")
     assert texts(chat)[-1] == "Ignored 1 more connection; the last from 10.0.0.4:1: it closed the connection"
 
 
 def test_a_streak_broken_by_another_line_starts_again():
     chat = Chat(Settings(role=Role.SERVER))
     for number in range(1, 6):
-        chat._note_ignored(f"10.0.0.{number}:1", "x")
+        chat.note_ignored(f"10.0.0.{number}:1", "x")
     chat.history.add("Warning: something else")
-    chat._note_ignored("10.0.0.9:1", "x")
+    chat.note_ignored("10.0.0.9:1", "x")
     assert texts(chat)[-1] == "Ignored connection from 10.0.0.9:1: x"
     assert sum(text.startswith("Ignored connection") for text in texts(chat)) == 4
 
 
 def test_a_message_line_shows_a_name_that_draws_as_nothing_with_markers():
-    from chat_curses import format_message
+    from chatcore import format_message
 
     line = format_message(1681731763, "ser\u034fver\ufe0f", "hello\u00a0there")
     assert line.endswith("[ser<U+034F>ver<U+FE0F>]: hello\u00a0there")
@@ -52,7 +52,7 @@ def test_a_running_count_reaches_the_log_once_with_its_last_value():
     chat = Chat(Settings(role=Role.SERVER))
     chat.history.on_add = logged.append
     for number in range(1, 1001):
-        chat._note_ignored(f"10.0.0.{number % 250}:{number}", "x")
+        chat.note_ignored(f"10.0.0.{number % 250}:{number}", "x")
     assert len(logged) == 3  # the summary is still counting
     chat.history.add("Connection established.")
     assert [line.text for line in logged[3:]] == [

@@ -6,7 +6,6 @@ control, bytes from the keyboard that are not UTF-8, a peer dripping
 bytes, a huge paste, and a message that once froze the partner's screen.
 """
 
-import json
 import os
 import re
 import secrets
@@ -18,12 +17,11 @@ import sys
 import termios
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
-from terminal import (CLIENT_PROMPT, CTRL_C, ENTER, PROGRAM, ROOT, SERVER_PROMPT, WAITING,
-                      RawPeer, Terminal, message_line, start_chat, start_client, start_server)
+from terminal import (CLIENT_PROMPT, CTRL_C, ENTER, PROGRAM, ROOT, WAITING,
+                      RawPeer, message_line, start_chat, start_client, start_server)
 from keyinput import PASTE_END, PASTE_START
 
 FAST_HEARTBEAT = {"CHAT_CURSES_HEARTBEAT": "0.5"}  # a partner is gone after 1.5 s of silence

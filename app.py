@@ -1,0 +1,311 @@
+"""The imperative shell: the chat core wired to the screen, the keyboard and the network.
+
+``App`` owns nothing but the wiring. The event loop calls it; it passes
+keys, frames from the partner, failures and the time to ``ChatCore``, then
+carries out what the core asks (listen, dial, repaint, suspend) and writes
+the bytes it encoded for the partner. The server's door and the client's
+dialer bring a partner; once its handshake is done the partner's
+connection is read here and every event goes to the core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import selectors
+import signal
+import socket
+import stat
+import sys
+import time
+from typing import Callable
+
+from chatcore import DIAL, EXIT_FAILURE, LISTEN, REPAINT, SUSPEND, ChatCore, Settings
+from doors import Dialer, Door, Link, ListenError, format_peer
+from eventloop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
+from netproto import Bye, Connection, ProtocolError, RemoteProtocolError, Role, describe_os_error
+from screentext import Line
+from view import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, Screen, curses_screen
+
+SIGHUP_EXIT = 128 + getattr(signal, "SIGHUP", 1)
+
+
+class Transcript:
+    """The --log file: every history line appended as shown, flushed at once."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+
+    @classmethod
+    def open(cls, path: str) -> "Transcript":
+        """Open ``path`` for appending, refusing what would block or betray us.
+
+        Only a regular file will do: a FIFO nobody reads would freeze the
+        loop, a device is no transcript. A symbolic link is followed only
+        when it is our own, so that another user cannot plant one (in /tmp,
+        say) to make us write into a file of their choosing. The file is
+        opened without blocking, then checked, before anything is written.
+        Raises OSError, or ValueError with the reason in words.
+        """
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NONBLOCK", 0)
+        with contextlib.suppress(FileNotFoundError):
+            if os.path.islink(path) and os.lstat(path).st_uid != _our_uid():
+                raise ValueError("it is a symbolic link that belongs to another user")
+            if not os.path.islink(path):
+                flags |= getattr(os, "O_NOFOLLOW", 0)  # it may not turn into one now
+        try:
+            fd = os.open(path, flags, 0o600)  # a private record
+        except OSError as error:
+            if error.errno == errno.ENXIO:  # a FIFO with no reader
+                raise ValueError("it is not a regular file") from None
+            raise
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise ValueError("it is not a regular file")
+        return cls(os.fdopen(fd, "a", encoding="utf-8", errors="replace"))
+
+    def write(self, line: Line) -> None:
+        self.stream.write(line.as_text() + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stream.close()
+
+
+def _our_uid() -> int:
+    return os.geteuid() if hasattr(os, "geteuid") else 0
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.core = ChatCore(settings)
+        self.core.history.on_add = self._log
+        self.door: Door | None = None
+        self.dialer: Dialer | None = None
+        self.link: Link | None = None  # the client's connection during its handshake
+        self.partner: Connection | None = None
+        self.connect_deadline: float | None = None  # for connecting and the handshake
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.core.exit_code
+
+    def attach(self, loop: EventLoop, screen: Screen, keyboard: Keyboard, waker: Waker) -> None:
+        self.loop, self.screen, self.keyboard, self.waker = loop, screen, keyboard, waker
+        loop.watch(waker, self.on_wake)
+        if keyboard.fd is not None:
+            loop.watch(keyboard.fd, self.on_keyboard)
+
+    def start(self, warnings: list[str]) -> None:
+        for warning in warnings:
+            self.core.warn(warning)
+        self.core.start()
+        self._carry_out()
+
+    # -- what the loop calls --
+
+    def before_sleep(self) -> None:
+        if self.door is not None:
+            self.door.before_sleep()
+        if self.link is not None and not self.link.closed:
+            self.loop.watch(self.link.conn, self.link.on_ready, write=self.link.conn.wants_write)
+        if self.partner is not None:
+            self.loop.watch(self.partner, self.on_partner, write=self.partner.wants_write)
+        self.core.pane = self.screen.history_size()
+        self.screen.draw(self.core.frame(time.monotonic()))
+
+    def seconds_to_deadline(self) -> float | None:
+        deadlines = [self.connect_deadline, self.keyboard.escape_deadline, self.core.deadline()]
+        if self.door is not None:
+            deadlines += self.door.deadlines()
+        deadlines = [deadline for deadline in deadlines if deadline is not None]
+        if not deadlines:
+            return None  # nothing is timed: sleep until something happens
+        return max(0.0, min(deadlines) - time.monotonic())
+
+    def on_time(self, now: float) -> None:
+        if self.keyboard.escape_deadline is not None and now >= self.keyboard.escape_deadline:
+            self.core.on_items(self.keyboard.flush(), now)
+        if self.door is not None:
+            self.door.on_time(now)
+        if self.connect_deadline is not None and now >= self.connect_deadline:
+            reason = f"timed out after {self.settings.timeout:g} s"
+            if self.link is not None:
+                self.link.time_out(reason)
+            else:
+                self.core.could_not_connect(reason)
+        self.core.tick(now)
+        self._carry_out()
+
+    def on_wake(self, mask: int) -> None:
+        for signum in self.waker.drain():
+            if signum in LEAVING_SIGNALS:
+                self.core.leave(LEAVING_SIGNALS[signum])
+            elif signum == getattr(signal, "SIGWINCH", None):
+                self.screen.follow_terminal_size()
+            elif signum == getattr(signal, "SIGTSTP", None):
+                self.screen.suspend()
+            elif signum == getattr(signal, "SIGCONT", None):
+                self.screen.resume()
+        if self.dialer is not None:
+            self.dialer.on_wake()
+        self._carry_out()
+
+    def on_keyboard(self, mask: int = selectors.EVENT_READ) -> None:
+        items = self.keyboard.read()
+        if items is None:  # the terminal is gone (an SSH session dropped) though no SIGHUP came
+            self.core.leave(SIGHUP_EXIT)
+        else:
+            self.core.on_items(items, time.monotonic(), self.keyboard.more_waiting()
+                               or self.keyboard.decoder.in_paste)
+        self._carry_out()
+
+    def on_partner(self, mask: int) -> None:
+        """The partner's connection is writable or readable: every event goes to the core."""
+        try:
+            if mask & selectors.EVENT_WRITE:
+                self.partner.flush()
+            if mask & selectors.EVENT_READ:
+                for event in self.partner.receive():
+                    self.core.received(event, time.monotonic())
+                    if self.exit_code is not None:
+                        break
+        except RemoteProtocolError as error:
+            self.core.broke_protocol(error)
+        except OSError as error:
+            self.core.lost(describe_os_error(error))
+        self._carry_out()
+
+    def close(self) -> None:
+        """Release every socket and the log; a goodbye still queued gets a moment to leave."""
+        if self.link is not None:  # still greeting the server: say goodbye
+            with contextlib.suppress(OSError, ProtocolError):
+                self.link.conn.send(Bye())
+            self.link.close(self.loop, linger=1.0)
+        if self.partner is not None:
+            self.loop.unwatch(self.partner)
+            self.partner.close(linger=1.0)
+        if self.door is not None:
+            self.door.close()
+        if self.dialer is not None:
+            self.dialer.close()
+        self.core.history.settle()
+        if self.settings.log is not None:
+            self.settings.log.close()
+
+    # -- carrying out what the core asks --
+
+    def _carry_out(self) -> None:
+        while self.core.actions:
+            action = self.core.actions.pop(0)
+            if action == LISTEN:
+                self._listen()
+            elif action == DIAL:
+                self._dial()
+            elif action == REPAINT:
+                self.screen.repaint()
+            elif action == SUSPEND:
+                self.screen.suspend()
+        if self.core.outgoing and self.partner is not None:
+            data, self.core.outgoing = b"".join(self.core.outgoing), []
+            try:
+                self.partner.write(data)
+            except OSError as error:
+                self.core.lost(describe_os_error(error))
+        self.core.outgoing.clear()
+
+    def _log(self, line: Line) -> None:
+        log = self.settings.log
+        if log is None:
+            return
+        try:
+            log.write(line)
+        except OSError as error:
+            self.settings.log = None  # once: the warning below is a history line too
+            self.core.warn(f"Stopped writing the log: {describe_os_error(error)}")
+
+    # -- the server: the door --
+
+    def _listen(self) -> None:
+        door = Door(self.loop, self.core.name, self.settings.secret, self.settings.timeout,
+                    on_partner=self._on_partner_found, on_ignored=self.core.note_ignored,
+                    on_note=self.core.warn)
+        try:
+            where = door.open(self.core.host, self.core.port)
+        except ListenError as error:
+            self.core.listen_failed(str(error))
+            return
+        self.door = door
+        self.core.listening(where)
+
+    def _on_partner_found(self, link: Link) -> None:
+        self.door = None
+        self._begin(link)
+
+    # -- the client: dial, then the handshake --
+
+    def _dial(self) -> None:
+        self.core.dialing()
+        self.connect_deadline = time.monotonic() + self.settings.timeout
+        self.dialer = Dialer(self.core.host, self.core.port, self.loop, self.waker,
+                             self._on_connected, self._on_dial_failed)
+
+    def _on_dial_failed(self, reason: str) -> None:
+        self.dialer = None
+        self.core.could_not_connect(reason)
+
+    def _on_connected(self, sock: socket.socket) -> None:
+        self.dialer = None
+        try:
+            address = format_peer(sock.getpeername())
+        except OSError:  # reset in the meantime; the first read will say so
+            address = self.core.target
+        self.link = Link(sock, Role.CLIENT, address, self.connect_deadline, self.core.name,
+                         self.settings.secret, "the server", self._on_handshake_done)
+        self.core.handshaking()
+        self.link.on_ready(0)  # say hello
+
+    def _on_handshake_done(self, link: Link, failure: str | None) -> None:
+        self.connect_deadline = None
+        if failure is not None:
+            link.close(self.loop)
+            self.link = None
+            self.core.could_not_connect(failure)
+            return
+        self.link = None
+        self.loop.unwatch(link.conn)
+        self._begin(link)
+
+    # -- both: the chat --
+
+    def _begin(self, link: Link) -> None:
+        self.partner = link.conn
+        with contextlib.suppress(OSError):
+            self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.core.connected(link.conn.protocol, link.address, time.monotonic())
+        self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
+
+
+def run(app: App, warnings: Callable[[], list[str]]) -> int:
+    """Set the terminal up, run the chat until it ends, and put everything back.
+
+    ``warnings()`` is asked once the screen is up (the terminal type may
+    have fallen back by then) for what to show before the first question."""
+    waker = Waker()
+    try:
+        with curses_screen() as window, signals_to(waker):
+            loop = EventLoop()
+            keyboard = Keyboard(window, None if POLL_KEYBOARD else sys.stdin.fileno())
+            app.attach(loop, Screen(window, colour="NO_COLOR" not in os.environ), keyboard, waker)
+            try:
+                app.start(warnings())
+                loop.run(app, poll=app.on_keyboard if POLL_KEYBOARD else None,
+                         poll_every=KEYBOARD_POLL_SECONDS)
+            finally:
+                app.close()
+    finally:
+        waker.close()
+    return app.exit_code if app.exit_code is not None else EXIT_FAILURE

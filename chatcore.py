@@ -1,0 +1,529 @@
+"""The chat's own logic, with no curses and no sockets: a functional core.
+
+``ChatCore`` is to the chat what ``netproto.Protocol`` is to the wire. It
+takes events (keys as ``keyinput`` decodes them, the partner's decoded
+frames, a link that broke, the time now) and keeps what follows from them:
+the history, the status bar, the input line, whose turn it is, when a ping
+is due, when the partner counts as gone, and how the chat ends. What it
+wants done in the world it leaves for the shell (``app.App``) to carry out:
+
+- ``outgoing``: bytes for the partner, already encoded by its ``Protocol``;
+- ``actions``: ``LISTEN`` or ``DIAL`` once the setup questions are answered,
+  ``REPAINT`` (Ctrl-L) and ``SUSPEND`` (Ctrl-Z);
+- ``exit_code``: set when the program should end;
+- ``frame(now)``: what the screen should show.
+
+Every method that depends on the time takes ``now`` (``time.monotonic()``),
+so tests drive it with whatever clock they like and read the frame it
+would draw, as ``Protocol`` is tested with bytes.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from keyinput import MAX_PASTE_CHARS, Item, Key, Paste
+from lineeditor import LineEditor
+from netproto import (
+    Bye,
+    ConnectionClosed,
+    Event,
+    LocalProtocolError,
+    Message,
+    Ping,
+    Protocol,
+    ProtocolError,
+    Role,
+)
+from screentext import History, Scrollback
+from validators import (
+    SPACE_SEPARATORS,
+    ValidationError,
+    check_address,
+    check_message,
+    check_port,
+    check_username,
+    clean,
+    clean_name,
+)
+
+DEFAULT_HOST = "localhost"
+DEFAULT_PORT = 8000
+DEFAULT_NAMES = {Role.CLIENT: "user", Role.SERVER: "server"}
+DEFAULT_TIMEOUT = 10.0
+# A quiet chat sends a ping every HEARTBEAT seconds; a partner silent for
+# DEAD_AFTER heartbeats is gone.
+DEFAULT_HEARTBEAT = 5.0
+DEAD_AFTER = 3
+
+ADDRESS_PROMPT = "Enter the server IP address (<Enter> for localhost): "
+PORT_PROMPT = "Enter the server port number (<Enter> for 8000): "
+NAME_PROMPT = "Enter your username (<Enter> for {default}): "
+MESSAGE_PROMPTS = {
+    Role.CLIENT: "Enter a message to send to the server (Type end to stop): ",
+    Role.SERVER: "Enter a message to send to the client (Type end to stop): ",
+}
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# After this many "Ignored connection" lines in a row, further ones are
+# counted on one line instead of filling the history.
+IGNORED_LINES_SHOWN = 3
+# The most the input line holds; a message may not be longer anyway.
+MAX_TYPED = MAX_PASTE_CHARS
+# The longest echo of a typed answer in the history.
+ECHO_CHARS = 100
+
+# What the shell is asked to do.
+LISTEN, DIAL, REPAINT, SUSPEND = "listen", "dial", "repaint", "suspend"
+
+
+@dataclass
+class Settings:
+    """What the command line decided."""
+
+    role: Role
+    host: str | None = None
+    port: int | None = None
+    name: str | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    secret: bytes | None = None
+    secret_file: str | None = None
+    heartbeat: float = DEFAULT_HEARTBEAT
+    log: Any = None  # an open transcript (app.Transcript), or None
+    log_path: str | None = None
+    term: str = ""  # TERM as the user had it, before any fallback
+
+
+@dataclass
+class Frame:
+    """Everything the screen shows."""
+
+    history: History
+    scrollback: Scrollback
+    status: str
+    prompt: str  # before the typed text; or, when locked, all the line says
+    editor: LineEditor | None  # None while the input is locked
+
+
+@dataclass
+class Question:
+    field: str  # the ChatCore attribute the answer goes to
+    prompt: str
+    default: str
+    check: Callable[[str], object]
+
+
+# --- Lines as shown -------------------------------------------------------------
+
+
+def format_address(host: str, port: int) -> str:
+    """host:port, with IPv6 literals in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def format_time(seconds: int) -> str:
+    """Local time in ``time.ctime`` form: Mon Apr 17 11:42:43 2023."""
+    try:
+        return time.ctime(seconds)
+    except (OverflowError, OSError, ValueError):  # beyond this platform's clock
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
+
+
+def format_message(seconds: int, name: str, text: str) -> str:
+    """A history line; the line breaks of a pasted block are kept, all else is cleaned."""
+    body = "\n".join(clean(line) for line in text.split("\n"))
+    return f"<{format_time(seconds)}> [{clean_name(name)}]: {body}"
+
+
+def _minutes(seconds: float) -> str:
+    minutes = int(seconds // 60)
+    if minutes < 1:
+        return "<1 min"
+    if minutes < 60:
+        return f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60} min"
+
+
+def _shorten(text: str, limit: int = ECHO_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def _as_invalid_input(error: Exception) -> str:
+    text = str(error)
+    return text if text.startswith("Invalid") else f"Invalid input: {text}"
+
+
+# --- The chat ----------------------------------------------------------------------
+
+
+class ChatCore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.role = settings.role
+        self.host, self.port, self.name = settings.host, settings.port, settings.name
+        self.history = History()
+        self.scrollback = Scrollback()
+        self.editor = LineEditor()
+        self.pane = (80, 22)  # the history pane's width and height, kept current by the shell
+        self.exit_code: int | None = None
+        self.outgoing: list[bytes] = []
+        self.actions: list[str] = []
+        self.pending: list[str] = []  # the setup questions still to ask
+        self.question: Question | None = None
+        self.phase = "setting up"  # for the status bar, before the chat
+        self.note = ""  # what the input line says while it is locked
+        self.protocol: Protocol | None = None  # the partner's, once the handshake is done
+        self.peer_name = ""
+        self.peer_address = ""
+        self.waiting_since = 0.0  # since when the partner has had the turn
+        self.last_sent = self.last_received = 0.0
+        self.ignored_in_a_row = 0
+        self.ignored_until = -1  # the history's length after the last such line
+
+    # -- setting up --
+
+    def start(self) -> None:
+        self.pending = [name for name in ("host", "port", "name") if getattr(self, name) is None]
+        self._next_step()
+
+    def warn(self, text: str) -> None:
+        self.history.add(text, "warning")
+
+    def _next_step(self) -> None:
+        if self.pending:
+            self._ask(self.pending[0])
+            return
+        self.question = None
+        self.actions.append(LISTEN if self.role is Role.SERVER else DIAL)
+
+    def _ask(self, name: str) -> None:
+        default_name = DEFAULT_NAMES[self.role]
+        self.question = {
+            "host": Question("host", ADDRESS_PROMPT, DEFAULT_HOST, check_address),
+            "port": Question("port", PORT_PROMPT, str(DEFAULT_PORT), check_port),
+            "name": Question("name", NAME_PROMPT.format(default=default_name),
+                             default_name, check_username),
+        }[name]
+
+    def _answer(self, answer: str) -> None:
+        question = self.question
+        self.history.add(question.prompt + _shorten(clean(answer)))
+        try:
+            value = question.check(answer if answer.strip() else question.default)
+        except ValidationError as error:
+            self.history.add(str(error), "warning")
+            return  # the same question again
+        setattr(self, question.field, value)
+        self.pending.remove(question.field)
+        self._next_step()
+
+    # -- connecting: what the shell reports --
+
+    def listening(self, where: str) -> None:
+        self.history.add("Trying to connect to another user...")
+        self.phase = f"waiting on {where}"
+        self.note = "Waiting for a partner to connect..."
+
+    def listen_failed(self, reason: str) -> None:
+        """The server cannot listen: ask again for what was asked, else fail."""
+        prompted = [name for name in ("host", "port") if getattr(self.settings, name) is None]
+        if not prompted:
+            self._fail(reason)
+            return
+        self.history.add(reason, "warning")
+        self.pending = prompted
+        self._next_step()
+
+    def dialing(self) -> None:
+        target = self.target
+        self.history.add("Trying to connect to server....")
+        self.phase = f"connecting to {target}"
+        self.note = f"Connecting to {target}..."
+
+    def handshaking(self) -> None:
+        self.phase = f"handshake with {self.target}"
+
+    def could_not_connect(self, reason: str) -> None:
+        self._fail(f"Could not connect to {self.target}: {reason}")
+
+    def note_ignored(self, address: str, reason: str) -> None:
+        """A line for each stranger turned away; past a few in a row, one line counts the rest."""
+        in_a_row = len(self.history.lines) == self.ignored_until  # nothing else said since
+        self.ignored_in_a_row = self.ignored_in_a_row + 1 if in_a_row else 1
+        more = self.ignored_in_a_row - IGNORED_LINES_SHOWN
+        if more <= 0:
+            self.history.add(f"Ignored connection from {address}: {reason}", "warning")
+        else:
+            summary = (f"Ignored {more} more connection{'s' * (more > 1)}; "
+                       f"the last from {address}: {reason}")
+            if more == 1:
+                self.history.add(summary, "warning", final=False)  # the log gets the last count
+            else:
+                self.history.replace_last(summary, "warning")
+        self.ignored_until = len(self.history.lines)
+
+    @property
+    def target(self) -> str:
+        """The client's HOST:PORT."""
+        return format_address(self.host, self.port)
+
+    # -- the chat: what the partner does --
+
+    def connected(self, protocol: Protocol, address: str, now: float) -> None:
+        """The handshake is done: the chat begins."""
+        self.protocol = protocol
+        self.peer_name = clean_name(protocol.peer_name)
+        self.peer_address = address
+        self.last_sent = self.last_received = now
+        self.history.add("Connection established.")
+        self.history.add(f"You are chatting with {self.peer_name} ({address}).")
+        self.note = f"Waiting for {self.peer_name}..."
+        self.waiting_since = now
+
+    def received(self, event: Event, now: float) -> None:
+        """An event from the partner, decoded and checked by its Protocol."""
+        self.last_received = now
+        if isinstance(event, Message):
+            self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
+        elif isinstance(event, Bye) and not event.reason:
+            self.history.add(f"User {self.peer_name} left the chat.")
+            self.history.add("Shutting down connection...")
+            self.exit_code = EXIT_OK
+        elif isinstance(event, Bye):
+            # A reason is the partner's own words, shown as theirs, never as our diagnosis.
+            self.lost(f"{self.peer_name} closed the connection; "
+                      f"{self.peer_name} said: {clean(event.reason)}")
+        elif isinstance(event, ConnectionClosed):
+            self.lost(f"{self.peer_name} closed the connection without saying goodbye")
+
+    def broke_protocol(self, error: ProtocolError) -> None:
+        """The partner sent something the protocol does not allow: tell it why, and stop."""
+        self._send_event(Bye(f"protocol error: {error}"[:200]))
+        self.lost(f"{self.peer_name} broke the protocol: {error}")
+
+    def lost(self, reason: str) -> None:
+        """The link to the partner is gone."""
+        self._fail(f"Connection lost: {reason}")
+
+    # -- time --
+
+    def deadline(self) -> float | None:
+        """When ``tick`` has something to do next (a ping, or giving up on a silent partner)."""
+        if not self.chatting:
+            return None
+        return min(self.last_sent + self.settings.heartbeat, self.last_received + self.dead_after)
+
+    def tick(self, now: float) -> None:
+        if not self.chatting:
+            return
+        if now - self.last_received >= self.dead_after:
+            self.lost(f"no answer from {self.peer_name} for {self.dead_after:g} s")
+        elif now - self.last_sent >= self.settings.heartbeat:
+            self._send_event(Ping(), now)
+
+    @property
+    def dead_after(self) -> float:
+        return DEAD_AFTER * self.settings.heartbeat
+
+    # -- keys --
+
+    def on_items(self, items: list[Item], now: float, more_waiting: bool = False) -> None:
+        """Keys, text and pastes from the keyboard, in the order typed.
+
+        ``more_waiting``: the terminal holds more keys already (they are part
+        of a paste), which makes an Enter at the end a line break in it.
+        """
+        for index, item in enumerate(items):
+            if isinstance(item, Paste):
+                self._paste(item.text)
+            elif KEY_COMMANDS.get(item) == "submit" and self.typing_message and (
+                    index + 1 < len(items) or more_waiting):
+                # Enter with more keys right behind it: a pasted block from a
+                # terminal without bracketed paste. Keep it as one message.
+                self._type("\n")
+            elif isinstance(item, Key) or item in KEY_COMMANDS:
+                self.on_key(item, now)
+            else:
+                self._type(item)
+            if self.exit_code is not None:
+                return
+
+    def on_key(self, key: str | Key, now: float) -> None:
+        command = KEY_COMMANDS.get(key)
+        if command in ALWAYS:
+            ALWAYS[command](self, now)
+        elif command in EDITING and self.input_open:
+            EDITING[command](self.editor)
+
+    def _type(self, text: str) -> None:
+        """Typed text goes in as it is, less what has no place in it (control
+        and formatting characters); the input line holds at most MAX_TYPED characters."""
+        if not self.input_open:
+            return
+        if not text.isprintable():
+            text = "".join(c for c in text if c.isprintable() or c in SPACE_SEPARATORS or c == "\n")
+        room = MAX_TYPED - len(self.editor.text)
+        if len(text) > room:
+            text = text[:max(room, 0)]
+            self.history.add(f"Invalid input: the input line holds at most {MAX_TYPED:,} "
+                             "characters; the rest was dropped", "warning")
+        if text:
+            self.editor.insert(text)
+
+    def _paste(self, text: str) -> None:
+        """A pasted block goes in as typed text: tabs become spaces, other
+        control characters are dropped, and line breaks stay only in a message."""
+        text = text.expandtabs(4)
+        self._type(text if self.typing_message else text.replace("\n", " "))
+
+    def submit(self, now: float) -> None:
+        if self.question is not None:
+            self._answer(self.editor.take())
+        elif self.input_open:
+            self._send(self.editor.text, now)
+
+    def end_of_input(self, now: float) -> None:
+        """Ctrl-D: leave on an empty line, else delete under the cursor."""
+        if not self.editor.text:
+            self.leave(EXIT_OK)
+        elif self.input_open:
+            self.editor.delete()
+
+    def page_up(self, now: float) -> None:
+        self.scrollback.page_up(self.history, *self.pane)
+
+    def page_down(self, now: float) -> None:
+        self.scrollback.page_down(self.history, *self.pane)
+
+    # -- sending --
+
+    def _send(self, text: str, now: float) -> None:
+        if text.strip() == "end":
+            self.leave(EXIT_OK)
+            return
+        try:
+            check_message(text)
+            sent = int(time.time())
+            self._send_event(Message(text, sent), now)
+        except (ValidationError, LocalProtocolError) as error:
+            self.history.add(_as_invalid_input(error), "warning")
+            if not text.strip():
+                self.editor.take()  # nothing worth keeping; a long text stays to be cut
+            return
+        self.editor.take()
+        self.editor.remember(text)
+        self.history.add(format_message(sent, self.name, text), "own")
+        self.waiting_since = now
+        self.scrollback.follow()
+
+    def _send_event(self, event: Event, now: float | None = None) -> None:
+        """Encode an event for the partner (raising LocalProtocolError if illegal now)."""
+        self.outgoing.append(self.protocol.send(event))
+        if now is not None:
+            self.last_sent = now
+
+    # -- endings --
+
+    def leave(self, code: int) -> None:
+        """Leave by choice (end, Ctrl-D, Ctrl-C, a signal): tell the partner, then stop."""
+        if self.exit_code is not None:
+            return
+        if self.chatting:
+            try:
+                self._send_event(Bye())
+            except ProtocolError:
+                pass
+            self.history.add(f"User {self.name} left the chat.")
+            self.history.add("Shutting down connection...")
+        else:
+            self.history.add("Cancelled before the chat began.")
+        self.exit_code = code
+
+    def _fail(self, line: str) -> None:
+        self.history.add(line, "error")
+        self.exit_code = EXIT_FAILURE
+
+    # -- what the screen shows --
+
+    def frame(self, now: float) -> Frame:
+        if self.question is not None:
+            prompt, editor = self.question.prompt, self.editor
+        elif self.typing_message:
+            prompt, editor = MESSAGE_PROMPTS[self.role], self.editor
+        else:
+            prompt, editor = self.note, None
+        return Frame(self.history, self.scrollback, self._status(now), prompt, editor)
+
+    def _status(self, now: float) -> str:
+        """Most important first, since a narrow screen cuts the end off."""
+        if self.chatting:
+            if self.protocol.our_turn:
+                turn = "your turn"
+            else:
+                turn = f"{self.peer_name}'s turn, waiting {_minutes(now - self.waiting_since)}"
+            parts = [self.role.value, turn, f"you: {self.name}",
+                     f"partner: {self.peer_name}@{self.peer_address}", "connected"]
+        else:
+            parts = [self.role.value, self.phase, f"you: {self.name or '?'}"]
+        if self.scrollback.scrolled:
+            parts.insert(0, "more below (PgDn)")
+        return " " + " | ".join(parts)
+
+    # -- state --
+
+    @property
+    def chatting(self) -> bool:
+        return self.protocol is not None and self.exit_code is None
+
+    @property
+    def typing_message(self) -> bool:
+        return self.chatting and self.protocol.our_turn
+
+    @property
+    def input_open(self) -> bool:
+        return self.question is not None or self.typing_message
+
+
+# Keys, as the KeyDecoder gives them, to command names.
+KEY_COMMANDS: dict[str | Key, str] = {
+    "\n": "submit", "\r": "submit",
+    "\x7f": "backspace", "\x08": "backspace",
+    "\x01": "home", "\x05": "end",  # Ctrl-A, Ctrl-E
+    "\x15": "kill_to_start", "\x0b": "kill_to_end", "\x17": "kill_word",  # Ctrl-U, -K, -W
+    "\x03": "interrupt", "\x04": "eof", "\x0c": "redraw", "\x1a": "suspend",  # Ctrl-C, -D, -L, -Z
+    Key("delete"): "delete",
+    Key("left"): "left",
+    Key("right"): "right",
+    Key("home"): "home",
+    Key("end"): "end",
+    Key("up"): "older",
+    Key("down"): "newer",
+    Key("page_up"): "page_up",
+    Key("page_down"): "page_down",
+}
+# Commands that change the typed text: ignored while the input is locked.
+EDITING: dict[str, Callable[[LineEditor], None]] = {
+    "backspace": LineEditor.backspace,
+    "delete": LineEditor.delete,
+    "left": LineEditor.left,
+    "right": LineEditor.right,
+    "home": LineEditor.home,
+    "end": LineEditor.end,
+    "kill_to_start": LineEditor.kill_to_start,
+    "kill_to_end": LineEditor.kill_to_end,
+    "kill_word": LineEditor.kill_word,
+    "older": LineEditor.older,
+    "newer": LineEditor.newer,
+}
+# Commands that work at every moment.
+ALWAYS: dict[str, Callable[[ChatCore, float], None]] = {
+    "submit": ChatCore.submit,
+    "interrupt": lambda core, now: core.leave(EXIT_INTERRUPTED),
+    "eof": ChatCore.end_of_input,
+    "redraw": lambda core, now: core.actions.append(REPAINT),
+    "page_up": ChatCore.page_up,
+    "page_down": ChatCore.page_down,
+    "suspend": lambda core, now: core.actions.append(SUSPEND),
+}

@@ -1,0 +1,133 @@
+"""The event loop: one selector over the keyboard, the sockets and a wake-up socket.
+
+Signal handlers and worker threads write into the ``Waker``'s socket pair,
+so the loop sleeps in ``select()`` until something happens, with no polling
+timer: the only timeout is the nearest deadline the application names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+import signal
+import socket
+import time
+from typing import Callable, Iterator, Protocol
+
+# Signals that end the program, and the exit code each gives (128 + number).
+LEAVING_SIGNALS = {
+    getattr(signal, name): 128 + getattr(signal, name)
+    for name in ("SIGINT", "SIGTERM", "SIGHUP")
+    if hasattr(signal, name)
+}
+# Signals the loop hears of through the Waker, besides those.
+NOTED_SIGNALS = [getattr(signal, name) for name in ("SIGWINCH", "SIGTSTP", "SIGCONT")
+                 if hasattr(signal, name)]
+
+
+class Application(Protocol):
+    """What the loop asks of the program it runs."""
+
+    exit_code: int | None
+
+    def before_sleep(self) -> None: ...
+    def seconds_to_deadline(self) -> float | None: ...
+    def on_time(self, now: float) -> None: ...
+
+
+class Waker:
+    """A socket pair whose read end the loop watches.
+
+    Signal handlers write the signal's number into it (``signal.set_wakeup_fd``)
+    and worker threads write a zero byte, so the sleeping loop wakes at once.
+    """
+
+    THREAD_DONE = 0
+
+    def __init__(self) -> None:
+        self._reader, self._writer = socket.socketpair()
+        self._reader.setblocking(False)
+        self._writer.setblocking(False)
+
+    def fileno(self) -> int:
+        return self._reader.fileno()
+
+    @property
+    def write_fd(self) -> int:
+        return self._writer.fileno()
+
+    def wake(self) -> None:
+        with contextlib.suppress(OSError):  # full: the loop is awake anyway
+            self._writer.send(bytes([self.THREAD_DONE]))
+
+    def drain(self) -> bytes:
+        data = b""
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            while chunk := self._reader.recv(512):
+                data += chunk
+        return data
+
+    def close(self) -> None:
+        self._reader.close()
+        self._writer.close()
+
+
+def _note_signal(signum: int, frame: object) -> None:
+    """The work is done by the loop, which reads the number from the wake-up socket."""
+
+
+@contextlib.contextmanager
+def signals_to(waker: Waker) -> Iterator[None]:
+    wanted = list(LEAVING_SIGNALS) + NOTED_SIGNALS
+    previous = {signum: signal.signal(signum, _note_signal) for signum in wanted}
+    previous_fd = signal.set_wakeup_fd(waker.write_fd, warn_on_full_buffer=False)
+    try:
+        yield
+    finally:
+        signal.set_wakeup_fd(previous_fd)
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+
+class EventLoop:
+    """One selector over everything; each registration carries its callback."""
+
+    def __init__(self) -> None:
+        self.selector = selectors.DefaultSelector()
+
+    def watch(self, fileobj, callback: Callable[[int], None], read: bool = True,
+              write: bool = False) -> None:
+        events = (selectors.EVENT_READ if read else 0) | (selectors.EVENT_WRITE if write else 0)
+        try:
+            key = self.selector.get_key(fileobj)
+        except KeyError:
+            self.selector.register(fileobj, events, callback)
+        else:
+            if key.events != events or key.data != callback:
+                self.selector.modify(fileobj, events, callback)
+
+    def unwatch(self, fileobj) -> None:
+        with contextlib.suppress(KeyError, ValueError):
+            self.selector.unregister(fileobj)
+
+    def run(self, app: Application, poll: Callable[[], None] | None = None,
+            poll_every: float = 0.05) -> None:
+        """Run until ``app.exit_code`` is set. ``poll``, if given, is called
+        at least every ``poll_every`` seconds (a keyboard that cannot be selected)."""
+        while app.exit_code is None:
+            app.before_sleep()
+            timeout = app.seconds_to_deadline()
+            if poll is not None:
+                timeout = poll_every if timeout is None else min(timeout, poll_every)
+            for key, mask in self.selector.select(timeout):
+                # An earlier callback in this batch may have closed this one's file.
+                current = self.selector.get_map().get(key.fd)
+                if current is not None and current.fileobj is key.fileobj:
+                    key.data(mask)
+                if app.exit_code is not None:
+                    break
+            if poll is not None and app.exit_code is None:
+                poll()
+            app.on_time(time.monotonic())
+        self.selector.close()

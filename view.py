@@ -1,0 +1,343 @@
+"""The curses view: the terminal set up and put back, frames drawn, keys read.
+
+- ``curses_screen()`` sets the terminal up (raw keys, no echo, bracketed
+  paste) and restores it whatever happens; an unknown ``TERM`` falls back
+  to a close relative.
+- ``Screen`` draws a ``chatcore.Frame``: history rows, a status row in
+  reverse video, an input row. It knows nothing of the chat.
+- ``Keyboard`` reads the terminal in bulk and decodes what it reads
+  (``keyinput.KeyDecoder``). Where the console cannot be read as a file
+  (Windows), it polls curses' ``get_wch`` instead; the environment variable
+  ``CHAT_CURSES_POLL_KEYBOARD=1`` takes that path on any system, so that the
+  tests run it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import select
+import signal
+import sys
+import time
+from typing import Iterator
+
+try:
+    import curses
+except ImportError:  # Windows without the windows-curses package
+    curses = None  # type: ignore[assignment]
+
+from chatcore import Frame
+from keyinput import ESCAPE_WAIT, Item, KeyDecoder
+from screentext import cell_width, clip, pad
+
+# The console cannot be watched by select() on Windows: poll the keyboard.
+POLL_KEYBOARD = sys.platform == "win32" or os.environ.get("CHAT_CURSES_POLL_KEYBOARD") == "1"
+KEYBOARD_POLL_SECONDS = 0.05
+
+
+class Screen:
+    """Draws frames and reads keys. The layout, top to bottom: history rows,
+    one status row in reverse video, one input row."""
+
+    MIN_ROWS, MIN_COLS = 3, 16
+    # The typed text keeps at least this many cells; a longer prompt is cut
+    # and ends in CUT_PROMPT instead.
+    MIN_FIELD = 12
+    CUT_PROMPT = "...: "
+
+    def __init__(self, window: "curses.window", colour: bool = True) -> None:
+        self.window = window
+        self.styles = line_styles(colour)
+
+    def history_size(self) -> tuple[int, int]:
+        """Width and height of the history pane."""
+        rows, cols = self.window.getmaxyx()
+        return cols, max(rows - 2, 0)
+
+    def follow_terminal_size(self) -> None:
+        """Adopt the terminal's new size at once (after SIGWINCH)."""
+        try:
+            size = os.get_terminal_size(sys.__stdout__.fileno())
+            curses.resizeterm(size.lines, size.columns)
+        except (OSError, ValueError, curses.error):
+            pass
+
+    def repaint(self) -> None:
+        """Repaint every cell on the next draw (Ctrl-L)."""
+        self.window.clearok(True)
+
+    def suspend(self) -> None:
+        """Stop the program (Ctrl-Z, SIGTSTP) with the terminal as the shell
+        had it, and come back whole when the shell continues it.
+
+        A process group that no shell controls (an orphaned one) cannot be
+        stopped: the kernel drops the signal, and the chat simply goes on.
+        """
+        if not hasattr(signal, "SIGTSTP"):
+            return
+        _write_terminal(BRACKETED_PASTE_OFF)
+        with contextlib.suppress(curses.error):
+            curses.endwin()
+        handler = signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        try:
+            os.kill(os.getpid(), signal.SIGTSTP)  # returns once continued
+        finally:
+            signal.signal(signal.SIGTSTP, handler)
+        self.resume()
+
+    def resume(self) -> None:
+        """After SIGCONT: the shell may have put the terminal back in its own
+        mode (line editing, echo) while we were stopped. Restore ours and repaint."""
+        with contextlib.suppress(curses.error):
+            curses.reset_prog_mode()
+        _write_terminal(BRACKETED_PASTE_ON)
+        self.follow_terminal_size()  # it may have been resized meanwhile
+        self.window.clearok(True)
+
+    def draw(self, frame: Frame) -> None:
+        rows, cols = self.window.getmaxyx()
+        self.window.erase()
+        if rows < self.MIN_ROWS or cols < self.MIN_COLS:
+            self._put(0, clip("Terminal too small", cols))
+            self._show_cursor(False)
+        else:
+            self._draw_history(frame, rows - 2, cols)
+            self._put(rows - 2, pad(frame.status, cols), curses.A_REVERSE)
+            self._draw_input(frame, rows - 1, cols)
+        self.window.refresh()
+
+    def _draw_history(self, frame: Frame, height: int, cols: int) -> None:
+        for y, (text, kind) in enumerate(frame.scrollback.rows(frame.history, cols, height)):
+            self._put(y, clip(text, cols), self.styles.get(kind, 0))
+
+    def _draw_input(self, frame: Frame, y: int, cols: int) -> None:
+        if frame.editor is None:
+            self._put(y, clip(frame.prompt, cols))
+            self._show_cursor(False)
+            return
+        prompt = frame.prompt
+        room = cols - self.MIN_FIELD
+        if cell_width(prompt) > room:
+            prompt = clip(prompt, room - len(self.CUT_PROMPT)).rstrip() + self.CUT_PROMPT
+        start = cell_width(prompt)
+        text, column = frame.editor.view(cols - start)
+        self._put(y, prompt + text)
+        self._show_cursor(True)
+        with contextlib.suppress(curses.error):
+            self.window.move(y, start + column)
+
+    def _put(self, y: int, text: str, attr: int = 0) -> None:
+        # insstr neither wraps nor moves the cursor, so the bottom-right
+        # cell can be written without the error addstr raises there.
+        with contextlib.suppress(curses.error):
+            self.window.insstr(y, 0, text, attr)
+
+    @staticmethod
+    def _show_cursor(visible: bool) -> None:
+        with contextlib.suppress(curses.error):
+            curses.curs_set(1 if visible else 0)
+
+
+def line_styles(colour: bool) -> dict[str, int]:
+    """curses attributes for each kind of history line.
+
+    With colours: own lines green, the partner's cyan, the program's yellow,
+    errors red, all on the terminal's own background. Without (NO_COLOR, or
+    a monochrome terminal): own lines bold and the program's dim.
+    """
+    plain = {"own": curses.A_BOLD, "peer": curses.A_NORMAL, "system": curses.A_DIM,
+             "warning": curses.A_BOLD, "error": curses.A_BOLD}
+    if not colour or not curses.has_colors():
+        return plain
+    try:
+        curses.start_color()
+        curses.use_default_colors()  # -1 below: keep the terminal's background
+        pairs = {"own": curses.COLOR_GREEN, "peer": curses.COLOR_CYAN,
+                 "system": curses.COLOR_YELLOW, "warning": curses.COLOR_YELLOW,
+                 "error": curses.COLOR_RED}
+        styles = {}
+        for number, (kind, foreground) in enumerate(pairs.items(), start=1):
+            curses.init_pair(number, foreground, -1)
+            styles[kind] = curses.color_pair(number)
+    except curses.error:
+        return plain
+    styles["warning"] |= curses.A_BOLD
+    styles["error"] |= curses.A_BOLD
+    return styles
+
+
+class TerminalError(Exception):
+    """curses cannot drive this terminal (an unknown TERM, say); the text says why."""
+
+
+def out_of_descriptors() -> bool:
+    """The process cannot open one more file (ulimit -n reached)."""
+    try:
+        os.close(os.open(os.devnull, os.O_RDONLY))
+    except OSError as error:
+        return error.errno in (errno.EMFILE, errno.ENFILE)
+    return False
+
+
+def describe_descriptor_limit() -> str:
+    try:
+        import resource
+
+        limit = f" (the limit is {resource.getrlimit(resource.RLIMIT_NOFILE)[0]})"
+    except (ImportError, OSError, ValueError):
+        limit = ""
+    return f"too many open files{limit}; raise the limit with: ulimit -n 1024"
+
+
+def terminal_fallbacks(term: str) -> list[str]:
+    """Close relatives of a terminal type this host has no description of.
+
+    Over SSH the remote host often lacks the entry for a newer terminal
+    (tmux-256color, xterm-kitty, alacritty...); its family's classic entry
+    draws the same screen.
+    """
+    if term.startswith("tmux") or term.startswith("screen"):
+        return ["screen-256color", "screen"] if "256" in term else ["screen"]
+    if term.endswith("256color") or term.startswith(("xterm", "rxvt", "kitty", "alacritty",
+                                                       "foot", "wezterm", "ghostty")):
+        return ["xterm-256color", "xterm"]
+    return []
+
+
+def _initscr() -> "curses.window":
+    """initscr, trying a close relative when the host does not know TERM."""
+    term = os.environ.get("TERM", "")
+    try:
+        return curses.initscr()
+    except curses.error as error:
+        failure = error
+    for fallback in terminal_fallbacks(term):
+        os.environ["TERM"] = fallback
+        try:
+            return curses.initscr()
+        except curses.error:
+            continue
+    os.environ["TERM"] = term
+    if out_of_descriptors():  # curses could not open the terminal description
+        raise OSError(errno.EMFILE, "too many open files")
+    raise TerminalError(f"cannot use this terminal ({failure}); check that TERM "
+                        f"(now {term!r}) names your terminal")
+
+
+@contextlib.contextmanager
+def curses_screen() -> Iterator["curses.window"]:
+    """Set the terminal up for the chat and restore it whatever happens."""
+    window = _initscr()
+    try:
+        curses.raw()  # Ctrl-C, Ctrl-Z, Ctrl-S arrive as keys
+        curses.nonl()  # Return arrives as \r, not turned into \n: a pasted \r\n stays one break
+        curses.noecho()
+        window.keypad(True)  # for Windows, where curses reads the keys
+        window.nodelay(True)
+        curses.typeahead(-1)  # we read the keys ourselves: never hold output back for them
+        _write_terminal(BRACKETED_PASTE_ON)
+        yield window
+    finally:
+        _write_terminal(BRACKETED_PASTE_OFF)
+        with contextlib.suppress(curses.error):
+            window.keypad(False)
+            curses.noraw()
+            curses.echo()
+        with contextlib.suppress(curses.error):  # fails when the terminal is gone
+            curses.endwin()
+
+
+# Terminals that know bracketed paste wrap pasted text in markers; others
+# ignore the request.
+BRACKETED_PASTE_ON, BRACKETED_PASTE_OFF = b"\x1b[?2004h", b"\x1b[?2004l"
+
+
+def _write_terminal(data: bytes) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        os.write(sys.__stdout__.fileno(), data)
+
+
+class Keyboard:
+    """The terminal's keys, read in bulk and decoded (``keyinput.KeyDecoder``).
+
+    ncurses reads one byte per ``read()``, which makes a 64 KiB paste cost
+    65,000 reads and polls; here each turn of the loop takes what the
+    terminal holds, up to ``SLICE`` bytes, so a huge paste is taken in
+    slices and the network is served in between. On Windows, where the
+    console is no file to read, keys come from curses' ``get_wch``.
+    """
+
+    SLICE = 64 * 1024
+
+    def __init__(self, window: "curses.window", fd: int | None) -> None:
+        self.window, self.fd = window, fd
+        self.decoder = KeyDecoder()
+        self.escape_deadline: float | None = None  # when a held Esc is taken alone
+
+    def read(self) -> list[Item] | None:
+        """What was typed since the last call; None when the terminal is gone."""
+        data = self._read_console() if self.fd is None else self._read_fd()
+        if data is None:
+            return None
+        items = self.decoder.feed(data)
+        self.escape_deadline = time.monotonic() + ESCAPE_WAIT if self.decoder.pending else None
+        return items
+
+    def more_waiting(self) -> bool:
+        """More keys are already waiting to be read (they are part of a paste)."""
+        return self.fd is not None and _readable(self.fd)
+
+    def flush(self) -> list[Item]:
+        """The rest of an escape sequence did not come: decide on what is held."""
+        self.escape_deadline = None
+        return self.decoder.flush()
+
+    def _read_fd(self) -> bytes | None:
+        data = b""
+        while len(data) < self.SLICE:
+            try:
+                chunk = os.read(self.fd, self.SLICE - len(data))
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:  # EIO: the terminal hung up
+                return data or None
+            if not chunk:
+                return data or None
+            data += chunk
+            if not _readable(self.fd):
+                break
+        return data
+
+    def _read_console(self) -> bytes:
+        data = bytearray()
+        while len(data) < self.SLICE:
+            try:
+                key = self.window.get_wch()
+            except curses.error:  # no more input
+                break
+            if isinstance(key, str):
+                data += key.encode("utf-8", "replace")
+            elif key in CONSOLE_KEYS:
+                data += CONSOLE_KEYS[key].encode()
+        return bytes(data)
+
+
+def _readable(fd: int) -> bool:
+    try:
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return False
+
+
+# The Windows console gives curses key codes: these are turned into the
+# sequences a terminal would send, and decoded like them.
+CONSOLE_KEYS: dict[int, str] = {}
+if curses is not None:
+    CONSOLE_KEYS = {
+        curses.KEY_ENTER: "\r", curses.KEY_BACKSPACE: "\x7f", curses.KEY_DC: "\x1b[3~",
+        curses.KEY_LEFT: "\x1b[D", curses.KEY_RIGHT: "\x1b[C", curses.KEY_UP: "\x1b[A",
+        curses.KEY_DOWN: "\x1b[B", curses.KEY_HOME: "\x1b[H", curses.KEY_END: "\x1b[F",
+        curses.KEY_PPAGE: "\x1b[5~", curses.KEY_NPAGE: "\x1b[6~",
+    }
