@@ -155,69 +155,158 @@ def _as_invalid_input(error: Exception) -> str:
     return text if text.startswith("Invalid") else f"Invalid input: {text}"
 
 
-# --- The chat ----------------------------------------------------------------------
+# --- Before the chat -------------------------------------------------------------
 
 
-class ChatCore:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.role = settings.role
+class Setup:
+    """The setup questions (address, port, name), each asked until answered well."""
+
+    def __init__(self, settings: Settings, history: History) -> None:
+        self.settings, self.role, self.history = settings, settings.role, history
         self.host, self.port, self.name = settings.host, settings.port, settings.name
-        self.history = History()
-        self.scrollback = Scrollback()
-        self.editor = LineEditor()
-        self.pane = (80, 22)  # the history pane's width and height, kept current by the shell
-        self.exit_code: int | None = None
-        self.outgoing: list[bytes] = []
-        self.actions: list[str] = []
-        self.pending: list[str] = []  # the setup questions still to ask
+        self.pending: list[str] = []  # the questions still to ask
         self.question: Question | None = None
-        self.phase = "setting up"  # for the status bar, before the chat
-        self.note = ""  # what the input line says while it is locked
-        self.protocol: Protocol | None = None  # the partner's, once the handshake is done
-        self.peer_name = ""
-        self.peer_address = ""
-        self.waiting_since = 0.0  # since when the partner has had the turn
-        self.last_sent = self.last_received = 0.0
-        self.ignored_in_a_row = 0
-        self.ignored_until = -1  # the history's length after the last such line
 
-    # -- setting up --
-
-    def start(self) -> None:
+    def start(self) -> bool:
+        """Ask the first question the flags left open; True if there is none."""
         self.pending = [name for name in ("host", "port", "name") if getattr(self, name) is None]
-        self._next_step()
+        return self._next()
 
-    def warn(self, text: str) -> None:
-        self.history.add(text, "warning")
-
-    def _next_step(self) -> None:
-        if self.pending:
-            self._ask(self.pending[0])
-            return
-        self.question = None
-        self.actions.append(LISTEN if self.role is Role.SERVER else DIAL)
-
-    def _ask(self, name: str) -> None:
-        default_name = DEFAULT_NAMES[self.role]
-        self.question = {
-            "host": Question("host", ADDRESS_PROMPT, DEFAULT_HOST, check_address),
-            "port": Question("port", PORT_PROMPT, str(DEFAULT_PORT), check_port),
-            "name": Question("name", NAME_PROMPT.format(default=default_name),
-                             default_name, check_username),
-        }[name]
-
-    def _answer(self, answer: str) -> None:
+    def answer(self, answer: str) -> bool:
+        """Take an answer to the current question; True once all are answered."""
         question = self.question
         self.history.add(question.prompt + _shorten(clean(answer)))
         try:
             value = question.check(answer if answer.strip() else question.default)
         except ValidationError as error:
             self.history.add(str(error), "warning")
-            return  # the same question again
+            return False  # the same question again
         setattr(self, question.field, value)
         self.pending.remove(question.field)
-        self._next_step()
+        return self._next()
+
+    def ask_again_for_the_address(self) -> bool:
+        """The server could not listen there: ask again what was asked (not given by flags)."""
+        self.pending = [name for name in ("host", "port") if getattr(self.settings, name) is None]
+        if not self.pending:
+            return False
+        self._next()
+        return True
+
+    def _next(self) -> bool:
+        if not self.pending:
+            self.question = None
+            return True
+        default_name = DEFAULT_NAMES[self.role]
+        self.question = {
+            "host": Question("host", ADDRESS_PROMPT, DEFAULT_HOST, check_address),
+            "port": Question("port", PORT_PROMPT, str(DEFAULT_PORT), check_port),
+            "name": Question("name", NAME_PROMPT.format(default=default_name),
+                             default_name, check_username),
+        }[self.pending[0]]
+        return False
+
+
+class StrangerNotes:
+    """A line for each stranger turned away; past a few in a row, one line counts the rest."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.in_a_row = 0
+        self.until = -1  # the history's length after the last such line
+
+    def note(self, address: str, reason: str) -> None:
+        in_a_row = len(self.history.lines) == self.until  # nothing else said since
+        self.in_a_row = self.in_a_row + 1 if in_a_row else 1
+        more = self.in_a_row - IGNORED_LINES_SHOWN
+        if more <= 0:
+            self.history.add(f"Ignored connection from {address}: {reason}", "warning")
+        else:
+            summary = (f"Ignored {more} more connection{'s' * (more > 1)}; "
+                       f"the last from {address}: {reason}")
+            if more == 1:
+                self.history.add(summary, "warning", final=False)  # the log gets the last count
+            else:
+                self.history.replace_last(summary, "warning")
+        self.until = len(self.history.lines)
+
+
+# --- The chat ----------------------------------------------------------------------
+
+
+class Heartbeat:
+    """When a quiet link wants a ping, and when a silent partner counts as gone.
+
+    A ping goes out after ``period`` seconds without sending anything; a
+    partner from whom no whole frame came for ``DEAD_AFTER`` periods is gone.
+    """
+
+    def __init__(self, period: float, now: float) -> None:
+        self.period = period
+        self.dead_after = DEAD_AFTER * period
+        self.last_sent = self.last_received = now
+
+    def sent(self, now: float) -> None:
+        self.last_sent = now
+
+    def received(self, now: float) -> None:
+        self.last_received = now
+
+    def deadline(self) -> float:
+        return min(self.last_sent + self.period, self.last_received + self.dead_after)
+
+    def silent_too_long(self, now: float) -> bool:
+        return now - self.last_received >= self.dead_after
+
+    def ping_due(self, now: float) -> bool:
+        return now - self.last_sent >= self.period
+
+
+
+class ChatCore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.role = settings.role
+        self.history = History()
+        self.setup = Setup(settings, self.history)
+        self.strangers = StrangerNotes(self.history)
+        self.scrollback = Scrollback()
+        self.editor = LineEditor()
+        self.pane = (80, 22)  # the history pane's width and height, kept current by the shell
+        self.exit_code: int | None = None
+        self.outgoing: list[bytes] = []
+        self.actions: list[str] = []
+        self.phase = "setting up"  # for the status bar, before the chat
+        self.note = ""  # what the input line says while it is locked
+        self.protocol: Protocol | None = None  # the partner's, once the handshake is done
+        self.peer_name = ""
+        self.peer_address = ""
+        self.waiting_since = 0.0  # since when the partner has had the turn
+        self.heartbeat = Heartbeat(settings.heartbeat, 0.0)
+
+    # -- setting up --
+
+    def start(self) -> None:
+        self._next_step(self.setup.start())
+
+    def warn(self, text: str) -> None:
+        self.history.add(text, "warning")
+
+    def _next_step(self, done: bool) -> None:
+        if done:
+            self.actions.append(LISTEN if self.role is Role.SERVER else DIAL)
+
+    @property
+    def host(self) -> str | None:
+        return self.setup.host
+
+    @property
+    def port(self) -> int | None:
+        return self.setup.port
+
+    @property
+    def name(self) -> str | None:
+        return self.setup.name
 
     # -- connecting: what the shell reports --
 
@@ -228,13 +317,10 @@ class ChatCore:
 
     def listen_failed(self, reason: str) -> None:
         """The server cannot listen: ask again for what was asked, else fail."""
-        prompted = [name for name in ("host", "port") if getattr(self.settings, name) is None]
-        if not prompted:
+        if not self.setup.ask_again_for_the_address():
             self._fail(reason)
             return
         self.history.add(reason, "warning")
-        self.pending = prompted
-        self._next_step()
 
     def dialing(self) -> None:
         target = self.target
@@ -249,20 +335,7 @@ class ChatCore:
         self._fail(f"Could not connect to {self.target}: {reason}")
 
     def note_ignored(self, address: str, reason: str) -> None:
-        """A line for each stranger turned away; past a few in a row, one line counts the rest."""
-        in_a_row = len(self.history.lines) == self.ignored_until  # nothing else said since
-        self.ignored_in_a_row = self.ignored_in_a_row + 1 if in_a_row else 1
-        more = self.ignored_in_a_row - IGNORED_LINES_SHOWN
-        if more <= 0:
-            self.history.add(f"Ignored connection from {address}: {reason}", "warning")
-        else:
-            summary = (f"Ignored {more} more connection{'s' * (more > 1)}; "
-                       f"the last from {address}: {reason}")
-            if more == 1:
-                self.history.add(summary, "warning", final=False)  # the log gets the last count
-            else:
-                self.history.replace_last(summary, "warning")
-        self.ignored_until = len(self.history.lines)
+        self.strangers.note(address, reason)
 
     @property
     def target(self) -> str:
@@ -276,7 +349,7 @@ class ChatCore:
         self.protocol = protocol
         self.peer_name = clean_name(protocol.peer_name)
         self.peer_address = address
-        self.last_sent = self.last_received = now
+        self.heartbeat = Heartbeat(self.settings.heartbeat, now)
         self.history.add("Connection established.")
         self.history.add(f"You are chatting with {self.peer_name} ({address}).")
         self.note = f"Waiting for {self.peer_name}..."
@@ -284,7 +357,7 @@ class ChatCore:
 
     def received(self, event: Event, now: float) -> None:
         """An event from the partner, decoded and checked by its Protocol."""
-        self.last_received = now
+        self.heartbeat.received(now)
         if isinstance(event, Message):
             self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
         elif isinstance(event, Bye) and not event.reason:
@@ -311,21 +384,15 @@ class ChatCore:
 
     def deadline(self) -> float | None:
         """When ``tick`` has something to do next (a ping, or giving up on a silent partner)."""
-        if not self.chatting:
-            return None
-        return min(self.last_sent + self.settings.heartbeat, self.last_received + self.dead_after)
+        return self.heartbeat.deadline() if self.chatting else None
 
     def tick(self, now: float) -> None:
         if not self.chatting:
             return
-        if now - self.last_received >= self.dead_after:
-            self.lost(f"no answer from {self.peer_name} for {self.dead_after:g} s")
-        elif now - self.last_sent >= self.settings.heartbeat:
+        if self.heartbeat.silent_too_long(now):
+            self.lost(f"no answer from {self.peer_name} for {self.heartbeat.dead_after:g} s")
+        elif self.heartbeat.ping_due(now):
             self._send_event(Ping(), now)
-
-    @property
-    def dead_after(self) -> float:
-        return DEAD_AFTER * self.settings.heartbeat
 
     # -- keys --
 
@@ -379,8 +446,8 @@ class ChatCore:
         self._type(text if self.typing_message else text.replace("\n", " "))
 
     def submit(self, now: float) -> None:
-        if self.question is not None:
-            self._answer(self.editor.take())
+        if self.setup.question is not None:
+            self._next_step(self.setup.answer(self.editor.take()))
         elif self.input_open:
             self._send(self.editor.text, now)
 
@@ -422,7 +489,7 @@ class ChatCore:
         """Encode an event for the partner (raising LocalProtocolError if illegal now)."""
         self.outgoing.append(self.protocol.send(event))
         if now is not None:
-            self.last_sent = now
+            self.heartbeat.sent(now)
 
     # -- endings --
 
@@ -448,28 +515,13 @@ class ChatCore:
     # -- what the screen shows --
 
     def frame(self, now: float) -> Frame:
-        if self.question is not None:
-            prompt, editor = self.question.prompt, self.editor
+        if self.setup.question is not None:
+            prompt, editor = self.setup.question.prompt, self.editor
         elif self.typing_message:
             prompt, editor = MESSAGE_PROMPTS[self.role], self.editor
         else:
             prompt, editor = self.note, None
-        return Frame(self.history, self.scrollback, self._status(now), prompt, editor)
-
-    def _status(self, now: float) -> str:
-        """Most important first, since a narrow screen cuts the end off."""
-        if self.chatting:
-            if self.protocol.our_turn:
-                turn = "your turn"
-            else:
-                turn = f"{self.peer_name}'s turn, waiting {_minutes(now - self.waiting_since)}"
-            parts = [self.role.value, turn, f"you: {self.name}",
-                     f"partner: {self.peer_name}@{self.peer_address}", "connected"]
-        else:
-            parts = [self.role.value, self.phase, f"you: {self.name or '?'}"]
-        if self.scrollback.scrolled:
-            parts.insert(0, "more below (PgDn)")
-        return " " + " | ".join(parts)
+        return Frame(self.history, self.scrollback, status_line(self, now), prompt, editor)
 
     # -- state --
 
@@ -483,7 +535,23 @@ class ChatCore:
 
     @property
     def input_open(self) -> bool:
-        return self.question is not None or self.typing_message
+        return self.setup.question is not None or self.typing_message
+
+
+def status_line(core: ChatCore, now: float) -> str:
+    """The status bar: most important first, since a narrow screen cuts the end off."""
+    if core.chatting:
+        if core.protocol.our_turn:
+            turn = "your turn"
+        else:
+            turn = f"{core.peer_name}'s turn, waiting {_minutes(now - core.waiting_since)}"
+        parts = [core.role.value, turn, f"you: {core.name}",
+                 f"partner: {core.peer_name}@{core.peer_address}", "connected"]
+    else:
+        parts = [core.role.value, core.phase, f"you: {core.name or '?'}"]
+    if core.scrollback.scrolled:
+        parts.insert(0, "more below (PgDn)")
+    return " " + " | ".join(parts)
 
 
 # Keys, as the KeyDecoder gives them, to command names.

@@ -28,7 +28,6 @@ import socket
 import sys
 import threading
 import time
-from collections import deque
 from functools import partial
 from typing import Callable
 
@@ -325,7 +324,7 @@ class Door:
         self.shut = False
         self.accept_paused_until = 0.0  # monotonic time; accept() failed and rests until then
         self.accept_failing = False  # said once per run of failures
-        self.replacements: deque[float] = deque()  # when handshakes were cut for newcomers
+        self.next_replacement_at = 0.0  # monotonic time; handshakes are cut for newcomers no sooner
         self.wrong_proofs = 0  # in a row, since the last good handshake
         self.next_answer_at = 0.0  # monotonic time before which no hello is answered
 
@@ -393,7 +392,7 @@ class Door:
             if len(self.candidates) >= MAX_CANDIDATES:
                 weakest = min(self.candidates, key=lambda link: link.progress)
                 weakest.time_out("made the least progress while every handshake place was taken")
-                self.replacements.append(time.monotonic())
+                self.next_replacement_at = time.monotonic() + 1 / REPLACEMENTS_PER_SECOND
             link = Link(sock, Role.SERVER, format_peer(sockaddr), time.monotonic() + self.timeout,
                         self.name, self.secret, "it", self._on_done, self._may_answer)
             self.candidates.append(link)
@@ -404,13 +403,16 @@ class Door:
                 return
 
     def _may_replace(self) -> bool:
-        """Another handshake may be cut short for a newcomer; if not, the listener rests."""
+        """Another handshake may be cut short for a newcomer; if not, the listener rests.
+
+        Replacements are spaced evenly, never in bursts: a connection just
+        accepted then has MAX_CANDIDATES spacings (160 ms) to say hello
+        before it could be the one with the least progress.
+        """
         now = time.monotonic()
-        while self.replacements and self.replacements[0] <= now - 1.0:
-            self.replacements.popleft()
-        if len(self.replacements) < REPLACEMENTS_PER_SECOND:
+        if now >= self.next_replacement_at:
             return True
-        self.accept_paused_until = self.replacements[0] + 1.0
+        self.accept_paused_until = self.next_replacement_at
         return False
 
     # -- handshakes --

@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from terminal import (ADDRESS_PROMPT, CLIENT_PROMPT, CTRL_C, CTRL_D, PORT_PROMPT, PROGRAM,
+from terminal import (ADDRESS_PROMPT, CLIENT_PROMPT, CTRL_C, CTRL_D, ENTER, PORT_PROMPT, PROGRAM,
                       ROOT, SERVER_PROMPT, WAITING, message_line, start_chat, start_client,
                       start_server)
 
@@ -402,3 +402,19 @@ def test_unknown_terminal_type_is_said_in_words(spawn):
     assert client.wait_exit() == 2
     assert "cannot use this terminal" in client.text()
     assert "Traceback" not in client.text()
+
+
+def test_the_windows_keyboard_path_polled_through_curses_carries_a_whole_chat(spawn, port):
+    # CHAT_CURSES_POLL_KEYBOARD=1 takes the path Windows needs (the console
+    # cannot be selected, so curses' get_wch is polled), on this system.
+    polled = {"CHAT_CURSES_POLL_KEYBOARD": "1"}
+    server, client = start_chat(spawn, port, server_env=polled, client_env=polled)
+    client.send("helo")
+    client.press("left")
+    client.send("l")
+    client.send(ENTER)
+    server.wait_for(message_line("user", "hello"))
+    server.type_line("héllo back 漢字")
+    client.wait_for(message_line("server", "héllo back 漢字"))
+    client.send(CTRL_D)
+    assert client.wait_exit() == 0 and server.wait_exit() == 0

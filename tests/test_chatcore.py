@@ -1,0 +1,258 @@
+"""Tests of chatcore.py: the chat's own logic, fed events and times, read as frames and bytes.
+
+No pty and no socket: the partner is a ``Protocol`` on the other side, which
+decodes what the core sends and encodes what it receives.
+"""
+
+import pytest
+
+from chatcore import (ADDRESS_PROMPT, DIAL, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, LISTEN,
+                      MESSAGE_PROMPTS, NAME_PROMPT, PORT_PROMPT, REPAINT, SUSPEND, ChatCore,
+                      Settings)
+from keyinput import Key, Paste
+from netproto import NEED_DATA, Bye, Hello, Message, Ping, Protocol, RemoteProtocolError, Role
+
+T = 1000.0  # a monotonic clock of our own
+
+
+def texts(core):
+    return [line.text for line in core.history.lines]
+
+
+def typed(core, text, now=T):
+    """Type ``text`` then Enter, as separate reads (so the Enter is not taken for a paste)."""
+    core.on_items([text], now)
+    core.on_items(["\r"], now)
+
+
+def connected(role=Role.CLIENT, heartbeat=5.0):
+    """A core in a chat with a partner whose Protocol decodes what the core sends."""
+    core = ChatCore(Settings(role=role, host="127.0.0.1", port=8000,
+                             name="user" if role is Role.CLIENT else "server", heartbeat=heartbeat))
+    core.start()
+    ours, theirs = Protocol(role), Protocol(role.other)
+    client, server = (ours, theirs) if role is Role.CLIENT else (theirs, ours)
+    server.receive_data(client.send(Hello("user")))
+    server.next_event()
+    client.receive_data(server.send(Hello("server")))
+    client.next_event()
+    core.connected(ours, "127.0.0.1:8000", T)
+    return core, theirs
+
+
+def deliver(core, partner, event, now=T):
+    """The partner sends ``event``: its bytes go through the core's Protocol, as the shell does."""
+    core.protocol.receive_data(partner.send(event))
+    while (decoded := core.protocol.next_event()) is not NEED_DATA:
+        core.received(decoded, now)
+
+
+def sent(core, partner):
+    """What the core sent since last asked, as the partner decodes it."""
+    for data in core.outgoing:
+        partner.receive_data(data)
+    core.outgoing.clear()
+    events = []
+    while (event := partner.next_event()) is not NEED_DATA:
+        events.append(event)
+    return events
+
+
+# --- setting up ---------------------------------------------------------------------
+
+
+def test_the_questions_come_in_order_then_the_client_dials():
+    core = ChatCore(Settings(role=Role.CLIENT))
+    core.start()
+    assert core.frame(T).prompt == ADDRESS_PROMPT
+    typed(core, "999.1.1.1")
+    assert texts(core)[-1].startswith("Invalid address '999.1.1.1'")
+    assert core.frame(T).prompt == ADDRESS_PROMPT  # asked again
+    typed(core, "")
+    assert core.frame(T).prompt == PORT_PROMPT
+    typed(core, "70000")
+    assert texts(core)[-1] == "Invalid port '70000': must be a number from 1 to 65535"
+    typed(core, "9000")
+    assert core.frame(T).prompt == NAME_PROMPT.format(default="user")
+    typed(core, "")
+    assert core.actions == [DIAL]
+    assert (core.host, core.port, core.name) == ("localhost", 9000, "user")
+    core.dialing()
+    frame = core.frame(T)
+    assert frame.editor is None and frame.prompt == "Connecting to localhost:9000..."
+    assert "connecting to localhost:9000" in frame.status
+
+
+def test_flags_skip_the_questions_and_the_server_listens():
+    core = ChatCore(Settings(role=Role.SERVER, host="127.0.0.1", port=8000, name="server"))
+    core.start()
+    assert core.actions == [LISTEN]
+    core.listening("127.0.0.1:8000")
+    assert texts(core) == ["Trying to connect to another user..."]
+    assert core.frame(T).prompt == "Waiting for a partner to connect..."
+
+
+def test_a_port_in_use_asks_again_when_prompted_and_fails_when_flagged():
+    prompted = ChatCore(Settings(role=Role.SERVER, name="server"))
+    prompted.start()
+    typed(prompted, "127.0.0.1")
+    typed(prompted, "8000")
+    prompted.listen_failed("Port 8000 is already in use on 127.0.0.1")
+    assert prompted.exit_code is None and prompted.frame(T).prompt == ADDRESS_PROMPT
+    flagged = ChatCore(Settings(role=Role.SERVER, host="127.0.0.1", port=8000, name="server"))
+    flagged.start()
+    flagged.listen_failed("Port 8000 is already in use on 127.0.0.1")
+    assert flagged.exit_code == EXIT_FAILURE
+    assert flagged.history.lines[-1].kind == "error"
+
+
+def test_could_not_connect_names_the_target():
+    core = ChatCore(Settings(role=Role.CLIENT, host="::1", port=8000, name="user"))
+    core.start()
+    core.could_not_connect("connection refused (is the server running?)")
+    assert texts(core)[-1] == "Could not connect to [::1]:8000: connection refused (is the server running?)"
+    assert core.exit_code == EXIT_FAILURE
+
+
+# --- turns --------------------------------------------------------------------------
+
+
+def test_the_client_writes_first_then_waits_for_its_partner():
+    core, partner = connected()
+    frame = core.frame(T)
+    assert frame.prompt == MESSAGE_PROMPTS[Role.CLIENT] and frame.editor is not None
+    assert "your turn" in frame.status
+    typed(core, "hello there")
+    [message] = sent(core, partner)
+    assert isinstance(message, Message) and message.text == "hello there"
+    assert texts(core)[-1].endswith("[user]: hello there")
+    frame = core.frame(T + 90)
+    assert frame.editor is None and frame.prompt == "Waiting for server..."
+    assert "server's turn, waiting 1 min" in frame.status
+
+
+def test_keys_outside_ones_turn_change_nothing_and_send_nothing():
+    core, partner = connected()
+    typed(core, "first")
+    sent(core, partner)
+    core.on_items(["typed while locked", Key("left"), "\x7f", "\r"], T)
+    assert core.editor.text == "" and sent(core, partner) == []
+
+
+def test_the_partners_message_is_shown_and_gives_the_turn_back():
+    core, partner = connected()
+    typed(core, "first")
+    sent(core, partner)
+    deliver(core, partner, Message("hi \x1b[31m", 1681731763), T + 1)
+    assert texts(core)[-1].endswith("[server]: hi ^[[31m")
+    assert core.typing_message
+
+
+def test_an_empty_message_is_refused_and_a_long_one_kept_to_be_cut():
+    core, partner = connected()
+    typed(core, "   ")
+    assert texts(core)[-1] == "Invalid input: the message is empty"
+    long = "é" * 40_000  # 80,000 bytes
+    core.on_items([Paste(long)], T)
+    core.on_items(["\r"], T)
+    assert "too long" in texts(core)[-1] and core.editor.text == long
+    assert sent(core, partner) == []
+
+
+def test_enter_in_a_burst_of_keys_is_a_line_break_of_a_paste():
+    core, partner = connected()
+    core.on_items(["line one", "\r", "line two"], T)
+    assert core.editor.text == "line one\nline two"
+    core.on_items(["\r"], T, more_waiting=True)
+    assert core.editor.text.endswith("\n")
+
+
+def test_control_characters_typed_are_dropped_but_real_spaces_kept():
+    core, _ = connected()
+    core.on_items(["a\u00a0b\u3000c\u200bd"], T)
+    assert core.editor.text == "a\u00a0b\u3000cd"
+
+
+# --- the heartbeat -------------------------------------------------------------------
+
+
+def test_a_quiet_link_is_pinged_and_a_silent_partner_is_lost():
+    core, partner = connected(heartbeat=5.0)
+    assert core.deadline() == T + 5.0
+    core.tick(T + 4.9)
+    assert sent(core, partner) == []
+    core.tick(T + 5.0)
+    assert sent(core, partner) == [Ping()]
+    deliver(core, partner, Ping(), T + 6.0)
+    assert core.deadline() == T + 10.0
+    core.tick(T + 21.0)
+    assert texts(core)[-1] == "Connection lost: no answer from server for 15 s"
+    assert core.exit_code == EXIT_FAILURE and core.deadline() is None
+
+
+# --- endings -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("keys, code", [(["end", "\r"], EXIT_OK), (["\x04"], EXIT_OK),
+                                        (["\x03"], EXIT_INTERRUPTED)])
+def test_leaving_tells_the_partner_and_says_so(keys, code):
+    core, partner = connected()
+    for key in keys:
+        core.on_items([key], T)
+    assert sent(core, partner) == [Bye()]
+    assert texts(core)[-2:] == ["User user left the chat.", "Shutting down connection..."]
+    assert core.exit_code == code
+
+
+def test_the_partner_leaving_ends_the_chat():
+    core, partner = connected()
+    deliver(core, partner, Bye())
+    assert texts(core)[-2:] == ["User server left the chat.", "Shutting down connection..."]
+    assert core.exit_code == EXIT_OK
+
+
+def test_a_reason_from_the_partner_reads_as_theirs():
+    core, partner = connected()
+    deliver(core, partner, Bye("connection refused (is the server running?)"))
+    assert texts(core)[-1] == ("Connection lost: server closed the connection; server said: "
+                               "connection refused (is the server running?)")
+
+
+def test_a_partner_breaking_the_protocol_is_told_why():
+    core, partner = connected()
+    core.broke_protocol(RemoteProtocolError("frame is not valid JSON"))
+    [bye] = sent(core, partner)
+    assert bye == Bye("protocol error: frame is not valid JSON")
+    assert texts(core)[-1] == "Connection lost: server broke the protocol: frame is not valid JSON"
+
+
+def test_ctrl_c_before_the_chat_cancels():
+    core = ChatCore(Settings(role=Role.CLIENT))
+    core.start()
+    core.on_items(["\x03"], T)
+    assert texts(core) == ["Cancelled before the chat began."]
+    assert core.exit_code == EXIT_INTERRUPTED
+
+
+# --- the screen's own keys -----------------------------------------------------------
+
+
+def test_ctrl_l_and_ctrl_z_are_asked_of_the_shell_at_any_moment():
+    core, _ = connected()
+    typed(core, "locked now")
+    core.actions.clear()
+    core.on_items(["\x0c", "\x1a"], T)
+    assert core.actions == [REPAINT, SUSPEND]
+
+
+def test_paging_uses_the_pane_the_shell_reports():
+    core, _ = connected()
+    for number in range(50):
+        core.history.add(f"line {number}")
+    core.pane = (40, 10)
+    core.on_items([Key("page_up")], T)
+    frame = core.frame(T)
+    assert frame.status.startswith(" more below (PgDn)")
+    assert frame.scrollback.rows(frame.history, 40, 10)[-1][0] == "line 40"
+    core.on_items([Key("page_down")], T)
+    assert not core.frame(T).scrollback.scrolled

@@ -1,0 +1,37 @@
+"""The modules' layering: a module imports only modules below it (chat_curses.py's docstring)."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LAYERS = ["validators", "screentext", "lineeditor", "keyinput", "netproto", "chatcore",
+          "eventloop", "doors", "view", "app", "chat_curses"]
+
+
+def imported(module):
+    tree = ast.parse((ROOT / f"{module}.py").read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names & set(LAYERS)
+
+
+def test_every_module_has_a_place_in_the_layers():
+    assert {path.stem for path in ROOT.glob("*.py")} == set(LAYERS)
+
+
+def test_lower_layers_never_import_higher_ones():
+    for height, module in enumerate(LAYERS):
+        for name in imported(module):
+            assert LAYERS.index(name) < height, f"{module} imports {name}, a higher layer"
+
+
+def test_the_core_knows_neither_curses_nor_sockets():
+    tree = ast.parse((ROOT / "chatcore.py").read_text())
+    names = {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))
+             for alias in node.names} | {node.module for node in ast.walk(tree)
+                                         if isinstance(node, ast.ImportFrom)}
+    assert not names & {"curses", "socket", "selectors", "select", "signal"}
