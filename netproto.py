@@ -57,10 +57,12 @@ import re
 import secrets
 import socket
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Iterator, Union
 
-PROTOCOL_VERSION = 1
+from delivery import DUPLICATE, Delivery, SequenceError
+
+PROTOCOL_VERSION = 2
 MAX_TEXT_BYTES = 64 * 1024
 MAX_NAME_CHARS = 32
 MAX_REASON_CHARS = 200
@@ -114,6 +116,15 @@ def _utf8_size(text: str) -> int | None:
 
 
 _NONCE_RE = re.compile(r"[0-9a-f]{32}")
+_SESSION_RE = _NONCE_RE  # a chat's resume token: 128 random bits in hexadecimal
+
+
+def _count(value: object, what: str) -> None:
+    if type(value) is not int or not 0 <= value <= _MAX_COUNT:
+        raise LocalProtocolError(f"{what} must be a whole number from 0 to {_MAX_COUNT}")
+
+
+_MAX_COUNT = 2**53
 _MAC_RE = re.compile(r"[0-9a-f]{64}")
 
 
@@ -122,12 +133,18 @@ class Hello:
     """Opens the conversation: who is speaking, in which protocol version.
 
     ``auth`` and ``nonce`` are set when the speaker uses a shared secret.
+    ``session`` names the chat: empty in a client's hello for a new chat, the
+    new chat's token in the server's answer, the token of the chat to resume
+    in both hellos of a resume. ``received`` tells how far the speaker has
+    received the other's messages (see ``delivery``).
     """
 
     name: str
     version: int = PROTOCOL_VERSION
     auth: str | None = None
     nonce: str = ""
+    session: str = ""
+    received: int = 0
 
     def __post_init__(self) -> None:
         if type(self.version) is not int:
@@ -148,6 +165,10 @@ class Hello:
         if self.auth is not None and not (isinstance(self.nonce, str)
                                           and _NONCE_RE.fullmatch(self.nonce)):
             raise LocalProtocolError("hello nonce must be 32 hexadecimal digits")
+        if not (self.session == "" or (isinstance(self.session, str)
+                                       and _SESSION_RE.fullmatch(self.session))):
+            raise LocalProtocolError("hello session must be 32 hexadecimal digits")
+        _count(self.received, "hello received")
 
 
 @dataclass(frozen=True)
@@ -163,10 +184,16 @@ class Proof:
 
 @dataclass(frozen=True)
 class Message:
-    """One chat message; ``sent`` is the sender's clock, whole seconds since the epoch (UTC)."""
+    """One chat message; ``sent`` is the sender's clock, whole seconds since the epoch (UTC).
+
+    ``seq`` numbers it (from 1, per direction) and ``ack`` acknowledges the
+    other side's; ``Protocol.send`` fills both in.
+    """
 
     text: str
     sent: int
+    seq: int = field(default=0, compare=False)  # delivery's bookkeeping, not the message
+    ack: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.text, str):
@@ -183,11 +210,23 @@ class Message:
             raise LocalProtocolError("message time must be whole seconds")
         if not _MIN_TIME <= self.sent <= _MAX_TIME:
             raise LocalProtocolError("message time is out of range")
+        _count(self.seq, "message seq")
+        _count(self.ack, "message ack")
 
 
 @dataclass(frozen=True)
 class Ping:
-    """Says "still here" on a quiet link; changes nothing else."""
+    """Says "still here" on a quiet link, and acknowledges messages (``ack``)."""
+
+    ack: int = field(default=0, compare=False)
+
+    def __post_init__(self) -> None:
+        _count(self.ack, "ping ack")
+
+
+@dataclass(frozen=True)
+class Busy:
+    """The server's answer to a hello while it is in a chat with someone else."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +253,7 @@ class ConnectionClosed:
     """The peer closed its side of the connection (end of file)."""
 
 
-Event = Union[Hello, Proof, Message, Ping, Bye, ConnectionClosed]
+Event = Union[Hello, Proof, Message, Ping, Busy, Bye, ConnectionClosed]
 
 
 class _NeedData:
@@ -254,13 +293,18 @@ def _fields(event: Event) -> dict:
         fields = {"type": "hello", "version": event.version, "name": event.name}
         if event.auth is not None:
             fields.update(auth=event.auth, nonce=event.nonce)
+        if event.session:
+            fields.update(session=event.session, received=event.received)
         return fields
     if isinstance(event, Proof):
         return {"type": "proof", "mac": event.mac}
     if isinstance(event, Message):
-        return {"type": "message", "text": event.text, "sent": format_utc(event.sent)}
+        return {"type": "message", "seq": event.seq, "ack": event.ack, "text": event.text,
+                "sent": format_utc(event.sent)}
     if isinstance(event, Ping):
-        return {"type": "ping"}
+        return {"type": "ping", "ack": event.ack}
+    if isinstance(event, Busy):
+        return {"type": "busy"}
     if isinstance(event, Bye):
         return {"type": "bye", "reason": event.reason} if event.reason else {"type": "bye"}
     raise LocalProtocolError(f"{type(event).__name__} cannot be sent")
@@ -283,7 +327,8 @@ def _event_from(fields: dict) -> Event:
     kind = fields.get("type")
     if kind == "hello":
         return Hello(name=fields.get("name"), version=fields.get("version"),
-                     auth=fields.get("auth"), nonce=fields.get("nonce", ""))
+                     auth=fields.get("auth"), nonce=fields.get("nonce", ""),
+                     session=fields.get("session", ""), received=fields.get("received", 0))
     if kind == "proof":
         return Proof(mac=fields.get("mac"))
     if kind == "message":
@@ -294,9 +339,14 @@ def _event_from(fields: dict) -> Event:
             seconds = parse_utc(sent)
         except ValueError:
             raise LocalProtocolError("message send time is malformed") from None
-        return Message(text=fields.get("text"), sent=seconds)
+        seq = fields.get("seq")
+        if type(seq) is not int or seq < 1:
+            raise LocalProtocolError("message has no sequence number")
+        return Message(text=fields.get("text"), sent=seconds, seq=seq, ack=fields.get("ack", 0))
     if kind == "ping":
-        return Ping()
+        return Ping(ack=fields.get("ack", 0))
+    if kind == "busy":
+        return Busy()
     if kind == "bye":
         return Bye(reason=fields.get("reason", ""))
     raise LocalProtocolError(f"unknown frame type {str(kind)[:20]!r}")
@@ -333,7 +383,7 @@ class State(enum.Enum):
     ERROR = "broken"
 
 
-_KINDS = {Hello: "hello", Proof: "proof", Message: "message", Ping: "ping", Bye: "bye",
+_KINDS = {Hello: "hello", Proof: "proof", Message: "message", Ping: "ping", Busy: "busy", Bye: "bye",
           ConnectionClosed: "connectionclosed"}
 
 
@@ -348,6 +398,9 @@ C, S = Role.CLIENT, Role.SERVER
 _TRANSITIONS: dict[tuple[State, Role, str], State] = {
     (State.AWAIT_CLIENT_HELLO, C, "hello"): State.AWAIT_SERVER_HELLO,
     (State.AWAIT_SERVER_HELLO, S, "hello"): State.CLIENT_TURN,
+    # the server in a chat with someone else
+    (State.AWAIT_SERVER_HELLO, S, "busy"): State.CLOSED,
+    (State.AWAIT_SERVER_HELLO_AUTH, S, "busy"): State.CLOSED,
     # with a shared secret
     (State.AWAIT_CLIENT_HELLO, C, "hello+auth"): State.AWAIT_SERVER_HELLO_AUTH,
     (State.AWAIT_SERVER_HELLO_AUTH, S, "hello+auth"): State.AWAIT_CLIENT_PROOF,
@@ -378,10 +431,15 @@ class Protocol:
     ``secret``, when given, is the shared secret this side insists on.
     """
 
-    def __init__(self, our_role: Role, secret: bytes | None = None) -> None:
+    def __init__(self, our_role: Role, secret: bytes | None = None,
+                 delivery: Delivery | None = None) -> None:
         self.our_role = our_role
         self.state = State.AWAIT_CLIENT_HELLO
         self.peer_name: str | None = None
+        self.delivery = delivery if delivery is not None else Delivery()
+        self.session = ""  # the chat's token, once known
+        self._resume_turn: Role | None = None  # whose turn it was, when resuming a chat
+        self._settled = False  # what follows the handshake has been done
         self._secret = secret
         self._nonce = secrets.token_hex(16) if secret is not None else ""
         self._hellos: dict[Role, Hello] = {}
@@ -389,7 +447,17 @@ class Protocol:
         self._eof = False
         self._error: RemoteProtocolError | None = None
 
-    # -- queries --
+    def resume(self, session: str, delivery: Delivery, turn: Role) -> None:
+        """Take up a chat where another connection left it, before saying hello.
+
+        The client calls it before its hello; the server once the client's
+        hello has named a chat it knows (``peer_session``).
+        """
+        if self._hellos.get(self.our_role) is not None:
+            raise LocalProtocolError("a chat can only be resumed before our hello")
+        self.session, self.delivery, self._resume_turn = session, delivery, turn
+
+        # -- queries --
 
     @property
     def their_role(self) -> Role:
@@ -415,6 +483,21 @@ class Protocol:
         return self.state is {C: State.AWAIT_CLIENT_PROOF, S: State.AWAIT_SERVER_PROOF}[self.our_role]
 
     @property
+    def resumed(self) -> bool:
+        return self._resume_turn is not None
+
+    @property
+    def turn(self) -> Role | None:
+        """Whose turn it is, once the chat is on."""
+        return _TURN_OF.get(self.state)
+
+    @property
+    def peer_session(self) -> str:
+        """The chat the peer's hello names ("" for a new one)."""
+        hello = self._hellos.get(self.their_role)
+        return hello.session if hello is not None else ""
+
+    @property
     def buffered(self) -> int:
         """How many received bytes wait to be decoded."""
         return len(self._buffer)
@@ -422,10 +505,14 @@ class Protocol:
     # -- making our handshake events --
 
     def hello(self, name: str) -> Hello:
-        """Our hello, carrying a fresh nonce when we have a secret."""
+        """Our hello, carrying a fresh nonce when we have a secret, and the chat's token."""
+        if self.our_role is S and not self.session:
+            self.session = secrets.token_hex(16)  # a new chat: fresh and random, never shown
+        received = self.delivery.received if self.session else 0
         if self._secret is None:
-            return Hello(name)
-        return Hello(name, auth=AUTH_METHOD, nonce=self._nonce)
+            return Hello(name, session=self.session, received=received)
+        return Hello(name, auth=AUTH_METHOD, nonce=self._nonce, session=self.session,
+                     received=received)
 
     def proof(self) -> Proof:
         """Our proof of the secret, once both hellos are known."""
@@ -441,12 +528,21 @@ class Protocol:
             if isinstance(event, Bye):
                 return _encode(event)  # saying why we hang up is always allowed
             raise LocalProtocolError(f"cannot send after a protocol error: {self._error}")
+        if isinstance(event, Message):
+            event = replace(event, seq=self.delivery.next_number(), ack=self.delivery.received)
+        elif isinstance(event, Ping):
+            event = replace(event, ack=self.delivery.received)
         data = _encode(event)
         if len(data) - 1 > MAX_FRAME_BYTES:
             raise LocalProtocolError("message is too long once encoded")
         self._advance(self.our_role, event, LocalProtocolError)
         if isinstance(event, Hello):
             self._hellos[self.our_role] = event
+            self._check_established()
+        elif isinstance(event, Message):
+            self.delivery.keep(event.seq, data)
+        elif isinstance(event, Proof):
+            self._check_established()
         return data
 
     # -- receiving --
@@ -484,12 +580,19 @@ class Protocol:
             try:
                 event = _decode(line)
                 self._check_secret(event)
+                if isinstance(event, (Message, Ping)) and self.established:
+                    self.delivery.acknowledge(event.ack)
+                    if isinstance(event, Message) and self.delivery.accept(event.seq) is DUPLICATE:
+                        continue  # sent again after a reconnect: we have it already
                 self._advance(self.their_role, event, RemoteProtocolError)
+                if isinstance(event, Hello):
+                    self._hellos[self.their_role] = event
+                    self.peer_name = event.name
+                self._check_established()
+            except SequenceError as error:
+                self._fail(RemoteProtocolError(str(error)))
             except RemoteProtocolError as error:
                 self._fail(error)
-            if isinstance(event, Hello):
-                self._hellos[self.their_role] = event
-                self.peer_name = event.name
             return event
         if self._eof:
             if self._buffer.strip():
@@ -498,6 +601,23 @@ class Protocol:
         return NEED_DATA
 
     # -- internals --
+
+    def _check_established(self) -> None:
+        """Once the handshake is done: a resumed chat goes on in its own turn,
+        and what the peer already has is dropped from the outbox."""
+        if not self.established or self._settled:
+            return
+        self._settled = True
+        if self.our_role is C and self._resume_turn is None:
+            self.session = self._hellos[S].session  # a new chat's token, from the server
+        if self._resume_turn is not None:
+            if self._hellos[self.their_role].session != self.session:
+                raise RemoteProtocolError("the other side no longer has this chat")
+            self.state = {C: State.CLIENT_TURN, S: State.SERVER_TURN}[self._resume_turn]
+            try:
+                self.delivery.acknowledge(self._hellos[self.their_role].received)
+            except SequenceError as error:
+                self._fail(RemoteProtocolError(str(error)))
 
     def _check_secret(self, event: Event) -> None:
         """Both sides must agree on using a secret, and prove the same one."""

@@ -157,7 +157,7 @@ def wrong_proof(port):
     """One online guess at the secret; returns the seconds the server took to answer the hello."""
     peer = RawPeer.connect(port)
     try:
-        peer.send({"type": "hello", "version": 1, "name": "guesser", "auth": "hmac-sha256",
+        peer.send({"type": "hello", "version": 2, "name": "guesser", "auth": "hmac-sha256",
                    "nonce": secrets.token_hex(16)})
         asked = time.monotonic()
         hello = peer.receive_until("hello")
@@ -337,7 +337,7 @@ def test_a_peer_dripping_a_frame_it_never_finishes_is_dropped(spawn, port):
     server = start_server(spawn, port, env=FAST_HEARTBEAT, cols=WIDE)
     peer = RawPeer.connect(port)
     try:
-        peer.send({"type": "hello", "version": 1, "name": "mallory"})
+        peer.send({"type": "hello", "version": 2, "name": "mallory"})
         assert peer.receive_until("hello") is not None
         server.wait_for("Connection established.")
         drip = b'{"type":"message","text":"' + b"x" * 1000

@@ -45,7 +45,7 @@ def chatting(spawn, port, env=None):
 def raw_client(port, name="mallory"):
     """A hand-driven client that has completed the handshake; the server's turn is next after one message."""
     peer = RawPeer.connect(port)
-    peer.send({"type": "hello", "version": 1, "name": name})
+    peer.send({"type": "hello", "version": 2, "name": name})
     assert peer.receive_until("hello")["name"] == "server"
     return peer
 
@@ -280,7 +280,7 @@ def test_a_bad_secret_file_is_a_usage_error(spawn, secret_file, tmp_path, conten
 def test_escape_sequences_from_the_peer_are_shown_as_markers(spawn, port):
     server = server_on(spawn, port)
     peer = raw_client(port, name="evil\x1b[2J\u202e")
-    peer.send({"type": "message", "sent": NOW,
+    peer.send({"type": "message", "seq": 1, "sent": NOW,
                "text": "\x1b[2J\x1b[31mred\x07 \u202eabc \u200b\x00 \x9b1m \ud83d\ude00"})
     server.wait_for("^[[2J^[[31mred^G <U+202E>abc <U+200B>^@ <U+009B>1m 😀")
     screen = server.text()
@@ -291,16 +291,16 @@ def test_escape_sequences_from_the_peer_are_shown_as_markers(spawn, port):
 
 
 @pytest.mark.parametrize("bad, complaint", [
-    (b'{"type":"message","text":"two","sent":"2023-04-17T11:42:43Z"}\n', "may not send message"),
-    (b'{"type":"message","text":"\xff\xfe","sent":"2023-04-17T11:42:43Z"}\n', "not valid UTF-8"),
+    (b'{"type":"message","seq":2,"text":"two","sent":"2023-04-17T11:42:43Z"}\n', "may not send message"),
+    (b'{"type":"message","seq":2,"text":"\xff\xfe","sent":"2023-04-17T11:42:43Z"}\n', "not valid UTF-8"),
     (b"x" * 200_000, "frame is larger than"),
     (b'{"type":"launch"}\n', "unknown frame type"),
-    (b'{"type":"hello","version":1,"name":"again"}\n', "may not send hello"),
+    (b'{"type":"hello","version": 2,"name":"again"}\n', "may not send hello"),
 ], ids=["out of turn", "invalid UTF-8", "oversize", "unknown type", "second hello"])
 def test_a_peer_breaking_the_protocol_is_cut_off_with_a_clear_line(spawn, port, bad, complaint):
     server = server_on(spawn, port)
     peer = raw_client(port)
-    peer.send({"type": "message", "text": "one", "sent": NOW})
+    peer.send({"type": "message", "seq": 1, "text": "one", "sent": NOW})
     server.wait_for(message_line("mallory", "one"))
     peer.send(bad)
     server.wait_for("Connection lost: mallory broke the protocol")
@@ -328,11 +328,11 @@ def raw_server_with_client(spawn):
 
 def test_a_hostile_server_cannot_break_the_client(spawn):
     with raw_server_with_client(spawn) as (client, peer):
-        peer.send({"type": "hello", "version": 1, "name": "\x1b]0;pwned\x07srv"})
+        peer.send({"type": "hello", "version": 2, "name": "\x1b]0;pwned\x07srv"})
         client.wait_for("You are chatting with ^[]0;pwned^Gsrv")
         client.type_line("hi")
         assert peer.receive()["text"] == "hi"
-        peer.send({"type": "message", "text": "\x1b[?1049l\x1b[H", "sent": NOW})
+        peer.send({"type": "message", "seq": 1, "text": "\x1b[?1049l\x1b[H", "sent": NOW})
         client.wait_for("[^[]0;pwned^Gsrv]: ^[[?1049l^[[H")
         peer.send(b"\x00\x01\x02garbage\n")
         assert client.wait_exit() == 1
@@ -341,9 +341,9 @@ def test_a_hostile_server_cannot_break_the_client(spawn):
 
 def test_a_server_speaking_another_version_is_refused(spawn):
     with raw_server_with_client(spawn) as (client, peer):
-        peer.send({"type": "hello", "version": 2, "name": "future"})
+        peer.send({"type": "hello", "version": 1, "name": "old"})  # a program from before resuming
         assert client.wait_exit() == 1
-        assert "protocol version 2" in client.text().replace("\n", "")
+        assert "partner speaks protocol version 1, this program speaks 2" in client.text().replace("\n", "")
 
 
 # --- bad input from the person -------------------------------------------------------

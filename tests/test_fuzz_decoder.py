@@ -26,7 +26,8 @@ from netproto import (
 )
 
 EVENT_TYPES = (Hello, Proof, Message, Ping, Bye, ConnectionClosed)
-FIELD_NAMES = ["type", "version", "name", "text", "sent", "auth", "nonce", "mac", "reason"]
+FIELD_NAMES = ["type", "version", "name", "text", "sent", "auth", "nonce", "mac", "reason",
+               "seq", "ack", "session", "received"]
 TYPE_NAMES = ["hello", "message", "bye", "ping", "proof", "shout", ""]
 
 json_scalars = st.one_of(
@@ -39,9 +40,9 @@ json_values = st.recursive(json_scalars, lambda inner: st.lists(inner, max_size=
 plausible_frames = st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, max_size=5).map(
     lambda fields: json.dumps(fields, ensure_ascii=False).encode("utf-8", "surrogatepass") + b"\n")
 valid_frames = st.sampled_from([
-    b'{"type":"hello","version":1,"name":"user"}\n',
-    b'{"type":"hello","version":1,"name":"server"}\n',
-    b'{"type":"message","text":"hi","sent":"2023-04-17T11:42:43Z"}\n',
+    b'{"type":"hello","version": 2,"name":"user"}\n',
+    b'{"type":"hello","version": 2,"name":"server"}\n',
+    b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":"2023-04-17T11:42:43Z"}\n',
     b'{"type":"ping"}\n',
     b'{"type":"bye"}\n',
     b"\n",

@@ -43,7 +43,7 @@ def events_from(protocol, data, *, eof=False):
 
 def server_after_hello():
     server = Protocol(Role.SERVER)
-    assert events_from(server, b'{"type":"hello","version":1,"name":"user"}\n') == [Hello("user")]
+    assert events_from(server, b'{"type":"hello","version":2,"name":"user"}\n') == [Hello("user")]
     server.send(Hello("server"))
     return server
 
@@ -63,11 +63,11 @@ def exchange(sender, receiver, event):
 # --- frames ------------------------------------------------------------------
 
 FRAMES = [
-    (Hello("user"), b'{"type":"hello","version":1,"name":"user"}\n'),
-    (Hello("漢字"), '{"type":"hello","version":1,"name":"漢字"}\n'.encode()),
-    (Message("hello", T0), b'{"type":"message","text":"hello","sent":"2023-04-17T11:42:43Z"}\n'),
+    (Hello("user"), b'{"type":"hello","version":2,"name":"user"}\n'),
+    (Hello("漢字"), '{"type":"hello","version":2,"name":"漢字"}\n'.encode()),
+    (Message("hello", T0), b'{"type":"message","seq":1,"ack":0,"text":"hello","sent":"2023-04-17T11:42:43Z"}\n'),
     (Message('quote " and \\ and \n', T0),
-     b'{"type":"message","text":"quote \\" and \\\\ and \\n","sent":"2023-04-17T11:42:43Z"}\n'),
+     b'{"type":"message","seq":1,"ack":0,"text":"quote \\" and \\\\ and \\n","sent":"2023-04-17T11:42:43Z"}\n'),
     (Bye(), b'{"type":"bye"}\n'),
     (Bye("server busy"), b'{"type":"bye","reason":"server busy"}\n'),
 ]
@@ -112,7 +112,7 @@ def test_frame_with_the_start_of_the_next_one_glued_on(event, wire):
     assert receiver.buffered == len(b'{"type":"by')
 
 
-TWO_FRAMES = b'{"type":"hello","version":1,"name":"user"}\n{"type":"bye"}\n'
+TWO_FRAMES = b'{"type":"hello","version":2,"name":"user"}\n{"type":"bye"}\n'
 
 
 @pytest.mark.parametrize("split", range(1, len(TWO_FRAMES)))
@@ -124,12 +124,12 @@ def test_two_frames_split_anywhere(split):
 
 def test_crlf_and_blank_lines_are_tolerated():
     server = Protocol(Role.SERVER)
-    assert events_from(server, b'\r\n\n{"type":"hello","version":1,"name":"u"}\r\n') == [Hello("u")]
+    assert events_from(server, b'\r\n\n{"type":"hello","version":2,"name":"u"}\r\n') == [Hello("u")]
 
 
 def test_unknown_fields_are_ignored():
     server = Protocol(Role.SERVER)
-    found = events_from(server, b'{"type":"hello","version":1,"name":"u","colour":"red"}\n')
+    found = events_from(server, b'{"type":"hello","version":2,"name":"u","colour":"red"}\n')
     assert found == [Hello("u")]
 
 
@@ -192,7 +192,7 @@ def test_message_before_hello_is_illegal_both_ways():
         Protocol(Role.CLIENT).send(Message("hi", T0))
     server = Protocol(Role.SERVER)
     with pytest.raises(RemoteProtocolError, match="may not send message"):
-        events_from(server, b'{"type":"message","text":"hi","sent":"2023-04-17T11:42:43Z"}\n')
+        events_from(server, b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":"2023-04-17T11:42:43Z"}\n')
 
 
 def test_server_may_not_say_hello_first():
@@ -202,7 +202,7 @@ def test_server_may_not_say_hello_first():
 
 def test_second_hello_is_a_remote_error():
     server = server_after_hello()
-    client_hello = b'{"type":"hello","version":1,"name":"again"}\n'
+    client_hello = b'{"type":"hello","version":2,"name":"again"}\n'
     with pytest.raises(RemoteProtocolError, match="hello"):
         events_from(server, client_hello)
 
@@ -210,7 +210,7 @@ def test_second_hello_is_a_remote_error():
 def test_out_of_turn_message_from_peer_is_a_remote_error():
     client, server = chatting_pair()
     exchange(client, server, Message("one", T0))
-    out_of_turn = b'{"type":"message","text":"two","sent":"2023-04-17T11:42:43Z"}\n'
+    out_of_turn = b'{"type":"message","seq":2,"ack":0,"text":"two","sent":"2023-04-17T11:42:43Z"}\n'
     with pytest.raises(RemoteProtocolError, match="client may not send message"):
         events_from(server, out_of_turn)
     assert server.state is State.ERROR
@@ -245,19 +245,19 @@ def test_a_remote_error_sticks():
 BAD_FRAMES = [
     (b"GET / HTTP/1.1\r\n", "not valid JSON"),
     (b"\xff\xfe\n", "not valid UTF-8"),
-    (b'{"type":"hello","version":1,"name":"\xc3"}\n', "not valid UTF-8"),
+    (b'{"type":"hello","version":2,"name":"\xc3"}\n', "not valid UTF-8"),
     (b"[1,2,3]\n", "not a JSON object"),
     (b'"hello"\n', "not a JSON object"),
     (b'{"type":"shout"}\n', "unknown frame type"),
     (b'{"name":"u"}\n', "unknown frame type"),
-    (b'{"type":"hello","version":2,"name":"u"}\n', "version 2"),
+    (b'{"type":"hello","version":1,"name":"u"}\n', "version 1"),
     (b'{"type":"hello","version":true,"name":"u"}\n', "whole number"),
     (b'{"type":"hello","version":"1","name":"u"}\n', "whole number"),
-    (b'{"type":"hello","version":1}\n', "name"),
-    (b'{"type":"hello","version":1,"name":""}\n', "1 to 32"),
-    (b'{"type":"hello","version":1,"name":"' + b"x" * 33 + b'"}\n', "1 to 32"),
-    (b'{"type":"hello","version":1,"name":["u"]}\n', "must be text"),
-    (b'{"type":"hello","version":1,"name":"\\ud800"}\n', "not valid Unicode"),
+    (b'{"type":"hello","version":2}\n', "name"),
+    (b'{"type":"hello","version":2,"name":""}\n', "1 to 32"),
+    (b'{"type":"hello","version":2,"name":"' + b"x" * 33 + b'"}\n', "1 to 32"),
+    (b'{"type":"hello","version":2,"name":["u"]}\n', "must be text"),
+    (b'{"type":"hello","version":2,"name":"\\ud800"}\n', "not valid Unicode"),
     (b'{"type":"hello","version":NaN,"name":"u"}\n', "not valid JSON"),
     (b"[" * 100_000 + b"\n", "not valid JSON"),
 ]
@@ -270,14 +270,14 @@ def test_bad_frames_are_remote_errors(wire, complaint):
 
 
 BAD_MESSAGES = [
-    (b'{"type":"message","text":"","sent":"2023-04-17T11:42:43Z"}\n', "empty"),
-    (b'{"type":"message","text":"   ","sent":"2023-04-17T11:42:43Z"}\n', "empty"),
-    (b'{"type":"message","text":5,"sent":"2023-04-17T11:42:43Z"}\n', "must be text"),
-    (b'{"type":"message","text":"hi"}\n', "send time"),
-    (b'{"type":"message","text":"hi","sent":1681731763}\n', "send time"),
-    (b'{"type":"message","text":"hi","sent":"yesterday"}\n', "malformed"),
-    (b'{"type":"message","text":"hi","sent":"2023-13-45T99:99:99Z"}\n', "malformed"),
-    (b'{"type":"message","text":"hi","sent":"0001-01-01T00:00:00Z"}\n', "out of range"),
+    (b'{"type":"message","seq":1,"ack":0,"text":"","sent":"2023-04-17T11:42:43Z"}\n', "empty"),
+    (b'{"type":"message","seq":1,"ack":0,"text":"   ","sent":"2023-04-17T11:42:43Z"}\n', "empty"),
+    (b'{"type":"message","seq":1,"ack":0,"text":5,"sent":"2023-04-17T11:42:43Z"}\n', "must be text"),
+    (b'{"type":"message","seq":1,"ack":0,"text":"hi"}\n', "send time"),
+    (b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":1681731763}\n', "send time"),
+    (b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":"yesterday"}\n', "malformed"),
+    (b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":"2023-13-45T99:99:99Z"}\n', "malformed"),
+    (b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":"0001-01-01T00:00:00Z"}\n', "out of range"),
 ]
 
 
@@ -290,7 +290,7 @@ def test_bad_messages_are_remote_errors(wire, complaint):
 
 def test_control_characters_in_text_pass_the_protocol_for_the_cleaner():
     _, server = chatting_pair()
-    wire = b'{"type":"message","text":"\\u001b[2J\\u202e hi","sent":"2023-04-17T11:42:43Z"}\n'
+    wire = b'{"type":"message","seq":1,"ack":0,"text":"\\u001b[2J\\u202e hi","sent":"2023-04-17T11:42:43Z"}\n'
     assert events_from(server, wire) == [Message("\x1b[2J\u202e hi", T0)]
 
 
@@ -312,7 +312,8 @@ def test_largest_message_of_escaped_characters_still_fits():
 def test_oversize_text_from_peer_is_refused():
     _, server = chatting_pair()
     text = "x" * (MAX_TEXT_BYTES + 1)
-    wire = json.dumps({"type": "message", "text": text, "sent": "2023-04-17T11:42:43Z"}).encode() + b"\n"
+    wire = json.dumps({"type": "message", "seq": 1, "text": text,
+                       "sent": "2023-04-17T11:42:43Z"}).encode() + b"\n"
     with pytest.raises(RemoteProtocolError, match="too long"):
         events_from(server, wire)
 
@@ -346,7 +347,7 @@ def test_eof_in_the_middle_of_a_frame_is_an_error():
 
 
 def test_frames_before_eof_still_come_out():
-    found = events_from(Protocol(Role.SERVER), b'{"type":"hello","version":1,"name":"u"}\n', eof=True)
+    found = events_from(Protocol(Role.SERVER), b'{"type":"hello","version":2,"name":"u"}\n', eof=True)
     assert found == [Hello("u"), ConnectionClosed()]
 
 
@@ -356,7 +357,7 @@ def test_frames_before_eof_still_come_out():
 @pytest.mark.parametrize("make", [
     lambda: Hello(""),
     lambda: Hello("x" * 33),
-    lambda: Hello("u", version=2),
+    lambda: Hello("u", version=1),
     lambda: Message("", T0),
     lambda: Message("hi", -1),
     lambda: Message("hi", 1.5),
@@ -436,7 +437,7 @@ def test_connection_queues_what_the_socket_cannot_take(socket_pair):
 def test_connection_yields_good_events_before_raising_on_a_bad_one(socket_pair):
     a, b = socket_pair
     server = Connection(b, Protocol(Role.SERVER))
-    a.sendall(b'{"type":"hello","version":1,"name":"u"}\nGARBAGE\n')
+    a.sendall(b'{"type":"hello","version":2,"name":"u"}\nGARBAGE\n')
     found = []
     with pytest.raises(RemoteProtocolError):
         for event in server.receive():
@@ -447,7 +448,7 @@ def test_connection_yields_good_events_before_raising_on_a_bad_one(socket_pair):
 def test_events_buffered_in_the_protocol_come_out_without_new_data(socket_pair):
     a, b = socket_pair
     server = Connection(b, Protocol(Role.SERVER))
-    a.sendall(b'{"type":"hello","version":1,"name":"u"}\n{"type":"bye"}\n')
+    a.sendall(b'{"type":"hello","version":2,"name":"u"}\n{"type":"bye"}\n')
     first = next(server.receive())  # the caller stops after one event
     assert first == Hello("u")
     assert drain(server) == [Bye()]
@@ -587,7 +588,7 @@ def test_a_client_with_a_secret_refuses_a_server_that_skips_it():
     client = Protocol(Role.CLIENT, secret=b"k")
     client.send(client.hello("user"))
     with pytest.raises(AuthenticationError, match="the client uses a shared secret and the server has none"):
-        events_from(client, b'{"type":"hello","version":1,"name":"server"}\n')
+        events_from(client, b'{"type":"hello","version":2,"name":"server"}\n')
 
 
 def test_message_before_the_proofs_is_illegal():
@@ -598,14 +599,14 @@ def test_message_before_the_proofs_is_illegal():
     with pytest.raises(LocalProtocolError):
         client.send(Message("too early", T0))
     with pytest.raises(RemoteProtocolError, match="may not send message"):
-        events_from(server, b'{"type":"message","text":"hi","sent":"2023-04-17T11:42:43Z"}\n')
+        events_from(server, b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":"2023-04-17T11:42:43Z"}\n')
 
 
 @pytest.mark.parametrize("wire, complaint", [
-    (b'{"type":"hello","version":1,"name":"u","auth":"rot13","nonce":"' + b"a" * 32 + b'"}\n',
+    (b'{"type":"hello","version":2,"name":"u","auth":"rot13","nonce":"' + b"a" * 32 + b'"}\n',
      "unsupported authentication"),
-    (b'{"type":"hello","version":1,"name":"u","auth":"hmac-sha256"}\n', "nonce"),
-    (b'{"type":"hello","version":1,"name":"u","auth":"hmac-sha256","nonce":"xyz"}\n', "nonce"),
+    (b'{"type":"hello","version":2,"name":"u","auth":"hmac-sha256"}\n', "nonce"),
+    (b'{"type":"hello","version":2,"name":"u","auth":"hmac-sha256","nonce":"xyz"}\n', "nonce"),
 ])
 def test_malformed_secret_hellos(wire, complaint):
     with pytest.raises(RemoteProtocolError, match=complaint):
@@ -636,7 +637,7 @@ def _verdict(chunks):
 
 def _frame_of_exactly(size):
     """A hello frame padded with an unknown field to exactly ``size`` bytes."""
-    head = b'{"type":"hello","version":1,"name":"user","pad":"'
+    head = b'{"type":"hello","version":2,"name":"user","pad":"'
     return head + b"x" * (size - len(head) - 2) + b'"}'
 
 
@@ -653,7 +654,7 @@ def test_a_frame_at_the_limit_gets_one_verdict_however_it_is_split(ending):
 def test_a_blank_name_on_the_wire_is_refused(name):
     server = Protocol(Role.SERVER)
     with pytest.raises(RemoteProtocolError, match="blank"):
-        events_from(server, json.dumps({"type": "hello", "version": 1, "name": name}).encode() + b"\n")
+        events_from(server, json.dumps({"type": "hello", "version":2, "name": name}).encode() + b"\n")
 
 
 def test_a_peer_dripping_an_unfinished_frame_is_not_alive(socket_pair, monkeypatch):
@@ -661,7 +662,7 @@ def test_a_peer_dripping_an_unfinished_frame_is_not_alive(socket_pair, monkeypat
     clock = [1000.0]
     monkeypatch.setattr("netproto.time.monotonic", lambda: clock[0])
     conn = Connection(b, Protocol(Role.SERVER))
-    a.sendall(b'{"type":"hello","version":1,"name":"user"}\n')
+    a.sendall(b'{"type":"hello","version":2,"name":"user"}\n')
     clock[0] = 1001.0
     assert drain(conn) == [Hello("user")]
     assert conn.last_received == 1001.0
