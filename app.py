@@ -21,7 +21,10 @@ import sys
 import time
 from typing import Callable
 
-from chatcore import DIAL, EXIT_FAILURE, LISTEN, REPAINT, SUSPEND, ChatCore, Settings
+import random
+
+from chatcore import (DIAL, EXIT_FAILURE, LINK_DOWN, LISTEN, REPAINT, SUSPEND, ChatCore,
+                      Settings)
 from doors import Dialer, Door, Link, ListenError, format_peer
 from eventloop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
 from netproto import Bye, Connection, ProtocolError, RemoteProtocolError, Role, describe_os_error
@@ -29,6 +32,9 @@ from screentext import Line
 from view import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, Screen, curses_screen
 
 SIGHUP_EXIT = 128 + getattr(signal, "SIGHUP", 1)
+# The client dials again after a growing delay: from about half a second,
+# doubling, at most REDIAL_MAX, each with up to a fifth more or less (jitter).
+REDIAL_FIRST, REDIAL_MAX = 0.5, 10.0
 
 
 class Transcript:
@@ -88,6 +94,8 @@ class App:
         self.link: Link | None = None  # the client's connection during its handshake
         self.partner: Connection | None = None
         self.connect_deadline: float | None = None  # for connecting and the handshake
+        self.redial_at: float | None = None  # when the client dials again after a broken link
+        self.redials = 0  # attempts since the link broke
 
     @property
     def exit_code(self) -> int | None:
@@ -118,7 +126,8 @@ class App:
         self.screen.draw(self.core.frame(time.monotonic()))
 
     def seconds_to_deadline(self) -> float | None:
-        deadlines = [self.connect_deadline, self.keyboard.escape_deadline, self.core.deadline()]
+        deadlines = [self.connect_deadline, self.keyboard.escape_deadline, self.core.deadline(),
+                     self.redial_at]
         if self.door is not None:
             deadlines += self.door.deadlines()
         deadlines = [deadline for deadline in deadlines if deadline is not None]
@@ -135,8 +144,13 @@ class App:
             reason = f"timed out after {self.settings.timeout:g} s"
             if self.link is not None:
                 self.link.time_out(reason)
+            elif self.core.outage is not None:
+                self._redial_later()
             else:
                 self.core.could_not_connect(reason)
+        if self.redial_at is not None and now >= self.redial_at:
+            self.redial_at = None
+            self._dial()
         self.core.tick(now)
         self._carry_out()
 
@@ -176,7 +190,7 @@ class App:
         except RemoteProtocolError as error:
             self.core.broke_protocol(error)
         except OSError as error:
-            self.core.lost(describe_os_error(error))
+            self.core.link_broke(describe_os_error(error), time.monotonic())
         self._carry_out()
 
     def close(self) -> None:
@@ -209,13 +223,16 @@ class App:
                 self.screen.repaint()
             elif action == SUSPEND:
                 self.screen.suspend()
+            elif action == LINK_DOWN:
+                self._link_down()
         if self.core.outgoing and self.partner is not None:
             data, self.core.outgoing = b"".join(self.core.outgoing), []
             try:
                 self.partner.write(data)
             except OSError as error:
-                self.core.lost(describe_os_error(error))
-        self.core.outgoing.clear()
+                self.core.link_broke(describe_os_error(error), time.monotonic())
+                self._carry_out()
+        self.core.outgoing.clear()  # while the link is down: the messages wait in the outbox
 
     def _log(self, line: Line) -> None:
         log = self.settings.log
@@ -232,7 +249,8 @@ class App:
     def _listen(self) -> None:
         door = Door(self.loop, self.core.name, self.settings.secret, self.settings.timeout,
                     on_partner=self._on_partner_found, on_ignored=self.core.note_ignored,
-                    on_note=self.core.warn)
+                    on_note=self.core.warn,
+                    chat=lambda: self.core.protocol if self.core.chatting else None)
         try:
             where = door.open(self.core.host, self.core.port)
         except ListenError as error:
@@ -242,20 +260,27 @@ class App:
         self.core.listening(where)
 
     def _on_partner_found(self, link: Link) -> None:
-        self.door = None
-        self._begin(link)
+        if link.conn.protocol.resumed:
+            self._resume(link)
+        else:
+            self._begin(link)
 
     # -- the client: dial, then the handshake --
 
     def _dial(self) -> None:
-        self.core.dialing()
+        if self.core.outage is None:
+            self.core.dialing()
         self.connect_deadline = time.monotonic() + self.settings.timeout
         self.dialer = Dialer(self.core.host, self.core.port, self.loop, self.waker,
                              self._on_connected, self._on_dial_failed)
 
     def _on_dial_failed(self, reason: str) -> None:
         self.dialer = None
-        self.core.could_not_connect(reason)
+        if self.core.outage is not None:
+            self._redial_later()
+        else:
+            self.connect_deadline = None
+            self.core.could_not_connect(reason)
 
     def _on_connected(self, sock: socket.socket) -> None:
         self.dialer = None
@@ -265,28 +290,76 @@ class App:
             address = self.core.target
         self.link = Link(sock, Role.CLIENT, address, self.connect_deadline, self.core.name,
                          self.settings.secret, "the server", self._on_handshake_done)
-        self.core.handshaking()
+        if self.core.outage is not None:  # take the chat up again
+            chat = self.core.protocol
+            self.link.conn.protocol.resume(chat.session, chat.delivery, chat.turn)
+        else:
+            self.core.handshaking()
         self.link.on_ready(0)  # say hello
 
     def _on_handshake_done(self, link: Link, failure: str | None) -> None:
         self.connect_deadline = None
+        self.link = None
         if failure is not None:
             link.close(self.loop)
-            self.link = None
-            self.core.could_not_connect(failure)
+            if self.core.outage is None:
+                self.core.could_not_connect(failure)
+            elif link.refused:  # the server will not take the chat up again
+                self.core.lost(f"could not resume the chat: {failure}")
+            else:
+                self._redial_later()
             return
-        self.link = None
         self.loop.unwatch(link.conn)
-        self._begin(link)
+        if link.conn.protocol.resumed:
+            self._resume(link)
+        else:
+            self._begin(link)
+
+    def _redial_later(self) -> None:
+        """Another try after a growing delay, while the window lasts (the core ends it)."""
+        self.connect_deadline = None
+        if self.dialer is not None:
+            self.dialer.close()
+            self.dialer = None
+        delay = min(REDIAL_FIRST * 2 ** self.redials, REDIAL_MAX)
+        self.redials += 1
+        self.redial_at = time.monotonic() + delay * random.uniform(0.8, 1.2)
+
+    def _link_down(self) -> None:
+        """The partner's connection broke: close it; the client dials again."""
+        if self.partner is not None:
+            self.loop.unwatch(self.partner)
+            self.partner.close()
+            self.partner = None
+        if self.settings.role is Role.CLIENT:
+            self.redials = 0
+            self._redial_later()
 
     # -- both: the chat --
 
     def _begin(self, link: Link) -> None:
+        self._take(link)
+        self.core.connected(link.conn.protocol, link.address, time.monotonic())
+        self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
+
+    def _resume(self, link: Link) -> None:
+        """The same chat on a new connection: what the partner lacks is sent again."""
+        if self.partner is not None:  # the old one only looked alive
+            self.loop.unwatch(self.partner)
+            self.partner.close()
+        self._take(link)
+        self.redial_at, self.redials = None, 0
+        self.core.resumed(link.conn.protocol, link.address, time.monotonic())
+        try:
+            self.partner.write(link.conn.protocol.delivery.to_resend())
+        except OSError as error:
+            self.core.link_broke(describe_os_error(error), time.monotonic())
+        self.on_partner(selectors.EVENT_READ)
+
+    def _take(self, link: Link) -> None:
         self.partner = link.conn
         with contextlib.suppress(OSError):
             self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.core.connected(link.conn.protocol, link.address, time.monotonic())
-        self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
 
 
 def run(app: App, warnings: Callable[[], list[str]]) -> int:

@@ -34,6 +34,7 @@ from typing import Callable
 from app import App, Transcript, run
 from chatcore import (
     DEFAULT_HEARTBEAT,
+    DEFAULT_RESUME_WINDOW,
     DEFAULT_TIMEOUT,
     EXIT_FAILURE,
     EXIT_INTERRUPTED,
@@ -49,6 +50,7 @@ from validators import (
     check_port,
     check_timeout,
     check_username,
+    check_window,
     clean,
 )
 from view import TerminalError, curses, describe_descriptor_limit
@@ -152,6 +154,10 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                         metavar="SECONDS",
                         help=f"seconds allowed to connect and finish the handshake "
                         f"(default {DEFAULT_TIMEOUT:g})")
+    parser.add_argument("--resume-window", type=_flag_type(check_window),
+                        default=DEFAULT_RESUME_WINDOW, metavar="SECONDS",
+                        help=f"how long a broken chat waits to be resumed (default "
+                        f"{DEFAULT_RESUME_WINDOW:g}; 0: a lost link ends the chat at once)")
     parser.add_argument("--secret-file", metavar="PATH",
                         help=f"a file holding a secret both sides must know; without it, "
                         f"the {SECRET_ENV} environment variable, if set, is the secret")
@@ -191,6 +197,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         port=args.port,
         name=args.name,
         timeout=args.timeout,
+        resume_window=args.resume_window,
         secret=secret,
         secret_file=args.secret_file,
         heartbeat=heartbeat,

@@ -53,6 +53,7 @@ DEFAULT_HOST = "localhost"
 DEFAULT_PORT = 8000
 DEFAULT_NAMES = {Role.CLIENT: "user", Role.SERVER: "server"}
 DEFAULT_TIMEOUT = 10.0
+DEFAULT_RESUME_WINDOW = 300.0
 # A quiet chat sends a ping every HEARTBEAT seconds; a partner silent for
 # DEAD_AFTER heartbeats is gone.
 DEFAULT_HEARTBEAT = 5.0
@@ -77,6 +78,7 @@ ECHO_CHARS = 100
 
 # What the shell is asked to do.
 LISTEN, DIAL, REPAINT, SUSPEND = "listen", "dial", "repaint", "suspend"
+LINK_DOWN = "link down"  # close the partner's connection; the client dials again
 
 
 @dataclass
@@ -88,6 +90,7 @@ class Settings:
     port: int | None = None
     name: str | None = None
     timeout: float = DEFAULT_TIMEOUT
+    resume_window: float = DEFAULT_RESUME_WINDOW
     secret: bytes | None = None
     secret_file: str | None = None
     heartbeat: float = DEFAULT_HEARTBEAT
@@ -144,6 +147,10 @@ def _minutes(seconds: float) -> str:
     if minutes < 60:
         return f"{minutes} min"
     return f"{minutes // 60} h {minutes % 60} min"
+
+
+def _minutes_or_seconds(seconds: float) -> str:
+    return f"{int(seconds)} s" if seconds < 60 else _minutes(seconds)
 
 
 def _shorten(text: str, limit: int = ECHO_CHARS) -> str:
@@ -234,6 +241,12 @@ class StrangerNotes:
 # --- The chat ----------------------------------------------------------------------
 
 
+@dataclass
+class Outage:
+    since: float  # monotonic time the link broke
+    reason: str
+
+
 class Heartbeat:
     """When a quiet link wants a ping, and when a silent partner counts as gone.
 
@@ -282,6 +295,7 @@ class ChatCore:
         self.peer_name = ""
         self.peer_address = ""
         self.waiting_since = 0.0  # since when the partner has had the turn
+        self.outage: Outage | None = None  # the link is down, and the chat waits to be resumed
         self.heartbeat = Heartbeat(settings.heartbeat, 0.0)
 
     # -- setting up --
@@ -355,6 +369,28 @@ class ChatCore:
         self.note = f"Waiting for {self.peer_name}..."
         self.waiting_since = now
 
+    def resumed(self, protocol: Protocol, address: str, now: float) -> None:
+        """A new connection has taken the chat up where the old one left it."""
+        self.protocol, self.peer_address, self.outage = protocol, address, None
+        self.heartbeat = Heartbeat(self.settings.heartbeat, now)
+        self.history.add(f"Reconnected to {self.peer_name} ({address}).")
+
+    def link_broke(self, reason: str, now: float) -> None:
+        """The connection died without a goodbye: wait for the chat to be resumed, or end it."""
+        if self.outage is not None or self.exit_code is not None:
+            return
+        if self.settings.resume_window <= 0:
+            self.lost(reason)
+            return
+        self.outage = Outage(now, reason)
+        self.actions.append(LINK_DOWN)
+        window = _minutes_or_seconds(self.settings.resume_window)
+        self.history.add(f"Connection lost: {reason}", "warning")
+        if self.role is Role.CLIENT:
+            self.history.add(f"Reconnecting to {self.target}; the chat waits up to {window}.")
+        else:
+            self.history.add(f"Waiting for {self.peer_name} to come back, up to {window}.")
+
     def received(self, event: Event, now: float) -> None:
         """An event from the partner, decoded and checked by its Protocol."""
         self.heartbeat.received(now)
@@ -369,7 +405,7 @@ class ChatCore:
             self.lost(f"{self.peer_name} closed the connection; "
                       f"{self.peer_name} said: {clean(event.reason)}")
         elif isinstance(event, ConnectionClosed):
-            self.lost(f"{self.peer_name} closed the connection without saying goodbye")
+            self.link_broke(f"{self.peer_name} closed the connection without saying goodbye", now)
 
     def broke_protocol(self, error: ProtocolError) -> None:
         """The partner sent something the protocol does not allow: tell it why, and stop."""
@@ -383,14 +419,23 @@ class ChatCore:
     # -- time --
 
     def deadline(self) -> float | None:
-        """When ``tick`` has something to do next (a ping, or giving up on a silent partner)."""
-        return self.heartbeat.deadline() if self.chatting else None
+        """When ``tick`` has something to do next: a ping, giving up on a silent
+        partner, or the end of the window for resuming."""
+        if not self.chatting:
+            return None
+        if self.outage is not None:
+            return self.outage.since + self.settings.resume_window
+        return self.heartbeat.deadline()
 
     def tick(self, now: float) -> None:
         if not self.chatting:
             return
-        if self.heartbeat.silent_too_long(now):
-            self.lost(f"no answer from {self.peer_name} for {self.heartbeat.dead_after:g} s")
+        if self.outage is not None:
+            if now >= self.outage.since + self.settings.resume_window:
+                self.lost(self.outage.reason)  # the last word
+        elif self.heartbeat.silent_too_long(now):
+            self.link_broke(f"no answer from {self.peer_name} "
+                            f"for {self.heartbeat.dead_after:g} s", now)
         elif self.heartbeat.ping_due(now):
             self._send_event(Ping(), now)
 
@@ -530,6 +575,11 @@ class ChatCore:
         return self.protocol is not None and self.exit_code is None
 
     @property
+    def linked(self) -> bool:
+        """The chat is on and its link is up."""
+        return self.chatting and self.outage is None
+
+    @property
     def typing_message(self) -> bool:
         return self.chatting and self.protocol.our_turn
 
@@ -545,8 +595,17 @@ def status_line(core: ChatCore, now: float) -> str:
             turn = "your turn"
         else:
             turn = f"{core.peer_name}'s turn, waiting {_minutes(now - core.waiting_since)}"
-        parts = [core.role.value, turn, f"you: {core.name}",
-                 f"partner: {core.peer_name}@{core.peer_address}", "connected"]
+        if core.outage is None:
+            link = "connected"
+        else:
+            link = ("reconnecting" if core.role is Role.CLIENT else
+                    f"waiting for {core.peer_name} to come back")
+            link += f", last contact {_minutes_or_seconds(now - core.heartbeat.last_received)} ago"
+        parts = [core.role.value, turn, link, f"you: {core.name}",
+                 f"partner: {core.peer_name}@{core.peer_address}"]
+        waiting = core.protocol.delivery.waiting
+        if waiting and core.outage is not None:
+            parts.insert(2, f"{waiting} to deliver")
     else:
         parts = [core.role.value, core.phase, f"you: {core.name or '?'}"]
     if core.scrollback.scrolled:

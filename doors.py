@@ -35,6 +35,7 @@ from chatcore import format_address
 from eventloop import EventLoop, Waker
 from netproto import (
     AuthenticationError,
+    Busy,
     Bye,
     Connection,
     ConnectionClosed,
@@ -140,13 +141,15 @@ class Link:
     def __init__(self, sock: socket.socket, role: Role, address: str, deadline: float,
                  name: str, secret: bytes | None, who: str,
                  on_done: Callable[["Link", str | None], None],
-                 may_answer: Callable[[], bool] = lambda: True) -> None:
+                 may_answer: Callable[[], bool] = lambda: True,
+                 on_hello: Callable[["Link"], bool] = lambda link: True) -> None:
         self.conn = Connection(sock, Protocol(role, secret=secret))
         self.address, self.deadline, self.name, self.who = address, deadline, name, who
-        self.on_done, self.may_answer = on_done, may_answer
+        self.on_done, self.may_answer, self.on_hello = on_done, may_answer, on_hello
         self.closed = False
         self.done = False
         self.wrong_secret = False  # the failure was a proof that did not verify
+        self.refused = False  # the peer turned us down (busy, a reason, another secret)
 
     def on_ready(self, mask: int) -> None:
         """Writable, readable, or (mask 0) just opened or allowed to answer."""
@@ -161,8 +164,10 @@ class Link:
                         return  # what follows is the chat's: it stays in the Connection
         except AuthenticationError as error:
             self.wrong_secret = isinstance(error, WrongSecret)
+            self.refused = True
             self.refuse(str(error), str(error))
         except RemoteProtocolError as error:
+            self.refused = True
             self.refuse(f"protocol error: {error}", f"{self.who} broke the protocol: {error}")
         except OSError as error:
             self._finish(describe_os_error(error))
@@ -191,9 +196,15 @@ class Link:
         return self.conn.frames_received, self.conn.last_received
 
     def _on_event(self, event) -> None:
+        if isinstance(event, Hello) and not self.on_hello(self):
+            return
         if isinstance(event, (Hello, Proof)):
             self.step()
+        elif isinstance(event, Busy):
+            self.refused = True
+            self._finish("the server is busy in another chat")
         elif isinstance(event, Bye):
+            self.refused = self.refused or bool(event.reason)
             # A reason is the peer's own words, shown as theirs, never as our diagnosis.
             self._finish(f"{self.who} said: {clean(event.reason)}" if event.reason
                          else f"{self.who} left during the handshake")
@@ -307,21 +318,25 @@ class Dialer:
 class Door:
     """Listening sockets, the handshakes under way, and the choice of partner.
 
-    ``on_partner(link)`` hands over the first link whose handshake is done,
-    after which the door is shut (listeners closed, other candidates
-    dropped). ``on_ignored(address, reason)`` tells of each stranger turned
-    away, ``on_note(text)`` of what else the server should show.
+    ``on_partner(link)`` hands over each link whose handshake is done: the
+    first partner, and later the same partner resuming the chat on a new
+    connection (``link.conn.protocol.resumed``). While a chat is on
+    (``chat()`` gives its Protocol), the door stays open for that return
+    alone: anyone else is answered ``busy``. ``on_ignored(address, reason)``
+    tells of each stranger turned away, ``on_note(text)`` of what else the
+    server should show.
     """
 
     def __init__(self, loop: EventLoop, name: str, secret: bytes | None, timeout: float,
                  on_partner: Callable[[Link], None],
                  on_ignored: Callable[[str, str], None],
-                 on_note: Callable[[str], None]) -> None:
+                 on_note: Callable[[str], None],
+                 chat: Callable[[], Protocol | None] = lambda: None) -> None:
         self.loop, self.name, self.secret, self.timeout = loop, name, secret, timeout
         self.on_partner, self.on_ignored, self.on_note = on_partner, on_ignored, on_note
+        self.chat = chat
         self.listeners: dict[socket.socket, Callable[[int], None]] = {}
         self.candidates: list[Link] = []
-        self.shut = False
         self.accept_paused_until = 0.0  # monotonic time; accept() failed and rests until then
         self.accept_failing = False  # said once per run of failures
         self.next_replacement_at = 0.0  # monotonic time; handshakes are cut for newcomers no sooner
@@ -339,7 +354,7 @@ class Door:
     def before_sleep(self) -> None:
         for link in self.candidates:
             self.loop.watch(link.conn, link.on_ready, write=link.conn.wants_write)
-        accepting = not self.shut and time.monotonic() >= self.accept_paused_until
+        accepting = time.monotonic() >= self.accept_paused_until
         for listener, on_accept in self.listeners.items():
             if accepting:
                 self.loop.watch(listener, on_accept)
@@ -394,13 +409,12 @@ class Door:
                 weakest.time_out("made the least progress while every handshake place was taken")
                 self.next_replacement_at = time.monotonic() + 1 / REPLACEMENTS_PER_SECOND
             link = Link(sock, Role.SERVER, format_peer(sockaddr), time.monotonic() + self.timeout,
-                        self.name, self.secret, "it", self._on_done, self._may_answer)
+                        self.name, self.secret, "it", self._on_done, self._may_answer,
+                        self._on_hello)
             self.candidates.append(link)
             # A partner's hello is usually there already: read it now, so that
             # its progress counts before the next stranger is weighed against it.
             link.on_ready(selectors.EVENT_READ)
-            if self.shut:
-                return
 
     def _may_replace(self) -> bool:
         """Another handshake may be cut short for a newcomer; if not, the listener rests.
@@ -427,12 +441,28 @@ class Door:
             self.on_ignored(link.address, failure)
             return
         self.wrong_proofs = 0
-        self.shut = True
         self.loop.unwatch(link.conn)
         for other in list(self.candidates):
-            other.time_out("another partner connected first")
-        self.close()
+            if not other.conn.protocol.resumed:
+                other.time_out("another partner connected first")
         self.on_partner(link)
+
+    def _on_hello(self, link: Link) -> bool:
+        """A hello came: a new chat, the partner resuming ours, or someone we must turn away."""
+        protocol, chat = link.conn.protocol, self.chat()
+        token = protocol.peer_session
+        if chat is None and not token:
+            return True
+        if chat is not None and token == chat.session:
+            protocol.resume(token, chat.delivery, chat.turn)
+            return True
+        if chat is None:
+            link.refuse("that chat is over", "it asked to resume a chat that is over")
+            return False
+        with contextlib.suppress(OSError, ProtocolError):
+            link.conn.send(Busy())
+        link.time_out("told it is busy in another chat")
+        return False
 
     def _may_answer(self) -> bool:
         if time.monotonic() < self.next_answer_at:

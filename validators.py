@@ -23,6 +23,7 @@ __all__ = [
     "check_username",
     "check_message",
     "check_timeout",
+    "check_window",
     "clean",
     "clean_name",
     "SPACE_SEPARATORS",
@@ -94,6 +95,7 @@ _PORT_RE = re.compile(r"[0-9]{1,5}")
 # Seconds: digits with an optional fraction, like 10 or 2.5.
 _SECONDS_RE = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,6})?")
 MAX_TIMEOUT_SECONDS = 3600
+MAX_WINDOW_SECONDS = 86400
 
 
 # --- Checks ----------------------------------------------------------------
@@ -156,6 +158,17 @@ def check_timeout(text: str) -> float:
     raise ValidationError(
         f"Invalid timeout {_quote(seconds)}: must be a number of seconds "
         f"above 0 and at most {MAX_TIMEOUT_SECONDS}"
+    )
+
+
+def check_window(text: str) -> float:
+    """A number of seconds from 0 (off) to a day: how long a broken chat waits to be resumed."""
+    seconds = text.strip()
+    if _SECONDS_RE.fullmatch(seconds) and 0 <= float(seconds) <= MAX_WINDOW_SECONDS:
+        return float(seconds)
+    raise ValidationError(
+        f"Invalid resume window {_quote(seconds)}: must be a number of seconds "
+        f"from 0 (no resuming) to {MAX_WINDOW_SECONDS}"
     )
 
 

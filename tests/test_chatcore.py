@@ -6,11 +6,12 @@ decodes what the core sends and encodes what it receives.
 
 import pytest
 
-from chatcore import (ADDRESS_PROMPT, DIAL, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, LISTEN,
+from chatcore import (ADDRESS_PROMPT, DIAL, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, LINK_DOWN, LISTEN,
                       MESSAGE_PROMPTS, NAME_PROMPT, PORT_PROMPT, REPAINT, SUSPEND, ChatCore,
                       Settings)
 from keyinput import Key, Paste
-from netproto import NEED_DATA, Bye, Hello, Message, Ping, Protocol, RemoteProtocolError, Role
+from netproto import (NEED_DATA, Bye, ConnectionClosed, Hello, Message, Ping, Protocol,
+                      RemoteProtocolError, Role)
 
 T = 1000.0  # a monotonic clock of our own
 
@@ -25,9 +26,9 @@ def typed(core, text, now=T):
     core.on_items(["\r"], now)
 
 
-def connected(role=Role.CLIENT, heartbeat=5.0):
+def connected(role=Role.CLIENT, heartbeat=5.0, window=300.0):
     """A core in a chat with a partner whose Protocol decodes what the core sends."""
-    core = ChatCore(Settings(role=role, host="127.0.0.1", port=8000,
+    core = ChatCore(Settings(role=role, host="127.0.0.1", port=8000, resume_window=window,
                              name="user" if role is Role.CLIENT else "server", heartbeat=heartbeat))
     core.start()
     ours, theirs = Protocol(role), Protocol(role.other)
@@ -177,7 +178,7 @@ def test_control_characters_typed_are_dropped_but_real_spaces_kept():
 
 
 def test_a_quiet_link_is_pinged_and_a_silent_partner_is_lost():
-    core, partner = connected(heartbeat=5.0)
+    core, partner = connected(heartbeat=5.0, window=0)
     assert core.deadline() == T + 5.0
     core.tick(T + 4.9)
     assert sent(core, partner) == []
@@ -256,3 +257,55 @@ def test_paging_uses_the_pane_the_shell_reports():
     assert frame.scrollback.rows(frame.history, 40, 10)[-1][0] == "line 40"
     core.on_items([Key("page_down")], T)
     assert not core.frame(T).scrollback.scrolled
+
+
+# --- a broken link, and resuming ------------------------------------------------------
+
+
+def test_a_broken_link_waits_to_be_resumed_and_the_window_ends_it():
+    core, partner = connected(window=60)
+    core.received(ConnectionClosed(), T + 1)
+    assert core.exit_code is None and core.actions[-1] == LINK_DOWN
+    assert texts(core)[-2:] == ["Connection lost: server closed the connection without saying goodbye",
+                                "Reconnecting to 127.0.0.1:8000; the chat waits up to 1 min."]
+    status = core.frame(T + 31).status
+    assert "reconnecting, last contact 30 s ago" in status
+    assert core.deadline() == T + 61
+    core.tick(T + 60.9)
+    assert core.exit_code is None
+    core.tick(T + 61)
+    assert texts(core)[-1] == "Connection lost: server closed the connection without saying goodbye"
+    assert core.exit_code == EXIT_FAILURE
+
+
+def test_the_server_waits_for_its_partner_to_come_back():
+    core, partner = connected(role=Role.SERVER, window=300)
+    core.tick(T + 15)  # fifteen seconds without a word
+    assert texts(core)[-2:] == ["Connection lost: no answer from user for 15 s",
+                                "Waiting for user to come back, up to 5 min."]
+    assert "waiting for user to come back" in core.frame(T + 16).status
+
+
+def test_during_the_outage_one_can_write_on_ones_turn_and_the_status_counts_it():
+    core, partner = connected(window=300)
+    core.link_broke("connection reset by peer", T)
+    typed(core, "written while the link is down")
+    assert texts(core)[-1].endswith("[user]: written while the link is down")
+    assert "1 to deliver" in core.frame(T).status
+    assert core.protocol.delivery.waiting == 1
+
+
+def test_resumed_says_reconnected_and_the_heartbeat_starts_again():
+    core, partner = connected(window=300)
+    core.link_broke("connection reset by peer", T)
+    core.resumed(core.protocol, "127.0.0.1:8000", T + 5)
+    assert texts(core)[-1] == "Reconnected to server (127.0.0.1:8000)."
+    assert core.outage is None and core.deadline() == T + 10
+    assert "connected" in core.frame(T + 5).status
+
+
+def test_with_no_window_a_broken_link_ends_the_chat_at_once():
+    core, partner = connected(window=0)
+    core.link_broke("connection reset by peer", T)
+    assert texts(core)[-1] == "Connection lost: connection reset by peer"
+    assert core.exit_code == EXIT_FAILURE

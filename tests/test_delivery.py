@@ -9,7 +9,7 @@ every split of the byte stream.
 import pytest
 
 from delivery import DUPLICATE, NEW, Delivery, SequenceError
-from netproto import (NEED_DATA, Busy, Hello, Message, Ping, Protocol, RemoteProtocolError, Role,
+from netproto import (NEED_DATA, Busy, Message, Ping, Protocol, RemoteProtocolError, Role,
                       State)
 
 T0 = 1681731763

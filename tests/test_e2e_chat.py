@@ -214,7 +214,7 @@ def test_ctrl_c_at_a_prompt(spawn):
 
 
 def test_partner_killed_mid_chat(spawn, port):
-    server, client = start_chat(spawn, port)
+    server, client = start_chat(spawn, port, client_extra=("--resume-window", "0"))
     server.kill(signal.SIGKILL)
     client.wait_for("Connection lost: server closed the connection without saying goodbye")
     assert client.wait_exit() == 1

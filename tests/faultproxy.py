@@ -1,0 +1,166 @@
+"""A small TCP proxy between the two programs that can break the link for real.
+
+The client connects to the proxy, which connects on to the server and
+copies bytes both ways. On command it can reset every link it carries
+(RST, as a NAT or a dying Wi-Fi does), swallow the bytes of the links it
+carries while keeping them open (a route that silently drops everything),
+or stop listening (the server's host unreachable). Only 127.0.0.1; one
+thread; every loop bounded; ``close()`` ends it all.
+"""
+
+from __future__ import annotations
+
+import selectors
+import socket
+import struct
+import threading
+import time
+
+
+class FaultProxy:
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.listener: socket.socket | None = None
+        self.port = 0
+        self.links: list[tuple[socket.socket, socket.socket]] = []
+        self.swallowing: set[socket.socket] = set()
+        self.accepted = 0
+        self._selector = selectors.DefaultSelector()
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._commands: list = []
+        self._listen_on(self._new_listener())
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    # -- commands, from the test's thread --
+
+    def start_listening(self) -> None:
+        """Listen again, on the same port."""
+        listener = self._new_listener()
+        self._do(lambda: self._listen_on(listener))
+
+    def _new_listener(self) -> socket.socket:
+        listener = socket.socket()
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(16)
+        listener.setblocking(False)
+        self.port = listener.getsockname()[1]
+        return listener
+
+    def stop_listening(self) -> None:
+        self._do(self._close_listener)
+
+    def reset(self) -> None:
+        """Reset every link carried now, both ways (RST, no FIN)."""
+        self._do(self._reset_all)
+
+    def swallow(self) -> None:
+        """From now on, drop every byte of the links carried now, keeping them open."""
+        self._do(lambda: self.swallowing.update(sock for link in self.links for sock in link))
+
+    def close(self) -> None:
+        self._do(self._reset_all)
+        self._do(self._close_listener)
+        time.sleep(0.1)
+        self._stop.set()
+        self._thread.join(5)
+        self._selector.close()
+
+    def _do(self, command) -> None:
+        done = threading.Event()
+        with self._lock:
+            self._commands.append((command, done))
+        done.wait(5)
+
+    # -- the proxy's own thread --
+
+    def _run(self) -> None:
+        deadline = time.monotonic() + 300  # bounded, whatever the test does
+        while not self._stop.is_set() and time.monotonic() < deadline:
+            with self._lock:
+                commands, self._commands = self._commands, []
+            for command, done in commands:
+                command()
+                done.set()
+            for key, _ in self._selector.select(0.02):
+                if key.data is None:
+                    self._accept()
+                else:
+                    self._copy(key.fileobj, key.data)
+
+    def _listen_on(self, listener: socket.socket) -> None:
+        self.listener = listener
+        self._selector.register(listener, selectors.EVENT_READ, None)
+
+    def _close_listener(self) -> None:
+        if self.listener is not None:
+            self._selector.unregister(self.listener)
+            self.listener.close()
+            self.listener = None
+
+    def _accept(self) -> None:
+        try:
+            client, _ = self.listener.accept()
+        except OSError:
+            return
+        try:
+            server = socket.create_connection(("127.0.0.1", self.target_port), timeout=2)
+        except OSError:
+            _reset(client)
+            return
+        self.accepted += 1
+        for sock, other in ((client, server), (server, client)):
+            sock.setblocking(False)
+            self._selector.register(sock, selectors.EVENT_READ, other)
+        self.links.append((client, server))
+
+    def _copy(self, sock: socket.socket, other: socket.socket) -> None:
+        try:
+            data = sock.recv(65536)
+        except OSError:
+            data = b""
+        if not data:
+            self._drop_link(sock, graceful=True)
+            return
+        if sock in self.swallowing:
+            return
+        try:
+            other.sendall(data)
+        except OSError:
+            self._drop_link(sock, graceful=False)
+
+    def _drop_link(self, sock: socket.socket, graceful: bool) -> None:
+        for link in list(self.links):
+            if sock in link:
+                self.links.remove(link)
+                for end in link:
+                    self._forget(end)
+                    if graceful:
+                        end.close()
+                    else:
+                        _reset(end)
+
+    def _reset_all(self) -> None:
+        for link in self.links:
+            for end in link:
+                self._forget(end)
+                _reset(end)
+        self.links = []
+
+    def _forget(self, sock: socket.socket) -> None:
+        self.swallowing.discard(sock)
+        try:
+            self._selector.unregister(sock)
+        except (KeyError, ValueError):
+            pass
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with an RST instead of a FIN."""
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    except OSError:
+        pass
+    sock.close()

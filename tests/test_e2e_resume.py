@@ -1,0 +1,119 @@
+"""End-to-end: a chat survives a broken link (SPEC 10).
+
+The client talks to the server through ``FaultProxy``, which breaks the
+link for real: it resets it, swallows its bytes while keeping it open, or
+stops listening. Each test checks the transcripts both sides keep
+(``--log``): every message once, in order.
+"""
+
+import re
+
+import pytest
+
+from faultproxy import FaultProxy
+from terminal import (CLIENT_PROMPT, CTRL_D, message_line, start_client, start_server)
+
+FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}  # silence is noticed after 1.5 s
+WIDE = 120
+
+
+@pytest.fixture
+def proxy(port):
+    proxy = FaultProxy(port)
+    yield proxy
+    proxy.close()
+
+
+def chat_through(spawn, port, proxy, tmp_path, window="300", env=FAST):
+    server = start_server(spawn, port, "--log", str(tmp_path / "server.log"),
+                          "--resume-window", window, env=env, cols=WIDE)
+    client = start_client(spawn, proxy.port, "--log", str(tmp_path / "client.log"),
+                          "--resume-window", window, env=env, cols=WIDE)
+    client.wait_for(CLIENT_PROMPT)
+    server.wait_for("Waiting for user...")
+    return server, client
+
+
+def say(sender, receiver, name, text):
+    sender.type_line(text)
+    receiver.wait_for(message_line(name, text))
+
+
+def messages_in(log_path):
+    """The messages in a transcript, in order: (name, text)."""
+    found = re.findall(r"^<[^>]+> \[(\w+)\]: (.*)$", log_path.read_text(), re.MULTILINE)
+    return found
+
+
+def assert_every_message_once_in_order(tmp_path, expected):
+    for side in ("server", "client"):
+        assert messages_in(tmp_path / f"{side}.log") == expected, side
+
+
+def test_a_reset_link_is_resumed_in_the_same_turn(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "before the reset")
+    proxy.reset()
+    client.wait_for("Connection lost: ")
+    server.wait_for("Waiting for user to come back")
+    client.wait_for("Reconnected to server")
+    server.wait_for("Reconnected to user")
+    assert proxy.accepted == 2
+    say(server, client, "server", "after the reset")  # the server's turn, as before
+    say(client, server, "user", "and on")
+    client.send(CTRL_D)
+    assert client.wait_exit() == 0 and server.wait_exit() == 0
+    assert_every_message_once_in_order(tmp_path, [
+        ("user", "before the reset"), ("server", "after the reset"), ("user", "and on")])
+
+
+def test_a_message_sent_into_a_dead_link_arrives_exactly_once(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "first")
+    say(server, client, "server", "second")
+    proxy.swallow()  # the route drops everything; TCP does not know
+    client.type_line("into the void")
+    client.wait_for("Connection lost: ", timeout=10)  # whichever side notices the silence first
+    client.wait_for("Reconnected to server", timeout=15)
+    server.wait_for(message_line("user", "into the void"), timeout=10)
+    say(server, client, "server", "got it")
+    server.send(CTRL_D)
+    assert client.wait_exit() == 0 and server.wait_exit() == 0
+    assert_every_message_once_in_order(tmp_path, [
+        ("user", "first"), ("server", "second"), ("user", "into the void"), ("server", "got it")])
+
+
+def test_writing_during_the_outage_is_delivered_when_the_link_is_back(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    proxy.stop_listening()
+    proxy.reset()
+    client.wait_for("Reconnecting to")
+    client.type_line("typed while away")
+    client.wait_until(lambda _: "1 to deliver" in client.lines()[-2], "the count of what waits")
+    proxy.start_listening()
+    server.wait_for(message_line("user", "typed while away"), timeout=20)
+    assert_every_message_once_in_order(tmp_path, [("user", "typed while away")])
+
+
+def test_a_stranger_is_told_busy_while_the_server_waits_for_its_partner(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    proxy.stop_listening()
+    proxy.reset()
+    server.wait_for("Waiting for user to come back")
+    stranger = start_client(spawn, port, name="mallory", cols=WIDE)
+    assert stranger.wait_exit() == 1
+    assert (f"Could not connect to 127.0.0.1:{port}: the server is busy in another chat"
+            in stranger.text().replace("\n", ""))
+    proxy.start_listening()
+    client.wait_for("Reconnected to server", timeout=20)
+    say(client, server, "user", "still ours")
+
+
+def test_when_the_window_runs_out_both_give_up(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path, window="2")
+    proxy.stop_listening()
+    proxy.reset()
+    assert client.wait_exit(timeout=10) == 1 and server.wait_exit(timeout=10) == 1
+    for side in (server, client):
+        lines = [line for line in side.lines() if line]
+        assert lines[-1].startswith("Connection lost: "), side.describe()
