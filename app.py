@@ -23,15 +23,17 @@ from typing import Callable
 
 import random
 
-from chatcore import (DIAL, EXIT_FAILURE, LINK_DOWN, LISTEN, REPAINT, SUSPEND, ChatCore,
-                      Settings)
+from chatcore import (DIAL, EXIT_FAILURE, EXIT_HANGUP, LINK_DOWN, LISTEN, REPAINT, SUSPEND,
+                      ChatCore, Settings)
 from doors import Dialer, Door, Link, ListenError, format_peer
 from eventloop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
-from netproto import Bye, Connection, ProtocolError, RemoteProtocolError, Role, describe_os_error
+from netproto import (Bye, Connection, Protocol, ProtocolError, RemoteProtocolError, Role,
+                      describe_os_error)
+from validators import clean_name
 from screentext import Line
+from session import InUse, Journal, Saved, SessionError, load, session_path, set_aside
 from view import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, Screen, curses_screen
 
-SIGHUP_EXIT = 128 + getattr(signal, "SIGHUP", 1)
 # The client dials again after a growing delay: from about half a second,
 # doubling, at most REDIAL_MAX, each with up to a fifth more or less (jitter).
 REDIAL_FIRST, REDIAL_MAX = 0.5, 10.0
@@ -96,6 +98,8 @@ class App:
         self.connect_deadline: float | None = None  # for connecting and the handshake
         self.redial_at: float | None = None  # when the client dials again after a broken link
         self.redials = 0  # attempts since the link broke
+        self.journal: Journal | None = None  # the chat's session file, while a chat is on
+        self.contact = time.time()  # wall-clock time of the partner's last frame
 
     @property
     def exit_code(self) -> int | None:
@@ -156,7 +160,9 @@ class App:
 
     def on_wake(self, mask: int) -> None:
         for signum in self.waker.drain():
-            if signum in LEAVING_SIGNALS:
+            if signum == getattr(signal, "SIGHUP", None):
+                self.core.hang_up()
+            elif signum in LEAVING_SIGNALS:
                 self.core.leave(LEAVING_SIGNALS[signum])
             elif signum == getattr(signal, "SIGWINCH", None):
                 self.screen.follow_terminal_size()
@@ -171,7 +177,7 @@ class App:
     def on_keyboard(self, mask: int = selectors.EVENT_READ) -> None:
         items = self.keyboard.read()
         if items is None:  # the terminal is gone (an SSH session dropped) though no SIGHUP came
-            self.core.leave(SIGHUP_EXIT)
+            self.core.hang_up()
         else:
             self.core.on_items(items, time.monotonic(), self.keyboard.more_waiting()
                                or self.keyboard.decoder.in_paste)
@@ -184,6 +190,7 @@ class App:
                 self.partner.flush()
             if mask & selectors.EVENT_READ:
                 for event in self.partner.receive():
+                    self.contact = time.time()
                     self.core.received(event, time.monotonic())
                     if self.exit_code is not None:
                         break
@@ -207,6 +214,10 @@ class App:
         if self.dialer is not None:
             self.dialer.close()
         self.core.history.settle()
+        if self.journal is not None:
+            self._save()
+            # Only a hang-up (or a crash, which never gets here) leaves the chat to be resumed.
+            self.journal.close(delete=self.exit_code != EXIT_HANGUP)
         if self.settings.log is not None:
             self.settings.log.close()
 
@@ -215,6 +226,8 @@ class App:
     def _carry_out(self) -> None:
         while self.core.actions:
             action = self.core.actions.pop(0)
+            if action in (LISTEN, DIAL):
+                self._take_up_saved_chat()
             if action == LISTEN:
                 self._listen()
             elif action == DIAL:
@@ -233,8 +246,14 @@ class App:
                 self.core.link_broke(describe_os_error(error), time.monotonic())
                 self._carry_out()
         self.core.outgoing.clear()  # while the link is down: the messages wait in the outbox
+        self._save()
 
     def _log(self, line: Line) -> None:
+        if self.journal is not None:
+            try:
+                self.journal.line(line.text, line.kind)
+            except OSError as error:
+                self._lose_journal(error)
         log = self.settings.log
         if log is None:
             return
@@ -243,6 +262,68 @@ class App:
         except OSError as error:
             self.settings.log = None  # once: the warning below is a history line too
             self.core.warn(f"Stopped writing the log: {describe_os_error(error)}")
+
+    # -- the session file --
+
+    def _save(self) -> None:
+        if self.journal is None or self.core.protocol is None:
+            return
+        try:
+            self.journal.sync(self.core.protocol.delivery, self.core.protocol.turn, self.contact)
+        except OSError as error:
+            self._lose_journal(error)
+
+    def _lose_journal(self, error: OSError) -> None:
+        journal, self.journal = self.journal, None
+        with contextlib.suppress(OSError):
+            journal.close(delete=False)
+        self.core.warn(f"Stopped saving the chat for resuming: {describe_os_error(error)}")
+
+    def _start_journal(self) -> None:
+        core, protocol = self.core, self.core.protocol
+        saved = Saved(role=core.role, host=core.host, port=core.port, name=core.name,
+                      token=protocol.session, peer=protocol.peer_name,
+                      peer_address=core.peer_address, window=self.settings.resume_window,
+                      delivery=protocol.delivery, turn=protocol.turn,
+                      lines=[(line.text, line.kind) for line in core.history.lines],
+                      contact=self.contact)
+        try:
+            self.journal = Journal.create(saved)
+        except OSError as error:
+            self.core.warn(f"Cannot save the chat for resuming: {describe_os_error(error)}")
+
+    def _take_up_saved_chat(self) -> None:
+        """A session file for this role, address and port: show its chat and resume it."""
+        if self.settings.resume_window <= 0:
+            return
+        core = self.core
+        path = session_path(core.role, core.host, core.port)
+        try:
+            journal = Journal.claim(path)
+        except (FileNotFoundError, InUse):
+            return  # none, or another program's chat under way: a new chat
+        except OSError as error:
+            core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
+            return
+        try:
+            saved = load(path, core.role, core.host, core.port)
+        except (SessionError, FileNotFoundError) as error:
+            journal.close(delete=False)
+            with contextlib.suppress(OSError):
+                path = set_aside(path)
+            core.warn(f"Warning: the saved chat {path} cannot be used: {error}; it was set aside")
+            return
+        silent_for = max(time.time() - saved.contact, 0.0)
+        if silent_for >= saved.window:
+            journal.close(delete=True)
+            core.warn(f"A saved chat with {clean_name(saved.peer)} is older than its resume "
+                      f"window; a new chat starts.")
+            return
+        protocol = Protocol.restored(core.role, saved.token, saved.delivery, saved.turn,
+                                     saved.peer)
+        self.contact = saved.contact
+        core.restore(protocol, saved.peer_address, saved.lines, silent_for, time.monotonic())
+        self.journal = journal.take_up(saved)
 
     # -- the server: the door --
 
@@ -339,7 +420,10 @@ class App:
 
     def _begin(self, link: Link) -> None:
         self._take(link)
+        self.contact = time.time()
         self.core.connected(link.conn.protocol, link.address, time.monotonic())
+        if self.settings.resume_window > 0:
+            self._start_journal()
         self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
 
     def _resume(self, link: Link) -> None:

@@ -67,7 +67,7 @@ MESSAGE_PROMPTS = {
     Role.SERVER: "Enter a message to send to the client (Type end to stop): ",
 }
 
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_HANGUP, EXIT_INTERRUPTED = 0, 1, 2, 129, 130
 # After this many "Ignored connection" lines in a row, further ones are
 # counted on one line instead of filling the history.
 IGNORED_LINES_SHOWN = 3
@@ -325,9 +325,10 @@ class ChatCore:
     # -- connecting: what the shell reports --
 
     def listening(self, where: str) -> None:
-        self.history.add("Trying to connect to another user...")
         self.phase = f"waiting on {where}"
-        self.note = "Waiting for a partner to connect..."
+        if self.outage is None:  # not a chat taken up from its session file
+            self.history.add("Trying to connect to another user...")
+            self.note = "Waiting for a partner to connect..."
 
     def listen_failed(self, reason: str) -> None:
         """The server cannot listen: ask again for what was asked, else fail."""
@@ -368,6 +369,31 @@ class ChatCore:
         self.history.add(f"You are chatting with {self.peer_name} ({address}).")
         self.note = f"Waiting for {self.peer_name}..."
         self.waiting_since = now
+
+    def restore(self, protocol: Protocol, address: str, lines: list[tuple[str, str]],
+                silent_for: float, now: float) -> None:
+        """Take up a chat this program was in when it stopped (its session file):
+        show its history again and wait for the link, as after a broken one.
+        ``silent_for``: seconds since the partner was last heard from."""
+        for text, kind in lines:
+            self.history.add(text, kind)
+        self.protocol, self.peer_address = protocol, address
+        self.peer_name = clean_name(protocol.peer_name)
+        self.note = f"Waiting for {self.peer_name}..."
+        self.heartbeat = Heartbeat(self.settings.heartbeat, now - silent_for)
+        self.waiting_since = now
+        self.outage = Outage(now - silent_for, "the link was lost while this program was stopped")
+        window = _minutes_or_seconds(max(self.settings.resume_window - silent_for, 0))
+        self.history.add(f"Resuming the chat with {self.peer_name}; it waits up to {window} more.")
+
+    def hang_up(self) -> None:
+        """The terminal is gone (SIGHUP): stop, but leave the chat to be resumed."""
+        if self.exit_code is not None:
+            return
+        if self.chatting:
+            self.history.add(f"The terminal hung up; start again within the window to "
+                             f"take the chat with {self.peer_name} up again.")
+        self.exit_code = EXIT_HANGUP
 
     def resumed(self, protocol: Protocol, address: str, now: float) -> None:
         """A new connection has taken the chat up where the old one left it."""

@@ -447,6 +447,16 @@ class Protocol:
         self._eof = False
         self._error: RemoteProtocolError | None = None
 
+    @classmethod
+    def restored(cls, our_role: Role, session: str, delivery: Delivery, turn: Role,
+                 peer_name: str) -> "Protocol":
+        """A chat taken from a session file: on, in its turn, with no connection
+        yet. It is the chat a new connection resumes (``resume``)."""
+        protocol = cls(our_role, delivery=delivery)
+        protocol.session, protocol.peer_name, protocol._settled = session, peer_name, True
+        protocol.state = {C: State.CLIENT_TURN, S: State.SERVER_TURN}[turn]
+        return protocol
+
     def resume(self, session: str, delivery: Delivery, turn: Role) -> None:
         """Take up a chat where another connection left it, before saying hello.
 

@@ -15,11 +15,20 @@ def pytest_runtest_makereport(item, call):
 
 
 @pytest.fixture
-def spawn(request):
+def state_home(tmp_path):
+    """The test's own $XDG_STATE_HOME: session files land there, never in a real home."""
+    folder = tmp_path / "state"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def spawn(request, state_home):
     """Start chat_curses.py on a fresh pty: ``spawn("--server", ...)``. All are killed after the test."""
     started = []
 
     def start(*args, rows=24, cols=80, env=None, command=None):
+        env = {"XDG_STATE_HOME": str(state_home), **(env or {})}
         terminal = Terminal(list(args), rows=rows, cols=cols, env=env, command=command)
         started.append(terminal)
         return terminal

@@ -7,6 +7,8 @@ stops listening. Each test checks the transcripts both sides keep
 """
 
 import re
+import signal
+import time
 
 import pytest
 
@@ -117,3 +119,87 @@ def test_when_the_window_runs_out_both_give_up(spawn, port, proxy, tmp_path):
     for side in (server, client):
         lines = [line for line in side.lines() if line]
         assert lines[-1].startswith("Connection lost: "), side.describe()
+
+
+# --- a program that died comes back ----------------------------------------------------
+
+
+def restart_client(spawn, proxy, tmp_path, window="300"):
+    return start_client(spawn, proxy.port, "--log", str(tmp_path / "client.log"),
+                        "--resume-window", window, env=FAST, cols=WIDE)
+
+
+def test_a_client_killed_and_started_again_resumes_with_its_history(spawn, port, proxy, tmp_path,
+                                                                   state_home):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "before the crash")
+    say(server, client, "server", "the reply")
+    folder = state_home / "chat-curses"
+    [saved] = [path for path in folder.iterdir() if path.name.startswith("client-")]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"
+    client.kill()
+    server.wait_for("Waiting for user to come back")
+    again = restart_client(spawn, proxy, tmp_path)
+    again.wait_for("Resuming the chat with server")
+    again.wait_for("Reconnected to server")
+    assert message_line("server", "the reply").search(again.text())  # its history, shown again
+    server.wait_for("Reconnected to user")
+    say(again, server, "user", "after the crash")  # the same turn: the client's
+    again.send(CTRL_D)
+    assert again.wait_exit() == 0 and server.wait_exit() == 0
+    assert not any(folder.iterdir())  # a clean end deletes the session files
+    assert messages_in(tmp_path / "server.log") == [
+        ("user", "before the crash"), ("server", "the reply"), ("user", "after the crash")]
+
+
+def test_a_server_killed_and_started_again_is_found_by_its_waiting_client(spawn, port, proxy,
+                                                                          tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "hello")
+    server.kill()
+    client.wait_for("Reconnecting to")
+    again = start_server(spawn, port, "--log", str(tmp_path / "server.log"),
+                         "--resume-window", "300", env=FAST, cols=WIDE)
+    again.wait_for("Resuming the chat with user")
+    client.wait_for("Reconnected to server", timeout=20)
+    say(again, client, "server", "back from the dead")
+    assert messages_in(tmp_path / "client.log") == [("user", "hello"),
+                                                     ("server", "back from the dead")]
+
+
+def test_sighup_ends_the_program_not_the_chat(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "then my ssh session dies")
+    client.kill(signal.SIGHUP)
+    assert client.wait_exit() == 129
+    server.wait_for("Waiting for user to come back")
+    again = restart_client(spawn, proxy, tmp_path)
+    again.wait_for("Reconnected to server")
+    say(server, again, "server", "welcome back")
+
+
+def test_a_saved_chat_older_than_its_window_is_dropped_and_a_new_one_starts(spawn, port, proxy,
+                                                                            tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path, window="2")
+    client.kill()
+    assert server.wait_exit(timeout=10) == 1  # the window ran out for the server too
+    time.sleep(0.5)
+    fresh = start_server(spawn, port, env=FAST, cols=WIDE)
+    again = restart_client(spawn, proxy, tmp_path, window="2")
+    again.wait_for("is older than its resume window; a new chat starts")
+    again.wait_for(CLIENT_PROMPT)
+    fresh.wait_for("Connection established.")
+
+
+def test_a_damaged_session_file_is_set_aside_with_a_warning(spawn, port, state_home):
+    folder = state_home / "chat-curses"
+    folder.mkdir(mode=0o700)
+    damaged = folder / f"client-127.0.0.1-{port}.session"
+    damaged.write_text("this is not a session\n")
+    server = start_server(spawn, port, cols=WIDE)
+    client = start_client(spawn, port, cols=WIDE)
+    client.wait_for("cannot be used")
+    client.wait_for(CLIENT_PROMPT)
+    server.wait_for("Connection established.")
+    assert any(path.name.startswith(damaged.name + ".bad-") for path in folder.iterdir())

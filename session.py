@@ -1,0 +1,244 @@
+"""A chat's session file: enough to resume the chat after the program died.
+
+One private file per chat, ``ROLE-HOST-PORT.session`` in
+``$XDG_STATE_HOME/chat-curses/`` (by default ``~/.local/state/chat-curses/``;
+the folder 700, the file 600). It is a journal of JSON lines: a header
+(the chat's token, the names, the role, address and port), then one record
+per change: a history line as shown, a message we sent (its frame, to send
+again), how far we have received, what the partner acknowledged, whose
+turn it is, the last contact. Records are only ever appended, each written
+and synced at once, so a chat of 100,000 messages costs per message what a
+new one does, and ``kill -9`` at any moment leaves a file whose last line at
+worst is cut short, which reading ignores. The header is written to a
+temporary file, synced and renamed into place, so that a file exists whole
+or not at all.
+
+Reading it back (``load``) rebuilds the state; a file that is corrupt,
+foreign or unreadable raises ``SessionError`` with the reason in words.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+
+try:
+    import fcntl
+except ImportError:  # Windows: no locks; one program per chat is the user's to keep
+    fcntl = None
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from delivery import Delivery
+from netproto import Role
+
+FORMAT = 1
+STATE_ENV = "XDG_STATE_HOME"
+
+
+class SessionError(Exception):
+    """A session file that cannot be used; the text says why."""
+
+
+class InUse(Exception):
+    """Another chat_curses has this session file open: its chat is not ours to take."""
+
+
+def _claim(path: Path) -> int:
+    """Open the file to append to it, holding a lock that dies with the process."""
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise InUse(str(path)) from None
+    return fd
+
+
+@dataclass
+class Saved:
+    """A chat as its session file keeps it."""
+
+    role: Role
+    host: str
+    port: int
+    name: str
+    token: str
+    peer: str
+    peer_address: str
+    window: float
+    delivery: Delivery = field(default_factory=Delivery)
+    turn: Role = Role.CLIENT
+    lines: list[tuple[str, str]] = field(default_factory=list)  # (text, kind), as shown
+    contact: float = 0.0  # wall-clock time of the last frame from the partner
+
+
+def state_folder() -> Path:
+    base = os.environ.get(STATE_ENV) or os.path.join(os.path.expanduser("~"), ".local", "state")
+    return Path(base) / "chat-curses"
+
+
+def session_path(role: Role, host: str, port: int) -> Path:
+    safe_host = re.sub(r"[^0-9A-Za-z.-]", "_", host)
+    return state_folder() / f"{role.value}-{safe_host}-{port}.session"
+
+
+def _private_folder(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if os.name == "posix":
+        os.chmod(folder, 0o700)
+
+
+class Journal:
+    """The open session file of a chat under way: records appended and synced."""
+
+    def __init__(self, path: Path, fd: int) -> None:
+        self.path, self._fd = path, fd
+        self.written = Delivery()  # how far sent, received and acked are on disk
+        self.turn: Role | None = None
+        self.contact = 0.0
+
+    @classmethod
+    def create(cls, saved: Saved) -> "Journal":
+        """A new session file holding the header and the lines so far (atomically)."""
+        path = session_path(saved.role, saved.host, saved.port)
+        _private_folder(path.parent)
+        header = {"chat_curses_session": FORMAT, "role": saved.role.value, "host": saved.host,
+                  "port": saved.port, "name": saved.name, "token": saved.token,
+                  "peer": saved.peer, "peer_address": saved.peer_address,
+                  "window": saved.window, "started": time.time()}
+        records = [header] + [{"line": text, "kind": kind} for text, kind in saved.lines]
+        temporary = path.with_suffix(".tmp")
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.write(fd, b"".join(_line(record) for record in records))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.replace(temporary, path)
+        return cls.reopen(path, saved)
+
+    @classmethod
+    def claim(cls, path: Path) -> "Journal":
+        """The session file of a chat to take up again, locked for this process.
+        Raises InUse when another process holds it."""
+        return cls(path, _claim(path))
+
+    def take_up(self, saved: Saved) -> "Journal":
+        self.written = Delivery(saved.delivery.sent, saved.delivery.received,
+                                saved.delivery.acked)
+        self.turn, self.contact = saved.turn, saved.contact
+        return self
+
+    @classmethod
+    def reopen(cls, path: Path, saved: Saved) -> "Journal":
+        """The session file of a chat just written, to append to."""
+        journal = cls(path, _claim(path))
+        journal.written = Delivery(saved.delivery.sent, saved.delivery.received,
+                                   saved.delivery.acked)
+        journal.turn, journal.contact = saved.turn, saved.contact
+        return journal
+
+    def line(self, text: str, kind: str) -> None:
+        self._append([{"line": text, "kind": kind}])
+
+    def sync(self, delivery: Delivery, turn: Role | None, contact: float) -> None:
+        """Append what changed since the last call, as one write."""
+        records = []
+        for number in range(self.written.sent + 1, delivery.sent + 1):
+            frame = delivery.unacked.get(number)  # None if acknowledged already
+            records.append({"sent": number} if frame is None else
+                           {"sent": number, "frame": frame.decode("utf-8")})
+        if delivery.received != self.written.received:
+            records.append({"received": delivery.received})
+        if delivery.acked != self.written.acked:
+            records.append({"acked": delivery.acked})
+        if turn is not None and turn is not self.turn:
+            records.append({"turn": turn.value})
+        if contact - self.contact >= 1.0:
+            records.append({"contact": round(contact, 1)})
+            self.contact = contact
+        if records:
+            self._append(records)
+            self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
+            self.turn = turn if turn is not None else self.turn
+
+    def _append(self, records: list[dict]) -> None:
+        os.write(self._fd, b"".join(_line(record) for record in records))
+        os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
+
+    def close(self, delete: bool) -> None:
+        os.close(self._fd)
+        if delete:
+            try:
+                self.path.unlink()
+            except FileNotFoundError:
+                pass
+
+
+def _line(record: dict) -> bytes:
+    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+
+
+def load(path: Path, role: Role, host: str, port: int) -> Saved:
+    """The chat a session file keeps. Raises SessionError, FileNotFoundError."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise
+    except OSError as error:
+        raise SessionError(f"cannot read it ({error.strerror or error})") from None
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    elif lines:
+        lines.pop()  # cut short by a crash while it was written: the record never was
+    try:
+        header = json.loads(lines[0]) if lines else None
+        if not isinstance(header, dict) or header.get("chat_curses_session") != FORMAT:
+            raise SessionError("it is not a chat_curses session of this version")
+        saved = Saved(role=Role(header["role"]), host=header["host"], port=header["port"],
+                      name=header["name"], token=header["token"], peer=header["peer"],
+                      peer_address=header["peer_address"], window=float(header["window"]),
+                      contact=float(header["started"]))
+        if (saved.role, saved.host, saved.port) != (role, host, port):
+            raise SessionError("it belongs to another chat")
+        if not re.fullmatch(r"[0-9a-f]{32}", saved.token):
+            raise SessionError("its token is malformed")
+        for raw in lines[1:]:
+            _apply(saved, json.loads(raw))
+    except SessionError:
+        raise
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
+        raise SessionError(f"it is damaged ({type(error).__name__})") from None
+    return saved
+
+
+def _apply(saved: Saved, record: dict) -> None:
+    delivery = saved.delivery
+    if "line" in record:
+        saved.lines.append((str(record["line"]), str(record.get("kind", "system"))))
+    elif "sent" in record and "frame" in record:
+        delivery.keep(int(record["sent"]), str(record["frame"]).encode("utf-8"))
+    elif "sent" in record:
+        delivery.sent = delivery.acked = max(delivery.sent, int(record["sent"]))
+    elif "received" in record:
+        delivery.received = int(record["received"])
+    elif "acked" in record:
+        delivery.acknowledge(int(record["acked"]))
+    elif "turn" in record:
+        saved.turn = Role(record["turn"])
+    elif "contact" in record:
+        saved.contact = float(record["contact"])
+    else:
+        raise ValueError("unknown record")
+
+
+def set_aside(path: Path) -> Path:
+    """Keep a file that cannot be used out of the way, for a person to look at."""
+    aside = path.with_name(path.name + f".bad-{int(time.time())}")
+    os.replace(path, aside)
+    return aside
