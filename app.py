@@ -385,6 +385,12 @@ class App:
             link.close(self.loop)
             if self.core.outage is None:
                 self.core.could_not_connect(failure)
+            elif link.chat_over:  # the server no longer has it: start a new one
+                if self.journal is not None:
+                    self.journal.close(delete=True)
+                    self.journal = None
+                self.core.start_over(failure)
+                self._dial()
             elif link.refused:  # the server will not take the chat up again
                 self.core.lost(f"could not resume the chat: {failure}")
             else:

@@ -386,6 +386,12 @@ class ChatCore:
         window = _minutes_or_seconds(max(self.settings.resume_window - silent_for, 0))
         self.history.add(f"Resuming the chat with {self.peer_name}; it waits up to {window} more.")
 
+    def start_over(self, reason: str) -> None:
+        """The chat could not be resumed, for the partner no longer has it: a new one starts."""
+        self.protocol, self.outage = None, None
+        self.history.add(f"The chat with {self.peer_name} cannot be resumed ({reason}); "
+                         f"a new chat starts.", "warning")
+
     def hang_up(self) -> None:
         """The terminal is gone (SIGHUP): stop, but leave the chat to be resumed."""
         if self.exit_code is not None:

@@ -126,6 +126,10 @@ def open_listeners(host: str, port: int) -> list[socket.socket]:
     raise ListenError(describe_listen_error(error, address, port))
 
 
+# The server's word to a client that asks to resume a chat it does not have.
+CHAT_OVER = "that chat is over"
+
+
 # --- One connection in its handshake ------------------------------------------------
 
 
@@ -150,6 +154,7 @@ class Link:
         self.done = False
         self.wrong_secret = False  # the failure was a proof that did not verify
         self.refused = False  # the peer turned us down (busy, a reason, another secret)
+        self.chat_over = False  # the server does not have the chat we asked to resume
 
     def on_ready(self, mask: int) -> None:
         """Writable, readable, or (mask 0) just opened or allowed to answer."""
@@ -205,6 +210,7 @@ class Link:
             self._finish("the server is busy in another chat")
         elif isinstance(event, Bye):
             self.refused = self.refused or bool(event.reason)
+            self.chat_over = event.reason == CHAT_OVER
             # A reason is the peer's own words, shown as theirs, never as our diagnosis.
             self._finish(f"{self.who} said: {clean(event.reason)}" if event.reason
                          else f"{self.who} left during the handshake")
@@ -457,7 +463,7 @@ class Door:
             protocol.resume(token, chat.delivery, chat.turn)
             return True
         if chat is None:
-            link.refuse("that chat is over", "it asked to resume a chat that is over")
+            link.refuse(CHAT_OVER, "it asked to resume a chat that is over")
             return False
         with contextlib.suppress(OSError, ProtocolError):
             link.conn.send(Busy())

@@ -203,3 +203,32 @@ def test_a_damaged_session_file_is_set_aside_with_a_warning(spawn, port, state_h
     client.wait_for(CLIENT_PROMPT)
     server.wait_for("Connection established.")
     assert any(path.name.startswith(damaged.name + ".bad-") for path in folder.iterdir())
+
+
+def test_a_saved_chat_the_server_no_longer_has_is_dropped_and_a_new_one_starts(spawn, port, proxy,
+                                                                               tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "one")
+    client.kill()
+    server.send(CTRL_D)  # the server ends the chat while the client is away
+    assert server.wait_exit() == 0
+    fresh = start_server(spawn, port, env=FAST, cols=WIDE)
+    again = restart_client(spawn, proxy, tmp_path)
+    again.wait_for("cannot be resumed")
+    again.wait_for("a new chat starts")
+    again.wait_for(CLIENT_PROMPT)
+    fresh.wait_for("Connection established.")
+    say(again, fresh, "user", "a new beginning")
+
+
+def test_a_forged_resume_token_is_told_busy_and_takes_nothing_over(spawn, port, proxy, tmp_path):
+    from terminal import RawPeer
+
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    forger = RawPeer.connect(port)
+    forger.send({"type": "hello", "version": 2, "name": "user", "session": "ab" * 16,
+                 "received": 0})
+    assert forger.receive_until("busy") == {"type": "busy"}
+    forger.close()
+    say(client, server, "user", "undisturbed")
+    assert "Reconnected" not in server.text()
