@@ -12,18 +12,19 @@ which checks that it is legal now and returns the bytes to write.
 On the wire every frame is one JSON object on one line, UTF-8, ended by
 ``\\n``, so a person can follow a chat with ``nc``::
 
-    client: {"type":"hello","version":1,"name":"user"}
-    server: {"type":"hello","version":1,"name":"server"}
-    client: {"type":"message","text":"hello","sent":"2023-04-17T11:42:43Z"}
-    server: {"type":"ping"}
-    server: {"type":"message","text":"hi","sent":"2023-04-17T11:42:58Z"}
+    client: {"type":"hello","version":2,"name":"user"}
+    server: {"type":"hello","version":2,"name":"server","session":"5f0c...","received":0}
+    client: {"type":"message","seq":1,"ack":0,"text":"hello","sent":"2023-04-17T11:42:43Z"}
+    server: {"type":"ping","ack":1}
+    server: {"type":"message","seq":1,"ack":1,"text":"hi","sent":"2023-04-17T11:42:58Z"}
     client: {"type":"bye"}
 
 The conversation is a small state machine (``_TRANSITIONS``), the same on
 both sides: the client says hello, the server answers hello, then the turn
 alternates, client first, one message per turn. Pings, which keep a quiet
 link known to be alive, may come from either side at any time in the chat.
-Either side may say bye at any moment, which ends it. Anything else is a
+Either side may say bye at any moment, which ends it. A server in a chat
+answers anyone else's hello with busy. Anything else is a
 protocol error: ours (``LocalProtocolError``, raised by ``send``) or the
 peer's (``RemoteProtocolError``, raised by ``next_event``). After a remote
 error the protocol is dead and every further call raises it again, except
@@ -38,6 +39,13 @@ connection (fresh nonces) or for the other role, and a side without the
 secret learns nothing from the server, which proves second. Hellos that
 disagree about using a secret, or a proof that does not verify, raise
 ``AuthenticationError``, whose text reads right on either side's screen.
+
+A chat outlives its connection. Messages are numbered per direction and
+acknowledged (``delivery.Delivery`` keeps that bookkeeping and the outbox);
+the server's hello names a new chat with a fresh token, and a client that
+comes back on a new connection names it again (``resume``), both hellos
+saying how far they have received, so that each side sends again what the
+other lacks. A resumed chat goes on in the turn it had.
 
 Sizes are bounded: a message carries at most 64 KiB of UTF-8 text, and the
 decoder never holds more than one frame's limit of unfinished bytes (twice
