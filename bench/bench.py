@@ -33,6 +33,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -42,6 +43,8 @@ sys.path.insert(0, str(ROOT))
 from netproto import NEED_DATA, Bye, Connection, Hello, Message, Protocol, Role  # noqa: E402
 
 TEXT = "hello, this is a benchmark message of a typical length"
+# Session files of the chats the benchmark starts land here, not in a real home.
+STATE_HOME = tempfile.mkdtemp(prefix="chat-curses-bench-")
 SENT = 1681731763
 
 
@@ -208,7 +211,8 @@ def spawn(*args: str, env: dict | None = None):
     from ptyprocess import PtyProcess
 
     process = PtyProcess.spawn([sys.executable, *args], cwd=str(ROOT), dimensions=(24, 80),
-                               env={**os.environ, "TERM": "xterm-256color", **(env or {})})
+                               env={**os.environ, "TERM": "xterm-256color",
+                                    "XDG_STATE_HOME": STATE_HOME, **(env or {})})
     screen = pyte.Screen(80, 24)
     process.pyte = (screen, pyte.ByteStream(screen))
     return process

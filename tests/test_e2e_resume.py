@@ -232,3 +232,14 @@ def test_a_forged_resume_token_is_told_busy_and_takes_nothing_over(spawn, port, 
     forger.close()
     say(client, server, "user", "undisturbed")
     assert "Reconnected" not in server.text()
+
+
+def test_with_a_shared_secret_the_return_proves_it_again(spawn, port, proxy, tmp_path):
+    secret = {**FAST, "CHAT_SECRET": "a long shared secret for this test only"}
+    server, client = chat_through(spawn, port, proxy, tmp_path, env=secret)
+    say(client, server, "user", "secret one")
+    proxy.reset()
+    client.wait_for("Reconnected to server")
+    server.wait_for("Reconnected to user")
+    say(server, client, "server", "secret two")
+    assert_every_message_once_in_order(tmp_path, [("user", "secret one"), ("server", "secret two")])
