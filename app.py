@@ -462,7 +462,7 @@ def run(app: App, warnings: Callable[[], list[str]]) -> int:
         with curses_screen() as window, signals_to(waker):
             loop = EventLoop()
             keyboard = Keyboard(window, None if POLL_KEYBOARD else sys.stdin.fileno())
-            app.attach(loop, Screen(window, colour="NO_COLOR" not in os.environ), keyboard, waker)
+            app.attach(loop, Screen(window, colour=not os.environ.get("NO_COLOR")), keyboard, waker)
             try:
                 app.start(warnings())
                 loop.run(app, poll=app.on_keyboard if POLL_KEYBOARD else None,

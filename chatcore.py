@@ -652,6 +652,11 @@ KEY_COMMANDS: dict[str | Key, str] = {
     "\x01": "home", "\x05": "end",  # Ctrl-A, Ctrl-E
     "\x15": "kill_to_start", "\x0b": "kill_to_end", "\x17": "kill_word",  # Ctrl-U, -K, -W
     "\x03": "interrupt", "\x04": "eof", "\x0c": "redraw", "\x1a": "suspend",  # Ctrl-C, -D, -L, -Z
+    "\x19": "yank",  # Ctrl-Y
+    Key("ctrl-left"): "word_left", Key("alt-b"): "word_left", Key("alt-left"): "word_left",
+    Key("ctrl-right"): "word_right", Key("alt-f"): "word_right", Key("alt-right"): "word_right",
+    Key("alt-backspace"): "kill_word_back", Key("alt-d"): "kill_word_forward",
+    Key("ctrl-delete"): "kill_word_forward",
     Key("delete"): "delete",
     Key("left"): "left",
     Key("right"): "right",
@@ -673,6 +678,11 @@ EDITING: dict[str, Callable[[LineEditor], None]] = {
     "kill_to_start": LineEditor.kill_to_start,
     "kill_to_end": LineEditor.kill_to_end,
     "kill_word": LineEditor.kill_word,
+    "kill_word_back": LineEditor.kill_word_back,
+    "kill_word_forward": LineEditor.kill_word_forward,
+    "word_left": LineEditor.word_left,
+    "word_right": LineEditor.word_right,
+    "yank": LineEditor.yank,
     "older": LineEditor.older,
     "newer": LineEditor.newer,
 }

@@ -28,6 +28,11 @@ def _is_mark(char: str) -> bool:
     return char_width(char) == 0
 
 
+def _in_word(char: str) -> bool:
+    """Letters, digits and the marks on them make words, as readline counts them."""
+    return char.isalnum() or char == "_" or _is_mark(char)
+
+
 class LineEditor:
     def __init__(self, text: str = "") -> None:
         self.text = text
@@ -36,6 +41,7 @@ class LineEditor:
         self.sent: list[str] = []  # what was sent, oldest first, for recall
         self._browsing: int | None = None  # index into sent while recalling
         self._draft = ""
+        self.killed = ""  # what Ctrl-U, -K, -W, Alt-d and Alt-Backspace took, for Ctrl-Y
 
     # -- cluster boundaries --
 
@@ -92,21 +98,61 @@ class LineEditor:
 
     def kill_to_start(self) -> None:
         """Ctrl-U: delete everything before the cursor."""
-        self.text, self.cursor = self.text[self.cursor :], 0
+        self._kill(0, self.cursor)
 
     def kill_to_end(self) -> None:
         """Ctrl-K: delete everything from the cursor on."""
-        self.text = self.text[: self.cursor]
+        self._kill(self.cursor, len(self.text))
 
     def kill_word(self) -> None:
-        """Ctrl-W: delete the word before the cursor, and the blanks after it."""
+        """Ctrl-W (unix-word-rubout): delete back to the blank before the word."""
         start = self.cursor
         while start > 0 and self.text[start - 1].isspace():
             start -= 1
         while start > 0 and not self.text[start - 1].isspace():
             start -= 1
-        self.text = self.text[:start] + self.text[self.cursor :]
-        self.cursor = start
+        self._kill(start, self.cursor)
+
+    def kill_word_back(self) -> None:
+        """Alt-Backspace (backward-kill-word): delete back to the start of the word."""
+        self._kill(self._word_start(self.cursor), self.cursor)
+
+    def kill_word_forward(self) -> None:
+        """Alt-d (kill-word): delete to the end of the word."""
+        self._kill(self.cursor, self._word_end(self.cursor))
+
+    def word_left(self) -> None:
+        """Ctrl-Left, Alt-b: to the start of this or the previous word."""
+        self.cursor = self._word_start(self.cursor)
+
+    def word_right(self) -> None:
+        """Ctrl-Right, Alt-f: to the end of this or the next word."""
+        self.cursor = self._word_end(self.cursor)
+
+    def yank(self) -> None:
+        """Ctrl-Y: put back what was killed last."""
+        if self.killed:
+            self.insert(self.killed)
+
+    def _kill(self, start: int, end: int) -> None:
+        if start < end:
+            self.killed = self.text[start:end]
+            self.text = self.text[:start] + self.text[end:]
+            self.cursor = start
+
+    def _word_start(self, index: int) -> int:
+        while index > 0 and not _in_word(self.text[index - 1]):
+            index -= 1
+        while index > 0 and _in_word(self.text[index - 1]):
+            index -= 1
+        return index
+
+    def _word_end(self, index: int) -> int:
+        while index < len(self.text) and not _in_word(self.text[index]):
+            index += 1
+        while index < len(self.text) and _in_word(self.text[index]):
+            index += 1
+        return index
 
     def take(self) -> str:
         """Return the text and start a new, empty line."""

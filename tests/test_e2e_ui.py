@@ -87,6 +87,42 @@ def test_readline_keys_edit_the_line(spawn, port):
     server.wait_for(message_line("user", "zero one two"))
 
 
+@pytest.mark.parametrize("term", ["xterm-256color", "vt100", "screen"])
+def test_keys_in_csi_and_ss3_forms_work_whatever_term_says(spawn, port, term):
+    env = {"TERM": term}
+    server, client = start_chat(spawn, port, server_env=env, client_env=env)
+    client.send("middle")
+    client.send(b"\x1b[1~")  # Home, as tmux sends it under xterm-256color
+    client.send("<")
+    client.send(b"\x1b[4~")  # End
+    client.send(">")
+    client.send(b"\x1bOH")  # Home, SS3 form
+    client.send(b"\x1b[3~")  # Delete
+    client.send(b"\x1b[15~\x1b[1;5P\x1b[97;5u")  # F5, Ctrl-F1, kitty's Ctrl-a: none is text
+    client.send(ENTER)
+    server.wait_for(message_line("user", "middle>"))
+    assert "[1~" not in client.text() and "[15~" not in client.text()
+
+
+def test_word_moves_word_kills_and_yank(spawn, port):
+    server, client = start_chat(spawn, port)
+    client.send("alpha beta gamma")
+    client.send(b"\x1b[1;5D")  # Ctrl-Left: before "gamma"
+    client.send(b"\x1b\x7f")  # Alt-Backspace: kills "beta "
+    client.send(b"\x1bb")  # Alt-b: before "alpha"
+    client.send(b"\x1bd")  # Alt-d: kills "alpha"
+    client.send(b"\x05")  # Ctrl-E
+    client.send(b" \x19")  # a space, then Ctrl-Y: "alpha" back
+    client.send(ENTER)
+    server.wait_for(message_line("user", " gamma alpha"))
+
+
+def test_an_empty_no_color_counts_as_unset(spawn, port):
+    server, client = start_chat(spawn, port, client_env={"NO_COLOR": ""})
+    exchange(server, client, "coloured", "still coloured")
+    assert row_style(client, "[user]: coloured")[0] != "default"
+
+
 # --- scrollback --------------------------------------------------------------------
 
 
@@ -181,7 +217,7 @@ def test_own_partner_and_system_lines_have_their_colours(spawn, port):
 
 
 def test_no_color_turns_colour_off(spawn, port):
-    server, client = start_chat(spawn, port, client_env={"NO_COLOR": ""})
+    server, client = start_chat(spawn, port, client_env={"NO_COLOR": "1"})
     exchange(server, client, "plain", "also plain")
     for text in ("[user]: plain", "[server]: also plain", "Connection established."):
         assert row_style(client, text)[0] == "default", text

@@ -282,3 +282,57 @@ def test_the_view_of_a_huge_paste_measures_only_a_window_of_it(monkeypatch):
     text, column = editor.view(60)
     assert text == ("pasted words " * 5)[-59:] and column == 59
     assert sum(measured) < 200  # a window's worth, not the whole text
+
+
+# --- word moves, word kills and yank (readline, irssi) --------------------------------
+
+
+def editor_at(text, cursor):
+    editor = LineEditor(text)
+    editor.cursor = cursor
+    return editor
+
+
+def test_word_moves_go_to_word_starts_and_ends():
+    editor = editor_at("one, two  three", 15)
+    editor.word_left()
+    assert editor.cursor == 10
+    editor.word_left()
+    assert editor.cursor == 5
+    editor.word_left()
+    assert editor.cursor == 0
+    editor.word_right()
+    assert editor.cursor == 3
+    editor.word_right()
+    assert editor.cursor == 8
+
+
+def test_alt_backspace_and_alt_d_kill_words_and_ctrl_y_yanks_them_back():
+    editor = editor_at("path/to/file.txt rest", 16)
+    editor.kill_word_back()
+    assert editor.text == "path/to/file. rest" and editor.killed == "txt"
+    editor.home()
+    editor.kill_word_forward()
+    assert editor.text == "/to/file. rest" and editor.killed == "path"
+    editor.end()
+    editor.yank()
+    assert editor.text == "/to/file. restpath"
+
+
+def test_every_kill_fills_the_yank_buffer():
+    editor = editor_at("hello world", 5)
+    editor.kill_to_end()
+    assert editor.killed == " world"
+    editor.kill_to_start()
+    assert editor.killed == "hello" and editor.text == ""
+    editor.yank()
+    assert editor.text == "hello"
+
+
+def test_words_keep_their_accents():
+    editor = editor_at("cafe\u0301 au", 8)
+    editor.word_left()
+    editor.word_left()
+    assert editor.cursor == 0
+    editor.word_right()
+    assert editor.cursor == 5
