@@ -23,8 +23,8 @@ from typing import Callable
 
 import random
 
-from chatcore import (DIAL, EXIT_FAILURE, EXIT_HANGUP, LINK_DOWN, LISTEN, REPAINT, SUSPEND,
-                      ChatCore, Settings)
+from chatcore import (BELL, DIAL, EXIT_FAILURE, EXIT_HANGUP, FLASH, LINK_DOWN, LISTEN, REPAINT,
+                      SUSPEND, ChatCore, Settings)
 from doors import Dialer, Door, Link, ListenError, format_peer
 from eventloop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
 from netproto import (Bye, Connection, Protocol, ProtocolError, RemoteProtocolError, Role,
@@ -238,6 +238,10 @@ class App:
                 self.screen.suspend()
             elif action == LINK_DOWN:
                 self._link_down()
+            elif action == BELL:
+                self.screen.bell()
+            elif action == FLASH:
+                self.screen.flash()
         if self.core.outgoing and self.partner is not None:
             data, self.core.outgoing = b"".join(self.core.outgoing), []
             try:

@@ -163,6 +163,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                         f"the {SECRET_ENV} environment variable, if set, is the secret")
     parser.add_argument("--log", metavar="PATH",
                         help="append every line of the conversation, as shown, to this file")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no bell and no terminal title when your turn comes")
     parser.add_argument("--new-secret", metavar="PATH", action=NewSecretAction,
                         help="write a new random secret to PATH (a new file, mode 600) and exit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -198,6 +200,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         name=args.name,
         timeout=args.timeout,
         resume_window=args.resume_window,
+        quiet=args.quiet,
         secret=secret,
         secret_file=args.secret_file,
         heartbeat=heartbeat,

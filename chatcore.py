@@ -79,6 +79,9 @@ ECHO_CHARS = 100
 # What the shell is asked to do.
 LISTEN, DIAL, REPAINT, SUSPEND = "listen", "dial", "repaint", "suspend"
 LINK_DOWN = "link down"  # close the partner's connection; the client dials again
+BELL, FLASH = "bell", "flash"  # your turn has come; a key was refused
+# How long the note of whose turn it is stays after a refused key.
+REFUSED_NOTE_SECONDS = 3.0
 
 
 @dataclass
@@ -94,6 +97,7 @@ class Settings:
     secret: bytes | None = None
     secret_file: str | None = None
     heartbeat: float = DEFAULT_HEARTBEAT
+    quiet: bool = False  # no bell and no title when the turn comes
     log: Any = None  # an open transcript (app.Transcript), or None
     log_path: str | None = None
     term: str = ""  # TERM as the user had it, before any fallback
@@ -108,6 +112,7 @@ class Frame:
     status: str
     prompt: str  # before the typed text; or, when locked, all the line says
     editor: LineEditor | None  # None while the input is locked
+    title: str = ""  # for the terminal's title: whose turn it is
 
 
 @dataclass
@@ -296,6 +301,7 @@ class ChatCore:
         self.peer_address = ""
         self.waiting_since = 0.0  # since when the partner has had the turn
         self.outage: Outage | None = None  # the link is down, and the chat waits to be resumed
+        self.refused_until = 0.0  # a refused key's note shows until then (monotonic)
         self.heartbeat = Heartbeat(settings.heartbeat, 0.0)
 
     # -- setting up --
@@ -428,6 +434,8 @@ class ChatCore:
         self.heartbeat.received(now)
         if isinstance(event, Message):
             self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
+            if not self.settings.quiet:
+                self.actions.append(BELL)  # your turn: heard in another tmux window, over SSH
         elif isinstance(event, Bye) and not event.reason:
             self.history.add(f"User {self.peer_name} left the chat.")
             self.history.add("Shutting down connection...")
@@ -452,16 +460,18 @@ class ChatCore:
 
     def deadline(self) -> float | None:
         """When ``tick`` has something to do next: a ping, giving up on a silent
-        partner, or the end of the window for resuming."""
+        partner, the end of the window for resuming, or a refused key's note."""
         if not self.chatting:
             return None
-        if self.outage is not None:
-            return self.outage.since + self.settings.resume_window
-        return self.heartbeat.deadline()
+        due = (self.outage.since + self.settings.resume_window if self.outage is not None
+               else self.heartbeat.deadline())
+        return min(due, self.refused_until) if self.refused_until else due
 
     def tick(self, now: float) -> None:
         if not self.chatting:
             return
+        if self.refused_until and now >= self.refused_until:
+            self.refused_until = 0.0  # the note goes; the frame drawn next shows the usual line
         if self.outage is not None:
             if now >= self.outage.since + self.settings.resume_window:
                 self.lost(self.outage.reason)  # the last word
@@ -490,7 +500,7 @@ class ChatCore:
             elif isinstance(item, Key) or item in KEY_COMMANDS:
                 self.on_key(item, now)
             else:
-                self._type(item)
+                self._type(item, now)
             if self.exit_code is not None:
                 return
 
@@ -500,11 +510,21 @@ class ChatCore:
             ALWAYS[command](self, now)
         elif command in EDITING and self.input_open:
             EDITING[command](self.editor)
+        elif command in EDITING:
+            self._refused(now)
 
-    def _type(self, text: str) -> None:
+    def _refused(self, now: float) -> None:
+        """A key that would edit or send, outside one's turn: never silently ignored."""
+        if now >= self.refused_until - REFUSED_NOTE_SECONDS + 0.5:  # one flash per half second
+            self.actions.append(FLASH)
+        self.refused_until = now + REFUSED_NOTE_SECONDS
+
+    def _type(self, text: str, now: float | None = None) -> None:
         """Typed text goes in as it is, less what has no place in it (control
         and formatting characters); the input line holds at most MAX_TYPED characters."""
         if not self.input_open:
+            if now is not None:
+                self._refused(now)
             return
         if not text.isprintable():
             text = "".join(c for c in text if c.isprintable() or c in SPACE_SEPARATORS or c == "\n")
@@ -527,6 +547,8 @@ class ChatCore:
             self._next_step(self.setup.answer(self.editor.take()))
         elif self.input_open:
             self._send(self.editor.text, now)
+        elif self.chatting:
+            self._refused(now)
 
     def end_of_input(self, now: float) -> None:
         """Ctrl-D: leave on an empty line, else delete under the cursor."""
@@ -596,9 +618,20 @@ class ChatCore:
             prompt, editor = self.setup.question.prompt, self.editor
         elif self.typing_message:
             prompt, editor = MESSAGE_PROMPTS[self.role], self.editor
+        elif self.chatting and now < self.refused_until:
+            prompt, editor = (f"It is {self.peer_name}'s turn: wait for their message "
+                              f"(keys are ignored until then)"), None
         else:
             prompt, editor = self.note, None
-        return Frame(self.history, self.scrollback, status_line(self, now), prompt, editor)
+        return Frame(self.history, self.scrollback, status_line(self, now), prompt, editor,
+                     self._title())
+
+    def _title(self) -> str:
+        if self.settings.quiet or not self.chatting:
+            return ""
+        if self.protocol.our_turn:
+            return f"chat_curses: your turn ({self.peer_name} wrote)"
+        return f"chat_curses: {self.peer_name}'s turn"
 
     # -- state --
 

@@ -31,6 +31,7 @@ except ImportError:  # Windows without the windows-curses package
 from chatcore import Frame
 from keyinput import ESCAPE_WAIT, Item, KeyDecoder
 from screentext import cell_width, clip, pad
+from validators import clean
 
 # The console cannot be watched by select() on Windows: poll the keyboard.
 POLL_KEYBOARD = sys.platform == "win32" or os.environ.get("CHAT_CURSES_POLL_KEYBOARD") == "1"
@@ -50,6 +51,8 @@ class Screen:
     def __init__(self, window: "curses.window", colour: bool = True) -> None:
         self.window = window
         self.styles = line_styles(colour)
+        self.title = ""
+        self.has_title = has_title(os.environ.get("TERM", ""))
 
     def history_size(self) -> tuple[int, int]:
         """Width and height of the history pane."""
@@ -67,6 +70,21 @@ class Screen:
     def repaint(self) -> None:
         """Repaint every cell on the next draw (Ctrl-L)."""
         self.window.clearok(True)
+
+    def bell(self) -> None:
+        """The terminal's bell (BEL): the one alert that passes SSH, tmux and screen."""
+        _write_terminal(b"\a")
+
+    def flash(self) -> None:
+        """A visible flash of the screen (or the bell, where the terminal has none)."""
+        with contextlib.suppress(curses.error):
+            curses.flash()
+
+    def set_title(self, title: str) -> None:
+        """Whose turn it is, in the terminal's title, where the terminal has one."""
+        if title != self.title and self.has_title:
+            self.title = title
+            _write_terminal(b"\x1b]2;" + clean(title).encode("utf-8", "replace") + b"\x07")
 
     def suspend(self) -> None:
         """Stop the program (Ctrl-Z, SIGTSTP) with the terminal as the shell
@@ -97,6 +115,8 @@ class Screen:
         self.window.clearok(True)
 
     def draw(self, frame: Frame) -> None:
+        if frame.title:
+            self.set_title(frame.title)
         rows, cols = self.window.getmaxyx()
         self.window.erase()
         if rows < self.MIN_ROWS or cols < self.MIN_COLS:
@@ -138,6 +158,18 @@ class Screen:
     def _show_cursor(visible: bool) -> None:
         with contextlib.suppress(curses.error):
             curses.curs_set(1 if visible else 0)
+
+
+def has_title(term: str) -> bool:
+    """The xterm, screen and tmux families have a title; the console and vt100 do not."""
+    return term.startswith(("xterm", "screen", "tmux", "rxvt", "alacritty", "kitty", "foot",
+                            "wezterm", "ghostty", "putty", "gnome", "konsole", "vte"))
+
+
+# The title is pushed on the terminal's title stack when the screen starts
+# and popped when it ends, so the user's own title comes back (xterm-likes;
+# others ignore both).
+TITLE_PUSH, TITLE_POP = b"\x1b[22;2t", b"\x1b[23;2t"
 
 
 def line_styles(colour: bool) -> dict[str, int]:
@@ -237,10 +269,10 @@ def curses_screen() -> Iterator["curses.window"]:
         window.keypad(True)  # for Windows, where curses reads the keys
         window.nodelay(True)
         curses.typeahead(-1)  # we read the keys ourselves: never hold output back for them
-        _write_terminal(BRACKETED_PASTE_ON)
+        _write_terminal(BRACKETED_PASTE_ON + TITLE_PUSH)
         yield window
     finally:
-        _write_terminal(BRACKETED_PASTE_OFF)
+        _write_terminal(BRACKETED_PASTE_OFF + TITLE_POP)
         with contextlib.suppress(curses.error):
             window.keypad(False)
             curses.noraw()

@@ -129,6 +129,7 @@ class Terminal:
         self.screen = pyte.Screen(cols, rows)
         self.stream = pyte.ByteStream(self.screen)
         self._lock = threading.Lock()
+        self.raw = bytearray()  # every byte the program wrote, for what a screen does not show
         self._eof = threading.Event()
         self._stop = threading.Event()
         full_env = {**os.environ, "TERM": TERM, "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8",
@@ -152,6 +153,7 @@ class Terminal:
             if not data:
                 break
             with self._lock:
+                self.raw += data
                 self.stream.feed(data)
         self._eof.set()
 

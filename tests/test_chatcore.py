@@ -6,7 +6,8 @@ decodes what the core sends and encodes what it receives.
 
 import pytest
 
-from chatcore import (ADDRESS_PROMPT, DIAL, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, LINK_DOWN, LISTEN,
+from chatcore import (ADDRESS_PROMPT, BELL, DIAL, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, FLASH,
+                      LINK_DOWN, LISTEN,
                       MESSAGE_PROMPTS, NAME_PROMPT, PORT_PROMPT, REPAINT, SUSPEND, ChatCore,
                       Settings)
 from keyinput import Key, Paste
@@ -309,3 +310,43 @@ def test_with_no_window_a_broken_link_ends_the_chat_at_once():
     core.link_broke("connection reset by peer", T)
     assert texts(core)[-1] == "Connection lost: connection reset by peer"
     assert core.exit_code == EXIT_FAILURE
+
+
+# --- alerts -----------------------------------------------------------------------------
+
+
+def test_the_bell_rings_and_the_title_says_when_your_turn_comes():
+    core, partner = connected()
+    typed(core, "your move")
+    sent(core, partner)
+    assert core.frame(T).title == "chat_curses: server's turn"
+    core.actions.clear()
+    deliver(core, partner, Message("there", T0 := 1681731763))
+    assert BELL in core.actions
+    assert core.frame(T).title == "chat_curses: your turn (server wrote)"
+
+
+def test_quiet_means_no_bell_and_no_title():
+    core, partner = connected()
+    core.settings.quiet = True
+    typed(core, "your move")
+    sent(core, partner)
+    core.actions.clear()
+    deliver(core, partner, Message("there", 1681731763))
+    assert BELL not in core.actions and core.frame(T).title == ""
+
+
+def test_a_refused_key_flashes_and_says_whose_turn_it_is_for_a_moment():
+    core, partner = connected()
+    typed(core, "your move")
+    sent(core, partner)
+    core.actions.clear()
+    core.on_items(["x"], T)
+    assert core.actions == [FLASH]
+    assert core.frame(T + 1).prompt.startswith("It is server's turn")
+    core.on_items(["y", "\r"], T + 0.1)  # a burst flashes once
+    assert core.actions == [FLASH]
+    assert core.deadline() == T + 0.1 + 3.0
+    core.tick(T + 3.2)
+    assert core.frame(T + 3.2).prompt == "Waiting for server..."
+    assert core.editor.text == ""  # nothing typed then is sent later

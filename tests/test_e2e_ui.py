@@ -60,8 +60,8 @@ def test_recall_is_locked_outside_your_turn(spawn, port):
     client.type_line("now wait")
     server.wait_for(message_line("user", "now wait"))
     client.press("up")
-    time.sleep(0.3)
-    assert input_row(client) == "Waiting for server..."
+    client.wait_until(lambda _: input_row(client).startswith("It is server's turn"),
+                      "the note of whose turn it is")  # refused, never silently
 
 
 def test_readline_keys_edit_the_line(spawn, port):
@@ -327,3 +327,41 @@ def test_unknown_terminal_type_falls_back_to_its_family(spawn, port):
                    env={"TERM": "xterm-nosuchvariant"})
     server.wait_for("does not know the terminal type 'xterm-nosuchvariant'")
     server.wait_for("Enter your username")
+
+
+# --- knowing when it is your turn --------------------------------------------------------
+
+TITLE = b"\x1b]2;chat_curses: "
+
+
+@pytest.mark.parametrize("term, titled", [("xterm-256color", True), ("screen", True),
+                                          ("tmux-256color", True), ("linux", False),
+                                          ("vt100", False)])
+def test_the_bell_rings_and_the_title_follows_the_turn(spawn, port, term, titled):
+    env = {"TERM": term}
+    server, client = start_chat(spawn, port, server_env=env, client_env=env)
+    client.type_line("your turn, server")
+    server.wait_for(message_line("user", "your turn, server"))
+    server.wait_until(lambda _: b"\x07" in bytes(server.raw), "the bell")
+    assert (TITLE + b"your turn (user wrote)\x07" in bytes(server.raw)) == titled
+    assert (TITLE + b"server's turn" in bytes(client.raw)) == titled
+    server.send(CTRL_D)
+    assert server.wait_exit() == 0
+    assert (b"\x1b[23;2t" in bytes(server.raw)) is True  # the user's own title comes back
+
+
+def test_quiet_rings_no_bell_and_sets_no_title(spawn, port):
+    server, client = start_chat(spawn, port, server_extra=("--quiet",))
+    client.type_line("psst")
+    server.wait_for(message_line("user", "psst"))
+    time.sleep(0.2)
+    assert b"\x07" not in bytes(server.raw) and TITLE not in bytes(server.raw)
+
+
+def test_a_key_refused_outside_ones_turn_is_answered_with_a_note(spawn, port):
+    server, client = start_chat(spawn, port)
+    client.type_line("over to you")
+    client.wait_for("Waiting for server...")
+    client.send("x")
+    client.wait_for("It is server's turn: wait for their message")
+    client.wait_for("Waiting for server...", timeout=6)  # the note goes again
