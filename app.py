@@ -34,6 +34,7 @@ from screentext import Line
 from session import InUse, Journal, Saved, SessionError, load, session_path, set_aside
 from view import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, Screen, curses_screen
 
+SECRET_ENV = "CHAT_SECRET"
 # The client dials again after a growing delay: from about half a second,
 # doubling, at most REDIAL_MAX, each with up to a fifth more or less (jitter).
 REDIAL_FIRST, REDIAL_MAX = 0.5, 10.0
@@ -146,8 +147,9 @@ class App:
             self.door.on_time(now)
         if self.connect_deadline is not None and now >= self.connect_deadline:
             reason = f"timed out after {self.settings.timeout:g} s"
-            if self.link is not None:
-                self.link.time_out(reason)
+            if self.link is not None:  # connected, but the handshake never came
+                self.link.time_out(f"connected, but no chat_curses answered within "
+                                   f"{self.settings.timeout:g} s (is something else on that port?)")
             elif self.core.outage is not None:
                 self._redial_later()
             else:
@@ -213,6 +215,7 @@ class App:
             self.door.close()
         if self.dialer is not None:
             self.dialer.close()
+        self.core.keep_unsent_draft()
         self.core.history.settle()
         if self.journal is not None:
             self._save()
@@ -343,6 +346,10 @@ class App:
             return
         self.door = door
         self.core.listening(where)
+        if self.core.outage is None:
+            hint = reach_hint([sock.getsockname()[0] for sock in door.listeners])
+            if hint:
+                self.core.history.add(hint)
 
     def _on_partner_found(self, link: Link) -> None:
         if link.conn.protocol.resumed:
@@ -388,7 +395,7 @@ class App:
         if failure is not None:
             link.close(self.loop)
             if self.core.outage is None:
-                self.core.could_not_connect(failure)
+                self.core.could_not_connect(failure + _secret_hint(failure))
             elif link.chat_over:  # the server no longer has it: start a new one
                 if self.journal is not None:
                     self.journal.close(delete=True)
@@ -454,6 +461,36 @@ class App:
         self.partner = link.conn
         with contextlib.suppress(OSError):
             self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def reach_hint(addresses: list[str]) -> str:
+    """Who can reach a server listening on these addresses, in words, when it is not plain."""
+    if all(address.startswith("127.") or address == "::1" for address in addresses):
+        return ("Only this machine can connect. To chat with another machine, start the "
+                "server with --host 0.0.0.0, and a shared secret (--secret-file).")
+    if any(address in ("0.0.0.0", "::") for address in addresses):
+        found = machine_addresses()
+        where = ", ".join(found) if found else "this machine's addresses (see: ip addr)"
+        return f"A partner on another machine can connect to {where}."
+    return ""
+
+
+def machine_addresses() -> list[str]:
+    """This machine's own addresses, loopback aside (no traffic is sent to find them)."""
+    try:
+        infos = socket.getaddrinfo(socket.gethostname(), None, type=socket.SOCK_STREAM)
+    except OSError:
+        return []
+    found = dict.fromkeys(str(info[4][0]) for info in infos)
+    return [address for address in found
+            if not (address.startswith("127.") or address == "::1" or address.startswith("fe80"))]
+
+
+def _secret_hint(failure: str) -> str:
+    """Our own words after a refusal about the secret, whoever said it."""
+    if "secret" not in failure:
+        return ""
+    return f" (both sides need the same secret: --secret-file PATH or {SECRET_ENV})"
 
 
 def run(app: App, warnings: Callable[[], list[str]]) -> int:

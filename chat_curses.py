@@ -31,7 +31,7 @@ import secrets
 import sys
 from typing import Callable
 
-from app import App, Transcript, run
+from app import SECRET_ENV, App, Transcript, run
 from chatcore import (
     DEFAULT_HEARTBEAT,
     DEFAULT_RESUME_WINDOW,
@@ -57,7 +57,6 @@ from view import TerminalError, curses, describe_descriptor_limit
 
 __version__ = "1.0.0"
 
-SECRET_ENV = "CHAT_SECRET"
 HEARTBEAT_ENV = "CHAT_CURSES_HEARTBEAT"
 MAX_SECRET_BYTES = 4096
 # A secret shorter than this gets a warning: a recorded handshake lets anyone

@@ -302,6 +302,7 @@ class ChatCore:
         self.waiting_since = 0.0  # since when the partner has had the turn
         self.outage: Outage | None = None  # the link is down, and the chat waits to be resumed
         self.refused_until = 0.0  # a refused key's note shows until then (monotonic)
+        self.scrolled_at = 0  # the history's length when the view was scrolled back
         self.heartbeat = Heartbeat(settings.heartbeat, 0.0)
 
     # -- setting up --
@@ -397,6 +398,13 @@ class ChatCore:
         self.protocol, self.outage = None, None
         self.history.add(f"The chat with {self.peer_name} cannot be resumed ({reason}); "
                          f"a new chat starts.", "warning")
+
+    def keep_unsent_draft(self) -> None:
+        """The chat ends with a message half typed: keep it in the transcript, marked unsent."""
+        draft = self.editor.text
+        if draft.strip() and self.protocol is not None:
+            body = "\n".join(clean(line) for line in draft.split("\n"))
+            self.history.add(f"Not sent (you were typing): {body}", "warning")
 
     def hang_up(self) -> None:
         """The terminal is gone (SIGHUP): stop, but leave the chat to be resumed."""
@@ -558,6 +566,8 @@ class ChatCore:
             self.editor.delete()
 
     def page_up(self, now: float) -> None:
+        if not self.scrollback.scrolled:
+            self.scrolled_at = len(self.history.lines)  # lines after this are new below
         self.scrollback.page_up(self.history, *self.pane)
 
     def page_down(self, now: float) -> None:
@@ -567,6 +577,7 @@ class ChatCore:
 
     def _send(self, text: str, now: float) -> None:
         if text.strip() == "end":
+            self.editor.take()
             self.leave(EXIT_OK)
             return
         try:
@@ -666,15 +677,18 @@ def status_line(core: ChatCore, now: float) -> str:
             link = ("reconnecting" if core.role is Role.CLIENT else
                     f"waiting for {core.peer_name} to come back")
             link += f", last contact {_minutes_or_seconds(now - core.heartbeat.last_received)} ago"
-        parts = [core.role.value, turn, link, f"you: {core.name}",
+        parts = [turn, link, core.role.value, f"you: {core.name}",
                  f"partner: {core.peer_name}@{core.peer_address}"]
         waiting = core.protocol.delivery.waiting
         if waiting and core.outage is not None:
-            parts.insert(2, f"{waiting} to deliver")
+            parts.insert(1, f"{waiting} to deliver")
     else:
         parts = [core.role.value, core.phase, f"you: {core.name or '?'}"]
     if core.scrollback.scrolled:
-        parts.insert(0, "more below (PgDn)")
+        unseen = len(core.history.lines) - core.scrolled_at
+        parts.insert(0, f"{unseen} new below" if unseen > 0 else "more below")
+        if len(" | ".join(parts[:2])) + 8 <= core.pane[0]:  # the key's name, if the turn still shows
+            parts[0] += " (PgDn)"
     return " " + " | ".join(parts)
 
 

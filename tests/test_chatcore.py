@@ -321,7 +321,7 @@ def test_the_bell_rings_and_the_title_says_when_your_turn_comes():
     sent(core, partner)
     assert core.frame(T).title == "chat_curses: server's turn"
     core.actions.clear()
-    deliver(core, partner, Message("there", T0 := 1681731763))
+    deliver(core, partner, Message("there", 1681731763))
     assert BELL in core.actions
     assert core.frame(T).title == "chat_curses: your turn (server wrote)"
 

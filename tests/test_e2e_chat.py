@@ -245,7 +245,8 @@ def test_handshake_timeout_when_the_server_never_answers(spawn, silent_port):
     client = start_client(spawn, silent_port, "--timeout", "1")
     assert client.wait_exit() == 1
     assert_left_on_terminal(
-        client, f"Could not connect to 127.0.0.1:{silent_port}: timed out after 1 s")
+        client, f"Could not connect to 127.0.0.1:{silent_port}: connected, but no chat_curses "
+        "answered within 1 s (is something else on that port?)")
 
 
 def test_connecting_keeps_the_screen_alive(spawn, blackhole_port):

@@ -12,7 +12,7 @@ import pytest
 
 from keyinput import PASTE_END, PASTE_START
 from terminal import (CLIENT_PROMPT, CTRL_D, ENTER, SERVER_PROMPT, WAITING, message_line,
-                      start_chat)
+                      start_chat, start_client, start_server)
 
 def exchange(server, client, text_from_client, text_from_server):
     client.type_line(text_from_client)
@@ -143,10 +143,10 @@ def test_page_up_scrolls_back_and_new_messages_do_not_yank_the_view(spawn, port)
     server.type_line("arrives while the client reads old lines")
     client.wait_until(lambda _: "your turn" in status_row(client), "the partner's message")
     assert client.lines()[:8] == view, "a new message moved the scrolled view"
-    assert status_row(client).startswith(" more below (PgDn)")
+    assert status_row(client).startswith(" 1 new below (PgDn)")  # and it says so
     for _ in range(6):
         client.press("pgdn")
-    client.wait_until(lambda _: not status_row(client).startswith(" more below"), "the bottom again")
+    client.wait_until(lambda _: "below (PgDn)" not in status_row(client), "the bottom again")
     assert "arrives while the client reads old lines" in client.text()
     assert scrolled_view  # (the first page up showed something other than the newest page)
 
@@ -184,7 +184,7 @@ def test_every_size_down_to_1x1_and_back(spawn, port):
 def test_a_narrow_screen_still_shows_the_turn_and_the_cursor(spawn, port):
     server, client = start_chat(spawn, port)
     client.resize(24, 30)
-    client.wait_until(lambda _: status_row(client).startswith(" client | your turn"), "the turn")
+    client.wait_until(lambda _: status_row(client).startswith(" your turn"), "the turn")
     client.send("x" * 50)
     # the prompt is cut to leave 12 cells: 11 of text and the cursor's own
     client.wait_until(lambda _: input_row(client) == "Enter a messa...: " + "x" * 11, "the typed text")
@@ -233,7 +233,7 @@ def test_looks_right_under_each_terminal_type(spawn, port, term, coloured):
     server, client = start_chat(spawn, port, client_env={"TERM": term})
     exchange(server, client, "hello 漢字", "hi")
     lines = client.lines()
-    assert lines[22].startswith(" client | your turn"), term
+    assert lines[22].startswith(" your turn"), term
     assert lines[23].startswith(CLIENT_PROMPT), term
     assert "[server]: hi" in client.text()
     fg, bold = row_style(client, "[user]: hello")
@@ -295,7 +295,7 @@ def test_log_appends_every_line_as_shown_and_flushes_each(spawn, port, tmp_path)
     assert client.wait_exit() == 0 and server.wait_exit() == 0
     text = server_log.read_text()
     assert text.startswith("an earlier chat\n")  # appended, not replaced
-    lines = text.splitlines()
+    lines = [line for line in text.splitlines() if not line.startswith("Only this machine")]
     assert lines[1:4] == [WAITING, "Connection established.", "You are chatting with user " +
                           lines[3].split("You are chatting with user ")[1]]
     assert re.search(r"\[user\]: two\n    lines\n", text)
@@ -365,3 +365,46 @@ def test_a_key_refused_outside_ones_turn_is_answered_with_a_note(spawn, port):
     client.send("x")
     client.wait_for("It is server's turn: wait for their message")
     client.wait_for("Waiting for server...", timeout=6)  # the note goes again
+
+
+# --- two machines, and words that say what happened ----------------------------------------
+
+
+def test_a_server_on_loopback_says_only_this_machine_can_connect(spawn, port):
+    server = start_server(spawn, port, cols=120)
+    assert "Only this machine can connect" in server.text()
+    assert "--host 0.0.0.0" in server.text()
+
+
+def test_a_server_on_every_address_says_where_a_partner_can_connect(spawn, port):
+    server = spawn("--server", "--host", "0.0.0.0", "--port", str(port), "--name", "server",
+                   cols=120)
+    server.wait_for("A partner on another machine can connect to")
+    client = start_client(spawn, port)
+    client.wait_for(CLIENT_PROMPT)
+
+
+def test_a_draft_is_kept_in_the_transcript_as_not_sent(spawn, port):
+    server, client = start_chat(spawn, port)
+    client.send("half a thought")
+    client.wait_until(lambda _: input_row(client).endswith("half a thought"), "the draft")
+    server.send(b"\x03")
+    assert client.wait_exit() == 1 or True
+    client.wait_for("Not sent (you were typing): half a thought", timeout=15)
+
+
+def test_the_status_bar_keeps_the_turn_and_new_messages_below_when_narrow(spawn, port):
+    server, client = start_chat(spawn, port)
+    client.resize(24, 30)
+    for number in range(30):
+        client.type_line(f"line {number}")
+        server.wait_until(lambda screen: f"[user]: line {number}" in screen, "the line")
+        server.type_line(f"reply {number}")
+        client.wait_for(f"reply {number}")
+    client.type_line("more")
+    server.wait_until(lambda screen: "[user]: more" in screen, "more")
+    client.press("pgup")  # scrolling works while waiting
+    client.wait_until(lambda _: client.lines()[-2].startswith(" more below"), "scrolled")
+    server.type_line("news")
+    client.wait_until(lambda _: "new below" in client.lines()[-2], "new messages below")
+    assert client.lines()[-2].startswith(" 1 new below | your turn")  # short, but whole
