@@ -19,7 +19,7 @@ The text may hold newlines (a pasted block); on screen they show as
 
 from __future__ import annotations
 
-from screentext import char_width, clip, cell_width
+from screentext import cell_width, cells_of, char_width, clip, fit_from
 
 NEWLINE_MARK = "\u00b6"  # the pilcrow, one cell, in every console font
 
@@ -218,3 +218,38 @@ class LineEditor:
         self._scroll = scroll
         shown = clip(self.text[scroll:], width).replace("\n", NEWLINE_MARK)
         return shown, min(column, width - 1)
+
+    def layout(self, first: int, width: int, most: int) -> tuple[list[str], int, int, int]:
+        """The text in rows of ``width`` cells, the first row holding ``first``
+        (the rest is the prompt's), at most ``most`` rows, scrolled so that the
+        cursor is in view. Returns the rows shown, the cursor's row among them
+        and its column (on the text's first row, counted after the prompt),
+        and the number of the first row shown (0: the prompt's row is shown).
+
+        Rows break between characters, never between a character and its
+        marks; a newline shows as NEWLINE_MARK. The cursor at the end of a
+        full row stands at the start of a new one, so it is always visible.
+        """
+        text = self.text.replace("\n", NEWLINE_MARK)
+        cells, end = cells_of(text), len(text)
+        breaks = [0]  # where each row starts
+        start, room = 0, max(first, 1)
+        while start < end:
+            cut = fit_from(cells, start, room, end)
+            if cut == start:  # one character wider than the row: it gets a row of its own
+                cut = start + 1
+                while cut < end and char_width(text[cut]) == 0:
+                    cut += 1
+            if cut >= end:
+                break
+            breaks.append(cut)
+            start, room = cut, max(width, 1)
+        row = next(r for r in range(len(breaks) - 1, -1, -1) if breaks[r] <= self.cursor)
+        column = cell_width(text[breaks[row] : self.cursor])
+        if self.cursor == end and column >= (first if row == 0 else width):
+            breaks.append(end)  # the end of a full row: the cursor opens the next one
+            row, column = row + 1, 0
+        top = max(0, min(row - most + 1, len(breaks) - most))
+        shown = [text[breaks[r] : breaks[r + 1] if r + 1 < len(breaks) else end]
+                 for r in range(top, min(top + max(most, 1), len(breaks)))]
+        return shown, row - top, column, top

@@ -97,11 +97,11 @@ def _wrap_paragraph(text: str, width: int, prefix: str, indent: str) -> list[str
     # only what it holds, so a 64 KiB line of CJK or emoji wraps in time
     # linear in its length, as ASCII does: the text is never measured or
     # copied again from a row to its end.
-    cells = _cells_of(text)
+    cells = cells_of(text)
     rows: list[str] = []
     start, end = 0, len(text)
     while True:
-        cut = _fit_from(cells, start, width - len(prefix), end)
+        cut = fit_from(cells, start, width - len(prefix), end)
         if cut >= end:
             rows.append(prefix + text[start:])
             return rows
@@ -123,7 +123,7 @@ def _wrap_paragraph(text: str, width: int, prefix: str, indent: str) -> list[str
             return rows
 
 
-def _cells_of(text: str) -> bytes | None:
+def cells_of(text: str) -> bytes | None:
     """The width of each character of ``text`` as one byte (0, 1 or 2); None for ASCII, all 1."""
     if text.isascii():
         return None
@@ -137,7 +137,7 @@ def _cells_of(text: str) -> bytes | None:
     return bytes(cells)
 
 
-def _fit_from(cells: bytes | None, start: int, room: int, end: int) -> int:
+def fit_from(cells: bytes | None, start: int, room: int, end: int) -> int:
     """Like ``fit``, from ``start``: the index of the first character that does not fit.
 
     A row of one-cell characters is recognised by counting (in C); others

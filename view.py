@@ -53,11 +53,12 @@ class Screen:
         self.styles = line_styles(colour)
         self.title = ""
         self.has_title = has_title(os.environ.get("TERM", ""))
+        self.input_height = 1  # rows of the input area, as last drawn
 
     def history_size(self) -> tuple[int, int]:
-        """Width and height of the history pane."""
+        """Width and height of the history pane (as last drawn)."""
         rows, cols = self.window.getmaxyx()
-        return cols, max(rows - 2, 0)
+        return cols, max(rows - 1 - self.input_height, 0)
 
     def follow_terminal_size(self) -> None:
         """Adopt the terminal's new size at once (after SIGWINCH)."""
@@ -123,30 +124,41 @@ class Screen:
             self._put(0, clip("Terminal too small", cols))
             self._show_cursor(False)
         else:
-            self._draw_history(frame, rows - 2, cols)
-            self._put(rows - 2, pad(frame.status, cols), curses.A_REVERSE)
-            self._draw_input(frame, rows - 1, cols)
+            prompt, shown, cursor = self._input_rows(frame, rows, cols)
+            self.input_height = len(shown)
+            top = rows - len(shown)
+            self._draw_history(frame, top - 1, cols)
+            self._put(top - 1, pad(frame.status, cols), curses.A_REVERSE)
+            for number, text in enumerate(shown):
+                self._put(top + number, (prompt if number == 0 else "") + text)
+            self._show_cursor(cursor is not None)
+            if cursor is not None:
+                with contextlib.suppress(curses.error):
+                    self.window.move(top + cursor[0], cursor[1])
         self.window.refresh()
 
     def _draw_history(self, frame: Frame, height: int, cols: int) -> None:
         for y, (text, kind) in enumerate(frame.scrollback.rows(frame.history, cols, height)):
             self._put(y, clip(text, cols), self.styles.get(kind, 0))
 
-    def _draw_input(self, frame: Frame, y: int, cols: int) -> None:
+    def _input_rows(self, frame: Frame, rows: int, cols: int):
+        """The input area: the prompt, the rows of typed text, and where the cursor goes.
+
+        It grows upwards as the text wraps, up to a third of the screen, and
+        scrolls within itself beyond that, the cursor always in view.
+        """
         if frame.editor is None:
-            self._put(y, clip(frame.prompt, cols))
-            self._show_cursor(False)
-            return
+            return "", [clip(frame.prompt, cols)], None
         prompt = frame.prompt
         room = cols - self.MIN_FIELD
         if cell_width(prompt) > room:
             prompt = clip(prompt, room - len(self.CUT_PROMPT)).rstrip() + self.CUT_PROMPT
         start = cell_width(prompt)
-        text, column = frame.editor.view(cols - start)
-        self._put(y, prompt + text)
-        self._show_cursor(True)
-        with contextlib.suppress(curses.error):
-            self.window.move(y, start + column)
+        most = max(1, min(rows // 3, rows - self.MIN_ROWS + 1))
+        shown, row, column, top = frame.editor.layout(cols - start, cols, most)
+        if top > 0:  # scrolled within itself past the prompt's row
+            prompt, start = "", 0
+        return prompt, shown, (row, (start if row == 0 else 0) + column)
 
     def _put(self, y: int, text: str, attr: int = 0) -> None:
         # insstr neither wraps nor moves the cursor, so the bottom-right

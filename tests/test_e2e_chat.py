@@ -350,15 +350,19 @@ def test_typing_edits_the_input_line(spawn, port):
     server.wait_for(message_line("user", "hello!"))
 
 
-def test_long_input_scrolls_sideways(spawn, port):
+def test_a_300_character_message_is_in_view_whole_as_it_is_typed(spawn, port):
     server, client = start_chat(spawn, port)
-    text = "".join(f"{i:03d}." for i in range(40))  # 160 characters
+    text = "".join(f"{i:03d}." for i in range(75))  # 300 characters
     client.send(text)
-    client.wait_until(lambda _: client.row(23).endswith("038.039."), "the end of the text in view")
+    client.wait_until(lambda _: client.row(23).endswith("073.074."), "the end of the text in view")
+    shown = "".join(client.lines()[19:24])  # the input area grew upwards: prompt + 5 rows
+    assert shown.startswith(CLIENT_PROMPT) and shown.endswith(text)
+    assert client.row(18).startswith(" your turn")  # the status bar sits above it
     row, column = client.cursor()
-    assert row == 23 and column == 79
+    assert row == 23 and column == client.row(23).index("074.") + 4
     client.send("\r")
     server.wait_for("000.001.002.")
+    client.wait_until(lambda _: client.row(22).startswith(" server's turn"), "the area shrinks back")
 
 
 # --- usage, before the screen starts -------------------------------------------

@@ -186,10 +186,13 @@ def test_a_narrow_screen_still_shows_the_turn_and_the_cursor(spawn, port):
     client.resize(24, 30)
     client.wait_until(lambda _: status_row(client).startswith(" your turn"), "the turn")
     client.send("x" * 50)
-    # the prompt is cut to leave 12 cells: 11 of text and the cursor's own
-    client.wait_until(lambda _: input_row(client) == "Enter a messa...: " + "x" * 11, "the typed text")
+    # the prompt is cut to leave 12 cells; the text wraps onto rows of its own
+    client.wait_until(lambda _: client.row(21) == "Enter a messa...: " + "x" * 12
+                      and client.row(22) == "x" * 30 and input_row(client) == "x" * 8,
+                      "the typed text")
+    assert client.row(20).startswith(" your turn")
     row, column = client.cursor()
-    assert row == 23 and column == 29
+    assert row == 23 and column == 8
 
 
 # --- colours ---------------------------------------------------------------------------
@@ -252,9 +255,9 @@ def test_looks_right_under_each_terminal_type(spawn, port, term, coloured):
 def test_a_bracketed_paste_becomes_one_message(spawn, port):
     server, client = start_chat(spawn, port)
     client.send(PASTE_START + "first line\r\nsecond line\r\n\tindented" + PASTE_END)
-    # longer than the 22-cell field: scrolled sideways, 21 cells of text and the cursor
-    client.wait_until(lambda _: input_row(client).endswith(": ond line¶    indented"),
-                      "the paste in the input line")
+    # longer than the 22-cell field: the input area grows to a second row
+    client.wait_until(lambda _: client.row(22).endswith(": first line¶second line")
+                      and input_row(client) == "¶    indented", "the paste in the input area")
     client.send(ENTER)
     server.wait_for(re.compile(r"\[user\]: first line\n    second line\n        indented"))
     assert "Invalid" not in client.text()

@@ -336,3 +336,43 @@ def test_words_keep_their_accents():
     assert editor.cursor == 0
     editor.word_right()
     assert editor.cursor == 5
+
+
+# --- the input area: rows that grow upwards --------------------------------------------
+
+
+def test_a_long_text_wraps_onto_rows_the_first_after_the_prompt():
+    editor = LineEditor("x" * 300)
+    rows, row, column, top = editor.layout(22, 80, 8)
+    assert [len(text) for text in rows] == [22, 80, 80, 80, 38]
+    assert (row, column, top) == (4, 38, 0)
+
+
+def test_the_cursor_at_the_end_of_a_full_row_opens_the_next():
+    rows, row, column, top = LineEditor("x" * 22).layout(22, 80, 8)
+    assert rows == ["x" * 22, ""] and (row, column) == (1, 0)
+
+
+@pytest.mark.parametrize("text", ["漢字" * 20, "😀a" * 20, "e\u0301" * 40, "ab漢" * 15])
+@pytest.mark.parametrize("first, width", [(5, 10), (1, 3), (9, 9), (2, 2)])
+def test_wide_characters_and_marks_are_never_split_and_rows_fit(text, first, width):
+    rows, _, _, _ = LineEditor(text).layout(first, width, 1000)
+    assert "".join(rows) == text
+    for number, row in enumerate(rows):
+        room = first if number == 0 else width
+        assert cell_width(row) <= room or len(row.rstrip("\u0301")) == 1  # one char wider than the row
+        assert not row.startswith("\u0301")
+
+
+def test_beyond_the_most_rows_the_area_scrolls_to_keep_the_cursor_in_view():
+    editor = LineEditor("".join(f"{i:02d}" for i in range(50)))  # 100 characters
+    rows, row, column, top = editor.layout(10, 10, 3)
+    assert rows == ["4041424344", "4546474849", ""] and (row, column, top) == (2, 0, 8)
+    editor.home()
+    rows, row, column, top = editor.layout(10, 10, 3)
+    assert top == 0 and (row, column) == (0, 0) and rows[0] == "0001020304"
+
+
+def test_line_breaks_show_as_a_mark_in_the_area():
+    rows, _, _, _ = LineEditor("a\nb").layout(10, 10, 3)
+    assert rows == ["a\u00b6b"]
