@@ -164,6 +164,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                         help="append every line of the conversation, as shown, to this file")
     parser.add_argument("--quiet", action="store_true",
                         help="no bell and no terminal title when your turn comes")
+    parser.add_argument("--no-typing-notice", action="store_true",
+                        help="do not tell your partner while you are typing")
     parser.add_argument("--new-secret", metavar="PATH", action=NewSecretAction,
                         help="write a new random secret to PATH (a new file, mode 600) and exit")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -200,6 +202,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         timeout=args.timeout,
         resume_window=args.resume_window,
         quiet=args.quiet,
+        typing_notice=not args.no_typing_notice,
         secret=secret,
         secret_file=args.secret_file,
         heartbeat=heartbeat,

@@ -36,6 +36,7 @@ from netproto import (
     Protocol,
     ProtocolError,
     Role,
+    Typing,
 )
 from screentext import History, Scrollback
 from validators import (
@@ -82,6 +83,8 @@ LINK_DOWN = "link down"  # close the partner's connection; the client dials agai
 BELL, FLASH = "bell", "flash"  # your turn has come; a key was refused
 # How long the note of whose turn it is stays after a refused key.
 REFUSED_NOTE_SECONDS = 3.0
+# "NAME is typing..." is sent at most this often, and shown this long after the last.
+TYPING_EVERY, TYPING_SHOWN = 1.0, 3.0
 
 
 @dataclass
@@ -98,6 +101,7 @@ class Settings:
     secret_file: str | None = None
     heartbeat: float = DEFAULT_HEARTBEAT
     quiet: bool = False  # no bell and no title when the turn comes
+    typing_notice: bool = True  # tell the partner while we write (never what)
     log: Any = None  # an open transcript (app.Transcript), or None
     log_path: str | None = None
     term: str = ""  # TERM as the user had it, before any fallback
@@ -303,6 +307,8 @@ class ChatCore:
         self.outage: Outage | None = None  # the link is down, and the chat waits to be resumed
         self.refused_until = 0.0  # a refused key's note shows until then (monotonic)
         self.scrolled_at = 0  # the history's length when the view was scrolled back
+        self.typing_sent = -TYPING_EVERY  # when we last said we are typing (monotonic)
+        self.peer_typing_until = 0.0  # the partner's typing notice shows until then
         self.heartbeat = Heartbeat(settings.heartbeat, 0.0)
 
     # -- setting up --
@@ -440,7 +446,10 @@ class ChatCore:
     def received(self, event: Event, now: float) -> None:
         """An event from the partner, decoded and checked by its Protocol."""
         self.heartbeat.received(now)
-        if isinstance(event, Message):
+        if isinstance(event, Typing):
+            self.peer_typing_until = now + TYPING_SHOWN
+        elif isinstance(event, Message):
+            self.peer_typing_until = 0.0
             self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
             if not self.settings.quiet:
                 self.actions.append(BELL)  # your turn: heard in another tmux window, over SSH
@@ -473,13 +482,18 @@ class ChatCore:
             return None
         due = (self.outage.since + self.settings.resume_window if self.outage is not None
                else self.heartbeat.deadline())
-        return min(due, self.refused_until) if self.refused_until else due
+        for until in (self.refused_until, self.peer_typing_until):
+            if until:
+                due = min(due, until)
+        return due
 
     def tick(self, now: float) -> None:
         if not self.chatting:
             return
         if self.refused_until and now >= self.refused_until:
             self.refused_until = 0.0  # the note goes; the frame drawn next shows the usual line
+        if self.peer_typing_until and now >= self.peer_typing_until:
+            self.peer_typing_until = 0.0
         if self.outage is not None:
             if now >= self.outage.since + self.settings.resume_window:
                 self.lost(self.outage.reason)  # the last word
@@ -497,6 +511,15 @@ class ChatCore:
         ``more_waiting``: the terminal holds more keys already (they are part
         of a paste), which makes an Enter at the end a line break in it.
         """
+        before = self.editor.text
+        self._on_items(items, now, more_waiting)
+        if (self.linked and self.typing_message and self.settings.typing_notice
+                and self.editor.text != before and self.editor.text.strip()
+                and now - self.typing_sent >= TYPING_EVERY):
+            self.typing_sent = now
+            self._send_event(Typing(), now)
+
+    def _on_items(self, items: list[Item], now: float, more_waiting: bool) -> None:
         for index, item in enumerate(items):
             if isinstance(item, Paste):
                 self._paste(item.text)
@@ -669,6 +692,8 @@ def status_line(core: ChatCore, now: float) -> str:
     if core.chatting:
         if core.protocol.our_turn:
             turn = "your turn"
+        elif now < core.peer_typing_until:
+            turn = f"{core.peer_name} is typing..."
         else:
             turn = f"{core.peer_name}'s turn, waiting {_minutes(now - core.waiting_since)}"
         if core.outage is None:

@@ -233,6 +233,11 @@ class Ping:
 
 
 @dataclass(frozen=True)
+class Typing:
+    """The side whose turn it is is writing (never what): a notice, not kept or numbered."""
+
+
+@dataclass(frozen=True)
 class Busy:
     """The server's answer to a hello while it is in a chat with someone else."""
 
@@ -261,7 +266,7 @@ class ConnectionClosed:
     """The peer closed its side of the connection (end of file)."""
 
 
-Event = Union[Hello, Proof, Message, Ping, Busy, Bye, ConnectionClosed]
+Event = Union[Hello, Proof, Message, Ping, Typing, Busy, Bye, ConnectionClosed]
 
 
 class _NeedData:
@@ -313,6 +318,8 @@ def _fields(event: Event) -> dict:
         return {"type": "ping", "ack": event.ack}
     if isinstance(event, Busy):
         return {"type": "busy"}
+    if isinstance(event, Typing):
+        return {"type": "typing"}
     if isinstance(event, Bye):
         return {"type": "bye", "reason": event.reason} if event.reason else {"type": "bye"}
     raise LocalProtocolError(f"{type(event).__name__} cannot be sent")
@@ -355,6 +362,8 @@ def _event_from(fields: dict) -> Event:
         return Ping(ack=fields.get("ack", 0))
     if kind == "busy":
         return Busy()
+    if kind == "typing":
+        return Typing()
     if kind == "bye":
         return Bye(reason=fields.get("reason", ""))
     raise LocalProtocolError(f"unknown frame type {str(kind)[:20]!r}")
@@ -391,7 +400,8 @@ class State(enum.Enum):
     ERROR = "broken"
 
 
-_KINDS = {Hello: "hello", Proof: "proof", Message: "message", Ping: "ping", Busy: "busy", Bye: "bye",
+_KINDS = {Hello: "hello", Proof: "proof", Message: "message", Ping: "ping", Busy: "busy",
+          Typing: "typing", Bye: "bye",
           ConnectionClosed: "connectionclosed"}
 
 
@@ -421,6 +431,9 @@ _TRANSITIONS: dict[tuple[State, Role, str], State] = {
     (State.CLIENT_TURN, S, "ping"): State.CLIENT_TURN,
     (State.SERVER_TURN, C, "ping"): State.SERVER_TURN,
     (State.SERVER_TURN, S, "ping"): State.SERVER_TURN,
+    # only the side whose turn it is may say it is writing
+    (State.CLIENT_TURN, C, "typing"): State.CLIENT_TURN,
+    (State.SERVER_TURN, S, "typing"): State.SERVER_TURN,
 }
 _TURN_OF = {State.CLIENT_TURN: C, State.SERVER_TURN: S}
 _HELLO_DUE = {(State.AWAIT_CLIENT_HELLO, C), (State.AWAIT_SERVER_HELLO, S),

@@ -27,10 +27,11 @@ def typed(core, text, now=T):
     core.on_items(["\r"], now)
 
 
-def connected(role=Role.CLIENT, heartbeat=5.0, window=300.0):
+def connected(role=Role.CLIENT, heartbeat=5.0, window=300.0, typing=False):
     """A core in a chat with a partner whose Protocol decodes what the core sends."""
     core = ChatCore(Settings(role=role, host="127.0.0.1", port=8000, resume_window=window,
-                             name="user" if role is Role.CLIENT else "server", heartbeat=heartbeat))
+                             name="user" if role is Role.CLIENT else "server", heartbeat=heartbeat,
+                             typing_notice=typing))
     core.start()
     ours, theirs = Protocol(role), Protocol(role.other)
     client, server = (ours, theirs) if role is Role.CLIENT else (theirs, ours)
@@ -350,3 +351,41 @@ def test_a_refused_key_flashes_and_says_whose_turn_it_is_for_a_moment():
     core.tick(T + 3.2)
     assert core.frame(T + 3.2).prompt == "Waiting for server..."
     assert core.editor.text == ""  # nothing typed then is sent later
+
+
+# --- typing notices ------------------------------------------------------------------------
+
+
+def test_typing_on_ones_turn_tells_the_partner_at_most_once_a_second():
+    from netproto import Typing
+
+    core, partner = connected(typing=True)
+    core.on_items(["h"], T)
+    core.on_items(["e"], T + 0.5)
+    core.on_items(["y"], T + 1.0)
+    assert sent(core, partner) == [Typing(), Typing()]
+    core.on_items([Key("left")], T + 3)  # moving the cursor is not writing
+    assert sent(core, partner) == []
+
+
+def test_no_typing_notice_keeps_drafts_private():
+    core, partner = connected()
+    core.settings.typing_notice = False
+    core.on_items(["secret draft"], T)
+    assert sent(core, partner) == []
+
+
+def test_the_partner_typing_shows_in_the_status_bar_until_it_stops_or_sends():
+    from netproto import Typing
+
+    core, partner = connected()
+    typed(core, "your move")
+    sent(core, partner)
+    deliver(core, partner, Typing(), T + 1)
+    assert "server is typing..." in core.frame(T + 2).status
+    assert core.deadline() == T + 4
+    core.tick(T + 4)
+    assert "server's turn" in core.frame(T + 4).status
+    deliver(core, partner, Typing(), T + 5)
+    deliver(core, partner, Message("done", 1681731763), T + 6)
+    assert "is typing" not in core.frame(T + 6).status

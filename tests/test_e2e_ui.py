@@ -411,3 +411,23 @@ def test_the_status_bar_keeps_the_turn_and_new_messages_below_when_narrow(spawn,
     server.type_line("news")
     client.wait_until(lambda _: "new below" in client.lines()[-2], "new messages below")
     assert client.lines()[-2].startswith(" 1 new below | your turn")  # short, but whole
+
+
+def test_the_partner_sees_that_you_are_typing_and_never_what(spawn, port):
+    server, client = start_chat(spawn, port)
+    client.send("a zebra draf")
+    server.wait_until(lambda _: status_row(server).startswith(" user is typing..."), "the notice")
+    assert b"zebra" not in bytes(server.raw)  # the notice, never the text
+    client.send("t")
+    client.send(ENTER)
+    server.wait_for(message_line("user", "a zebra draft"))
+    assert not status_row(server).startswith(" user is typing")
+
+
+def test_no_typing_notice_sends_none(spawn, port):
+    server, client = start_chat(spawn, port, client_extra=("--no-typing-notice",))
+    client.send("quietly")
+    time.sleep(0.5)
+    assert "typing" not in status_row(server)
+    client.send(ENTER)
+    server.wait_for(message_line("user", "quietly"))
