@@ -261,6 +261,7 @@ def test_a_partner_without_the_secret_is_refused_on_both_screens(
     client = client_to(spawn, port, *client_flags)
     assert client.wait_exit() == 1
     assert f"Could not connect to 127.0.0.1:{port}: {client_words}" in client.text().replace("\n", "")
+    assert "--secret-file PATH or CHAT_SECRET" in client.text().replace("\n", "")
     server.wait_for(re.compile(r"Ignored connection from 127\.0\.0\.1:\d+: " + words))
     assert server.proc.isalive()  # and it goes on waiting for the right partner
 

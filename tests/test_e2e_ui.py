@@ -431,3 +431,12 @@ def test_no_typing_notice_sends_none(spawn, port):
     assert "typing" not in status_row(server)
     client.send(ENTER)
     server.wait_for(message_line("user", "quietly"))
+
+
+def test_real_spaces_are_typed_sent_and_shown_as_themselves(spawn, port):
+    server, client = start_chat(spawn, port)
+    text = "prix\u00a0: 5\u202f€, 東京\u3000駅, thin\u2009space"
+    client.send(text)
+    client.send(ENTER)
+    server.wait_for(message_line("user", text))
+    assert "<U+" not in server.text()
