@@ -87,6 +87,106 @@ def _our_uid() -> int:
     return os.geteuid() if hasattr(os, "geteuid") else 0
 
 
+class SessionKeeper:
+    """The chat's session file, kept up to date while a chat is on (``session.Journal``).
+
+    A failure to write it never stops the chat: it is said once, and the
+    chat goes on without being resumable.
+    """
+
+    def __init__(self, core: ChatCore, settings: Settings) -> None:
+        self.core, self.settings = core, settings
+        self.journal: Journal | None = None
+        self.contact = time.time()  # wall-clock time of the partner's last frame
+
+    def start(self) -> None:
+        """A new chat has begun: its session file, with the history so far."""
+        core, protocol = self.core, self.core.protocol
+        self.contact = time.time()
+        if self.settings.resume_window <= 0:
+            return
+        saved = Saved(role=core.role, host=core.host, port=core.port, name=core.name,
+                      token=protocol.session, peer=protocol.peer_name,
+                      peer_address=core.peer_address, window=self.settings.resume_window,
+                      delivery=protocol.delivery, turn=protocol.turn,
+                      lines=[(line.text, line.kind) for line in core.history.lines],
+                      contact=self.contact)
+        try:
+            self.journal = Journal.create(saved)
+        except OSError as error:
+            core.warn(f"Cannot save the chat for resuming: {describe_os_error(error)}")
+
+    def take_up(self) -> None:
+        """A session file for this role, address and port: show its chat and resume it."""
+        core = self.core
+        if self.settings.resume_window <= 0:
+            return
+        path = session_path(core.role, core.host, core.port)
+        try:
+            journal = Journal.claim(path)
+        except (FileNotFoundError, InUse):
+            return  # none, or another program's chat under way: a new chat
+        except OSError as error:
+            core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
+            return
+        try:
+            saved = load(path, core.role, core.host, core.port)
+        except (SessionError, FileNotFoundError) as error:
+            journal.close(delete=False)
+            with contextlib.suppress(OSError):
+                path = set_aside(path)
+            core.warn(f"Warning: the saved chat {path} cannot be used: {error}; it was set aside")
+            return
+        silent_for = max(time.time() - saved.contact, 0.0)
+        if silent_for >= saved.window:
+            journal.close(delete=True)
+            core.warn(f"A saved chat with {clean_name(saved.peer)} is older than its resume "
+                      f"window; a new chat starts.")
+            return
+        protocol = Protocol.restored(core.role, saved.token, saved.delivery, saved.turn,
+                                     saved.peer)
+        self.contact = saved.contact
+        core.restore(protocol, saved.peer_address, saved.lines, silent_for, time.monotonic())
+        self.journal = journal.take_up(saved)
+
+    def heard(self) -> None:
+        self.contact = time.time()
+
+    def line(self, line: Line) -> None:
+        if self.journal is not None:
+            try:
+                self.journal.line(line.text, line.kind)
+            except OSError as error:
+                self._lose(error)
+
+    def save(self) -> None:
+        if self.journal is None or self.core.protocol is None:
+            return
+        try:
+            self.journal.sync(self.core.protocol.delivery, self.core.protocol.turn, self.contact)
+        except OSError as error:
+            self._lose(error)
+
+    def drop(self) -> None:
+        """The partner no longer has the chat: its file goes."""
+        if self.journal is not None:
+            self.journal.close(delete=True)
+            self.journal = None
+
+    def close(self, exit_code: int | None) -> None:
+        if self.journal is not None:
+            self.save()
+            # Only a hang-up (or a crash, which never gets here) leaves the chat to be resumed.
+            self.journal.close(delete=exit_code != EXIT_HANGUP)
+            self.journal = None
+
+    def _lose(self, error: OSError) -> None:
+        journal, self.journal = self.journal, None
+        with contextlib.suppress(OSError):
+            journal.close(delete=False)
+        self.core.warn(f"Stopped saving the chat for resuming: {describe_os_error(error)}")
+
+
 class App:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -99,8 +199,7 @@ class App:
         self.connect_deadline: float | None = None  # for connecting and the handshake
         self.redial_at: float | None = None  # when the client dials again after a broken link
         self.redials = 0  # attempts since the link broke
-        self.journal: Journal | None = None  # the chat's session file, while a chat is on
-        self.contact = time.time()  # wall-clock time of the partner's last frame
+        self.keeper = SessionKeeper(self.core, settings)
 
     @property
     def exit_code(self) -> int | None:
@@ -192,7 +291,7 @@ class App:
                 self.partner.flush()
             if mask & selectors.EVENT_READ:
                 for event in self.partner.receive():
-                    self.contact = time.time()
+                    self.keeper.heard()
                     self.core.received(event, time.monotonic())
                     if self.exit_code is not None:
                         break
@@ -217,10 +316,7 @@ class App:
             self.dialer.close()
         self.core.keep_unsent_draft()
         self.core.history.settle()
-        if self.journal is not None:
-            self._save()
-            # Only a hang-up (or a crash, which never gets here) leaves the chat to be resumed.
-            self.journal.close(delete=self.exit_code != EXIT_HANGUP)
+        self.keeper.close(self.exit_code)
         if self.settings.log is not None:
             self.settings.log.close()
 
@@ -230,7 +326,7 @@ class App:
         while self.core.actions:
             action = self.core.actions.pop(0)
             if action in (LISTEN, DIAL):
-                self._take_up_saved_chat()
+                self.keeper.take_up()
             if action == LISTEN:
                 self._listen()
             elif action == DIAL:
@@ -253,14 +349,10 @@ class App:
                 self.core.link_broke(describe_os_error(error), time.monotonic())
                 self._carry_out()
         self.core.outgoing.clear()  # while the link is down: the messages wait in the outbox
-        self._save()
+        self.keeper.save()
 
     def _log(self, line: Line) -> None:
-        if self.journal is not None:
-            try:
-                self.journal.line(line.text, line.kind)
-            except OSError as error:
-                self._lose_journal(error)
+        self.keeper.line(line)
         log = self.settings.log
         if log is None:
             return
@@ -269,68 +361,6 @@ class App:
         except OSError as error:
             self.settings.log = None  # once: the warning below is a history line too
             self.core.warn(f"Stopped writing the log: {describe_os_error(error)}")
-
-    # -- the session file --
-
-    def _save(self) -> None:
-        if self.journal is None or self.core.protocol is None:
-            return
-        try:
-            self.journal.sync(self.core.protocol.delivery, self.core.protocol.turn, self.contact)
-        except OSError as error:
-            self._lose_journal(error)
-
-    def _lose_journal(self, error: OSError) -> None:
-        journal, self.journal = self.journal, None
-        with contextlib.suppress(OSError):
-            journal.close(delete=False)
-        self.core.warn(f"Stopped saving the chat for resuming: {describe_os_error(error)}")
-
-    def _start_journal(self) -> None:
-        core, protocol = self.core, self.core.protocol
-        saved = Saved(role=core.role, host=core.host, port=core.port, name=core.name,
-                      token=protocol.session, peer=protocol.peer_name,
-                      peer_address=core.peer_address, window=self.settings.resume_window,
-                      delivery=protocol.delivery, turn=protocol.turn,
-                      lines=[(line.text, line.kind) for line in core.history.lines],
-                      contact=self.contact)
-        try:
-            self.journal = Journal.create(saved)
-        except OSError as error:
-            self.core.warn(f"Cannot save the chat for resuming: {describe_os_error(error)}")
-
-    def _take_up_saved_chat(self) -> None:
-        """A session file for this role, address and port: show its chat and resume it."""
-        if self.settings.resume_window <= 0:
-            return
-        core = self.core
-        path = session_path(core.role, core.host, core.port)
-        try:
-            journal = Journal.claim(path)
-        except (FileNotFoundError, InUse):
-            return  # none, or another program's chat under way: a new chat
-        except OSError as error:
-            core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
-            return
-        try:
-            saved = load(path, core.role, core.host, core.port)
-        except (SessionError, FileNotFoundError) as error:
-            journal.close(delete=False)
-            with contextlib.suppress(OSError):
-                path = set_aside(path)
-            core.warn(f"Warning: the saved chat {path} cannot be used: {error}; it was set aside")
-            return
-        silent_for = max(time.time() - saved.contact, 0.0)
-        if silent_for >= saved.window:
-            journal.close(delete=True)
-            core.warn(f"A saved chat with {clean_name(saved.peer)} is older than its resume "
-                      f"window; a new chat starts.")
-            return
-        protocol = Protocol.restored(core.role, saved.token, saved.delivery, saved.turn,
-                                     saved.peer)
-        self.contact = saved.contact
-        core.restore(protocol, saved.peer_address, saved.lines, silent_for, time.monotonic())
-        self.journal = journal.take_up(saved)
 
     # -- the server: the door --
 
@@ -397,9 +427,7 @@ class App:
             if self.core.outage is None:
                 self.core.could_not_connect(failure + _secret_hint(failure))
             elif link.chat_over:  # the server no longer has it: start a new one
-                if self.journal is not None:
-                    self.journal.close(delete=True)
-                    self.journal = None
+                self.keeper.drop()
                 self.core.start_over(failure)
                 self._dial()
             elif link.refused:  # the server will not take the chat up again
@@ -437,10 +465,8 @@ class App:
 
     def _begin(self, link: Link) -> None:
         self._take(link)
-        self.contact = time.time()
         self.core.connected(link.conn.protocol, link.address, time.monotonic())
-        if self.settings.resume_window > 0:
-            self._start_journal()
+        self.keeper.start()
         self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
 
     def _resume(self, link: Link) -> None:
