@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["validators", "screentext", "lineeditor", "keyinput", "delivery", "frames", "netproto", "session", "chatcore",
+LAYERS = ["validators", "screentext", "lineeditor", "keyinput", "delivery", "frames", "netproto", "session", "chatparts", "chatcore",
           "eventloop", "doors", "view", "app", "chat_curses"]
 
 
