@@ -12,7 +12,11 @@ rooms behind it. Each concern has a module of its own, lower layers first
 - ``screentext.py``  text measured in terminal cells; the history and its scrolling
 - ``lineeditor.py``  the input line: text, cursor, recall
 - ``keyinput.py``    the keyboard's bytes as keys, text and pastes
+- ``delivery.py``    message numbers, acknowledgements and the outbox, across connections
+- ``frames.py``      the wire's events and their JSON frames
 - ``netproto.py``    the wire protocol, sans-I/O, and a thin socket wrapper
+- ``session.py``     the session file that lets a chat outlive the program
+- ``chatparts.py``   settings, prompts, and the small models the core is made of
 - ``chatcore.py``    the chat's own logic: events and time in, a frame and bytes out
 - ``eventloop.py``   the selector loop, its waker, and the signals it hears
 - ``doors.py``       the client's dialer, the server's door, the handshake
