@@ -101,9 +101,8 @@ class ChatCore:
         self.peer_address = ""
         self.waiting_since = 0.0  # since when the partner has had the turn
         self.outage: Outage | None = None  # the link is down, and the chat waits to be resumed
-        self.refused_until = 0.0  # a refused key's note shows until then (monotonic)
+        self.keys = Keys(self)
         self.scrolled_at = 0  # the history's length when the view was scrolled back
-        self.typing_sent = -TYPING_EVERY  # when we last said we are typing (monotonic)
         self.peer_typing_until = 0.0  # the partner's typing notice shows until then
         self.heartbeat = Heartbeat(settings.heartbeat, 0.0)
 
@@ -278,7 +277,7 @@ class ChatCore:
             return None
         due = (self.outage.since + self.settings.resume_window if self.outage is not None
                else self.heartbeat.deadline())
-        for until in (self.refused_until, self.peer_typing_until):
+        for until in (self.keys.refused_until, self.peer_typing_until):
             if until:
                 due = min(due, until)
         return due
@@ -286,8 +285,7 @@ class ChatCore:
     def tick(self, now: float) -> None:
         if not self.chatting:
             return
-        if self.refused_until and now >= self.refused_until:
-            self.refused_until = 0.0  # the note goes; the frame drawn next shows the usual line
+        self.keys.tick(now)
         if self.peer_typing_until and now >= self.peer_typing_until:
             self.peer_typing_until = 0.0
         if self.outage is not None:
@@ -302,72 +300,8 @@ class ChatCore:
     # -- keys --
 
     def on_items(self, items: list[Item], now: float, more_waiting: bool = False) -> None:
-        """Keys, text and pastes from the keyboard, in the order typed.
-
-        ``more_waiting``: the terminal holds more keys already (they are part
-        of a paste), which makes an Enter at the end a line break in it.
-        """
-        before = self.editor.text
-        self._on_items(items, now, more_waiting)
-        if (self.linked and self.typing_message and self.settings.typing_notice
-                and self.editor.text != before and self.editor.text.strip()
-                and now - self.typing_sent >= TYPING_EVERY):
-            self.typing_sent = now
-            self._send_event(Typing(), now)
-
-    def _on_items(self, items: list[Item], now: float, more_waiting: bool) -> None:
-        for index, item in enumerate(items):
-            if isinstance(item, Paste):
-                self._paste(item.text)
-            elif KEY_COMMANDS.get(item) == "submit" and self.typing_message and (
-                    index + 1 < len(items) or more_waiting):
-                # Enter with more keys right behind it: a pasted block from a
-                # terminal without bracketed paste. Keep it as one message.
-                self._type("\n")
-            elif isinstance(item, Key) or item in KEY_COMMANDS:
-                self.on_key(item, now)
-            else:
-                self._type(item, now)
-            if self.exit_code is not None:
-                return
-
-    def on_key(self, key: str | Key, now: float) -> None:
-        command = KEY_COMMANDS.get(key)
-        if command in ALWAYS:
-            ALWAYS[command](self, now)
-        elif command in EDITING and self.input_open:
-            EDITING[command](self.editor)
-        elif command in EDITING:
-            self._refused(now)
-
-    def _refused(self, now: float) -> None:
-        """A key that would edit or send, outside one's turn: never silently ignored."""
-        if now >= self.refused_until - REFUSED_NOTE_SECONDS + 0.5:  # one flash per half second
-            self.actions.append(FLASH)
-        self.refused_until = now + REFUSED_NOTE_SECONDS
-
-    def _type(self, text: str, now: float | None = None) -> None:
-        """Typed text goes in as it is, less what has no place in it (control
-        and formatting characters); the input line holds at most MAX_TYPED characters."""
-        if not self.input_open:
-            if now is not None:
-                self._refused(now)
-            return
-        if not text.isprintable():
-            text = "".join(c for c in text if c.isprintable() or c in SPACE_SEPARATORS or c == "\n")
-        room = MAX_TYPED - len(self.editor.text)
-        if len(text) > room:
-            text = text[:max(room, 0)]
-            self.history.add(f"Invalid input: the input line holds at most {MAX_TYPED:,} "
-                             "characters; the rest was dropped", "warning")
-        if text:
-            self.editor.insert(text)
-
-    def _paste(self, text: str) -> None:
-        """A pasted block goes in as typed text: tabs become spaces, other
-        control characters are dropped, and line breaks stay only in a message."""
-        text = text.expandtabs(4)
-        self._type(text if self.typing_message else text.replace("\n", " "))
+        """Keys, text and pastes from the keyboard, in the order typed (see ``Keys``)."""
+        self.keys.on_items(items, now, more_waiting)
 
     def submit(self, now: float) -> None:
         if self.setup.question is not None:
@@ -375,22 +309,7 @@ class ChatCore:
         elif self.input_open:
             self._send(self.editor.text, now)
         elif self.chatting:
-            self._refused(now)
-
-    def end_of_input(self, now: float) -> None:
-        """Ctrl-D: leave on an empty line, else delete under the cursor."""
-        if not self.editor.text:
-            self.leave(EXIT_OK)
-        elif self.input_open:
-            self.editor.delete()
-
-    def page_up(self, now: float) -> None:
-        if not self.scrollback.scrolled:
-            self.scrolled_at = len(self.history.lines)  # lines after this are new below
-        self.scrollback.page_up(self.history, *self.pane)
-
-    def page_down(self, now: float) -> None:
-        self.scrollback.page_down(self.history, *self.pane)
+            self.keys.refused(now)
 
     # -- sending --
 
@@ -444,24 +363,7 @@ class ChatCore:
     # -- what the screen shows --
 
     def frame(self, now: float) -> Frame:
-        if self.setup.question is not None:
-            prompt, editor = self.setup.question.prompt, self.editor
-        elif self.typing_message:
-            prompt, editor = MESSAGE_PROMPTS[self.role], self.editor
-        elif self.chatting and now < self.refused_until:
-            prompt, editor = (f"It is {self.peer_name}'s turn: wait for their message "
-                              f"(keys are ignored until then)"), None
-        else:
-            prompt, editor = self.note, None
-        return Frame(self.history, self.scrollback, status_line(self, now), prompt, editor,
-                     self._title())
-
-    def _title(self) -> str:
-        if self.settings.quiet or not self.chatting:
-            return ""
-        if self.protocol.our_turn:
-            return f"chat_curses: your turn ({self.peer_name} wrote)"
-        return f"chat_curses: {self.peer_name}'s turn"
+        return frame_of(self, now)
 
     # -- state --
 
@@ -481,6 +383,134 @@ class ChatCore:
     @property
     def input_open(self) -> bool:
         return self.setup.question is not None or self.typing_message
+
+
+class Keys:
+    """What each key does to a ChatCore: typing, editing, paging, and keys refused.
+
+    Text goes into the input line less what has no place in it; outside the
+    person's turn, a key that would edit or send is refused, visibly (a
+    flash and a note of whose turn it is), never silently. While the person
+    writes on their turn, the partner is told so at most once a second.
+    """
+
+    def __init__(self, core: "ChatCore") -> None:
+        self.core = core
+        self.refused_until = 0.0  # a refused key's note shows until then (monotonic)
+        self.typing_sent = -TYPING_EVERY  # when we last said we are typing (monotonic)
+
+    def on_items(self, items: list[Item], now: float, more_waiting: bool = False) -> None:
+        """``more_waiting``: the terminal holds more keys already (they are part
+        of a paste), which makes an Enter at the end a line break in it."""
+        core = self.core
+        before = core.editor.text
+        for index, item in enumerate(items):
+            if isinstance(item, Paste):
+                self._paste(item.text)
+            elif KEY_COMMANDS.get(item) == "submit" and core.typing_message and (
+                    index + 1 < len(items) or more_waiting):
+                # Enter with more keys right behind it: a pasted block from a
+                # terminal without bracketed paste. Keep it as one message.
+                self._type("\n")
+            elif isinstance(item, Key) or item in KEY_COMMANDS:
+                self.on_key(item, now)
+            else:
+                self._type(item, now)
+            if core.exit_code is not None:
+                return
+        if (core.linked and core.typing_message and core.settings.typing_notice
+                and core.editor.text != before and core.editor.text.strip()
+                and now - self.typing_sent >= TYPING_EVERY):
+            self.typing_sent = now
+            core._send_event(Typing(), now)
+
+    def on_key(self, key: str | Key, now: float) -> None:
+        command = KEY_COMMANDS.get(key)
+        if command in ALWAYS:
+            ALWAYS[command](self.core, now)
+        elif command in EDITING and self.core.input_open:
+            EDITING[command](self.core.editor)
+        elif command in EDITING:
+            self.refused(now)
+
+    def refused(self, now: float) -> None:
+        """A key that would edit or send, outside one's turn: never silently ignored."""
+        if now >= self.refused_until - REFUSED_NOTE_SECONDS + 0.5:  # one flash per half second
+            self.core.actions.append(FLASH)
+        self.refused_until = now + REFUSED_NOTE_SECONDS
+
+    def refused_note_showing(self, now: float) -> bool:
+        return now < self.refused_until
+
+    def tick(self, now: float) -> None:
+        if self.refused_until and now >= self.refused_until:
+            self.refused_until = 0.0  # the note goes; the frame drawn next shows the usual line
+
+    def _type(self, text: str, now: float | None = None) -> None:
+        """Typed text goes in as it is, less what has no place in it (control
+        and formatting characters); the input line holds at most MAX_TYPED characters."""
+        core = self.core
+        if not core.input_open:
+            if now is not None:
+                self.refused(now)
+            return
+        if not text.isprintable():
+            text = "".join(c for c in text if c.isprintable() or c in SPACE_SEPARATORS or c == "\n")
+        room = MAX_TYPED - len(core.editor.text)
+        if len(text) > room:
+            text = text[:max(room, 0)]
+            core.history.add(f"Invalid input: the input line holds at most {MAX_TYPED:,} "
+                             "characters; the rest was dropped", "warning")
+        if text:
+            core.editor.insert(text)
+
+    def _paste(self, text: str) -> None:
+        """A pasted block goes in as typed text: tabs become spaces, other
+        control characters are dropped, and line breaks stay only in a message."""
+        text = text.expandtabs(4)
+        self._type(text if self.core.typing_message else text.replace("\n", " "))
+
+
+def end_of_input(core: "ChatCore", now: float) -> None:
+    """Ctrl-D: leave on an empty line, else delete under the cursor."""
+    if not core.editor.text:
+        core.leave(EXIT_OK)
+    elif core.input_open:
+        core.editor.delete()
+
+
+def page_up(core: "ChatCore", now: float) -> None:
+    if not core.scrollback.scrolled:
+        core.scrolled_at = len(core.history.lines)  # lines after this are new below
+    core.scrollback.page_up(core.history, *core.pane)
+
+
+def page_down(core: "ChatCore", now: float) -> None:
+    core.scrollback.page_down(core.history, *core.pane)
+
+
+def frame_of(core: ChatCore, now: float) -> Frame:
+    """What the screen shows now."""
+    if core.setup.question is not None:
+        prompt, editor = core.setup.question.prompt, core.editor
+    elif core.typing_message:
+        prompt, editor = MESSAGE_PROMPTS[core.role], core.editor
+    elif core.chatting and core.keys.refused_note_showing(now):
+        prompt, editor = (f"It is {core.peer_name}'s turn: wait for their message "
+                          f"(keys are ignored until then)"), None
+    else:
+        prompt, editor = core.note, None
+    return Frame(core.history, core.scrollback, status_line(core, now), prompt, editor,
+                 title_of(core))
+
+
+def title_of(core: ChatCore) -> str:
+    """For the terminal's title: whose turn it is (nothing when quiet)."""
+    if core.settings.quiet or not core.chatting:
+        return ""
+    if core.protocol.our_turn:
+        return f"chat_curses: your turn ({core.peer_name} wrote)"
+    return f"chat_curses: {core.peer_name}'s turn"
 
 
 def status_line(core: ChatCore, now: float) -> str:
@@ -558,9 +588,9 @@ EDITING: dict[str, Callable[[LineEditor], None]] = {
 ALWAYS: dict[str, Callable[[ChatCore, float], None]] = {
     "submit": ChatCore.submit,
     "interrupt": lambda core, now: core.leave(EXIT_INTERRUPTED),
-    "eof": ChatCore.end_of_input,
+    "eof": end_of_input,
     "redraw": lambda core, now: core.actions.append(REPAINT),
-    "page_up": ChatCore.page_up,
-    "page_down": ChatCore.page_down,
+    "page_up": page_up,
+    "page_down": page_down,
     "suspend": lambda core, now: core.actions.append(SUSPEND),
 }
