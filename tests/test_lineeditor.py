@@ -287,14 +287,8 @@ def test_the_view_of_a_huge_paste_measures_only_a_window_of_it(monkeypatch):
 # --- word moves, word kills and yank (readline, irssi) --------------------------------
 
 
-def editor_at(text, cursor):
-    editor = LineEditor(text)
-    editor.cursor = cursor
-    return editor
-
-
 def test_word_moves_go_to_word_starts_and_ends():
-    editor = editor_at("one, two  three", 15)
+    editor = editor_with("one, two  three", 15)
     editor.word_left()
     assert editor.cursor == 10
     editor.word_left()
@@ -308,7 +302,7 @@ def test_word_moves_go_to_word_starts_and_ends():
 
 
 def test_alt_backspace_and_alt_d_kill_words_and_ctrl_y_yanks_them_back():
-    editor = editor_at("path/to/file.txt rest", 16)
+    editor = editor_with("path/to/file.txt rest", 16)
     editor.kill_word_back()
     assert editor.text == "path/to/file. rest" and editor.killed == "txt"
     editor.home()
@@ -320,7 +314,7 @@ def test_alt_backspace_and_alt_d_kill_words_and_ctrl_y_yanks_them_back():
 
 
 def test_every_kill_fills_the_yank_buffer():
-    editor = editor_at("hello world", 5)
+    editor = editor_with("hello world", 5)
     editor.kill_to_end()
     assert editor.killed == " world"
     editor.kill_to_start()
@@ -330,7 +324,7 @@ def test_every_kill_fills_the_yank_buffer():
 
 
 def test_words_keep_their_accents():
-    editor = editor_at("cafe\u0301 au", 8)
+    editor = editor_with("cafe\u0301 au", 8)
     editor.word_left()
     editor.word_left()
     assert editor.cursor == 0
