@@ -323,24 +323,14 @@ class App:
     # -- carrying out what the core asks --
 
     def _carry_out(self) -> None:
+        handlers = {LISTEN: self._listen, DIAL: self._dial, REPAINT: self.screen.repaint,
+                    SUSPEND: self.screen.suspend, LINK_DOWN: self._link_down,
+                    BELL: self.screen.bell, FLASH: self.screen.flash}
         while self.core.actions:
             action = self.core.actions.pop(0)
             if action in (LISTEN, DIAL):
-                self.keeper.take_up()
-            if action == LISTEN:
-                self._listen()
-            elif action == DIAL:
-                self._dial()
-            elif action == REPAINT:
-                self.screen.repaint()
-            elif action == SUSPEND:
-                self.screen.suspend()
-            elif action == LINK_DOWN:
-                self._link_down()
-            elif action == BELL:
-                self.screen.bell()
-            elif action == FLASH:
-                self.screen.flash()
+                self.keeper.take_up()  # a chat this program was in when it stopped
+            handlers[action]()
         if self.core.outgoing and self.partner is not None:
             data, self.core.outgoing = b"".join(self.core.outgoing), []
             try:
