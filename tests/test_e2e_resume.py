@@ -243,3 +243,16 @@ def test_with_a_shared_secret_the_return_proves_it_again(spawn, port, proxy, tmp
     server.wait_for("Reconnected to user")
     say(server, client, "server", "secret two")
     assert_every_message_once_in_order(tmp_path, [("user", "secret one"), ("server", "secret two")])
+
+
+def test_a_saved_chat_that_is_not_wanted_any_more_ends_with_ctrl_d(spawn, port, proxy, tmp_path,
+                                                                  state_home):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    client.kill()
+    server.kill()
+    again = start_server(spawn, port, "--resume-window", "300", env=FAST, cols=WIDE)
+    again.wait_for("Resuming the chat with user")
+    again.send(CTRL_D)
+    assert again.wait_exit() == 0
+    assert not [path for path in (state_home / "chat-curses").iterdir()
+                if path.name.startswith("server-")]
