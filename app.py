@@ -21,8 +21,6 @@ import sys
 import time
 from typing import Callable
 
-import random
-
 from chatcore import (BELL, DIAL, EXIT_FAILURE, EXIT_HANGUP, FLASH, LINK_DOWN, LISTEN, REPAINT,
                       SUSPEND, ChatCore, Settings)
 from doors import Dialer, Door, Link, ListenError, format_peer
@@ -437,6 +435,8 @@ class App:
         if self.dialer is not None:
             self.dialer.close()
             self.dialer = None
+        import random  # here, not at the top: only a broken link needs it
+
         delay = min(REDIAL_FIRST * 2 ** self.redials, REDIAL_MAX)
         self.redials += 1
         self.redial_at = time.monotonic() + delay * random.uniform(0.8, 1.2)

@@ -31,7 +31,6 @@ import contextlib
 import errno
 import locale
 import os
-import secrets
 import sys
 from typing import Callable
 
@@ -108,7 +107,7 @@ def write_new_secret(path: str) -> None:
     """A new secret of 32 random bytes, as 64 hexadecimal digits, in a new private file."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
     with os.fdopen(fd, "w") as file:
-        file.write(secrets.token_hex(32) + "\n")
+        file.write(os.urandom(32).hex() + "\n")
 
 
 class NewSecretAction(argparse.Action):

@@ -57,10 +57,8 @@ from __future__ import annotations
 
 import enum
 import errno
-import hashlib
-import hmac
 import json
-import secrets
+import os
 import socket
 import time
 from dataclasses import replace
@@ -155,6 +153,9 @@ _HELLO_DUE = {(State.AWAIT_CLIENT_HELLO, C), (State.AWAIT_SERVER_HELLO, S),
 
 
 def _mac(secret: bytes, prover: Role, client: Hello, server: Hello) -> str:
+    import hashlib  # here, not at the top: only a chat with a secret needs it
+    import hmac
+
     transcript = json.dumps([f"chat_curses/{PROTOCOL_VERSION}", prover.value,
                              client.nonce, server.nonce, client.name, server.name])
     return hmac.new(secret, transcript.encode("utf-8"), hashlib.sha256).hexdigest()
@@ -176,7 +177,7 @@ class Protocol:
         self._resume_turn: Role | None = None  # whose turn it was, when resuming a chat
         self._settled = False  # what follows the handshake has been done
         self._secret = secret
-        self._nonce = secrets.token_hex(16) if secret is not None else ""
+        self._nonce = os.urandom(16).hex() if secret is not None else ""
         self._hellos: dict[Role, Hello] = {}
         self._buffer = bytearray()
         self._eof = False
@@ -252,7 +253,7 @@ class Protocol:
     def hello(self, name: str) -> Hello:
         """Our hello, carrying a fresh nonce when we have a secret, and the chat's token."""
         if self.our_role is S and not self.session:
-            self.session = secrets.token_hex(16)  # a new chat: fresh and random, never shown
+            self.session = os.urandom(16).hex()  # a new chat: fresh and random, never shown
         received = self.delivery.received if self.session else 0
         if self._secret is None:
             return Hello(name, session=self.session, received=received)
@@ -374,7 +375,9 @@ class Protocol:
                     f"the {holder.value} uses a shared secret and the {other.value} has none")
         elif isinstance(event, Proof) and self._secret is not None and len(self._hellos) == 2:
             expected = _mac(self._secret, self.their_role, self._hellos[C], self._hellos[S])
-            if not hmac.compare_digest(expected, event.mac):
+            from hmac import compare_digest  # only a chat with a secret gets here
+
+            if not compare_digest(expected, event.mac):
                 raise WrongSecret("the shared secrets do not match")
 
     def _fail(self, error: RemoteProtocolError) -> None:

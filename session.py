@@ -29,10 +29,13 @@ try:
 except ImportError:  # Windows: no locks; one program per chat is the user's to keep
     fcntl = None
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from delivery import Delivery
 from netproto import Role
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FORMAT = 1
 STATE_ENV = "XDG_STATE_HOME"
@@ -77,6 +80,8 @@ class Saved:
 
 
 def state_folder() -> Path:
+    from pathlib import Path  # here, not at the top: start-up need not pay for it
+
     base = os.environ.get(STATE_ENV) or os.path.join(os.path.expanduser("~"), ".local", "state")
     return Path(base) / "chat-curses"
 
