@@ -205,6 +205,9 @@ class App:
 
     def attach(self, loop: EventLoop, screen: Screen, keyboard: Keyboard, waker: Waker) -> None:
         self.loop, self.screen, self.keyboard, self.waker = loop, screen, keyboard, waker
+        self.handlers = {LISTEN: self._listen, DIAL: self._dial, REPAINT: screen.repaint,
+                         SUSPEND: screen.suspend, LINK_DOWN: self._link_down,
+                         BELL: screen.bell, FLASH: screen.flash}  # what the core may ask
         loop.watch(waker, self.on_wake)
         if keyboard.fd is not None:
             loop.watch(keyboard.fd, self.on_keyboard)
@@ -321,14 +324,11 @@ class App:
     # -- carrying out what the core asks --
 
     def _carry_out(self) -> None:
-        handlers = {LISTEN: self._listen, DIAL: self._dial, REPAINT: self.screen.repaint,
-                    SUSPEND: self.screen.suspend, LINK_DOWN: self._link_down,
-                    BELL: self.screen.bell, FLASH: self.screen.flash}
         while self.core.actions:
             action = self.core.actions.pop(0)
             if action in (LISTEN, DIAL):
                 self.keeper.take_up()  # a chat this program was in when it stopped
-            handlers[action]()
+            self.handlers[action]()
         if self.core.outgoing and self.partner is not None:
             data, self.core.outgoing = b"".join(self.core.outgoing), []
             try:
