@@ -229,6 +229,7 @@ class App:
             self.loop.watch(self.partner, self.on_partner, write=self.partner.wants_write)
         self.core.pane = self.screen.history_size()
         self.screen.draw(self.core.frame(time.monotonic()))
+        self.keeper.save()  # what arrived, once shown: nothing of it has been acknowledged yet
 
     def seconds_to_deadline(self) -> float | None:
         deadlines = [self.connect_deadline, self.keyboard.escape_deadline, self.core.deadline(),
@@ -330,6 +331,9 @@ class App:
                 self.keeper.take_up()  # a chat this program was in when it stopped
             self.handlers[action]()
         if self.core.outgoing and self.partner is not None:
+            # On disk before on the wire: a message sent, or a message acknowledged,
+            # is one the session file already holds, whatever happens next.
+            self.keeper.save()
             data, self.core.outgoing = b"".join(self.core.outgoing), []
             try:
                 self.partner.write(data)
@@ -337,7 +341,6 @@ class App:
                 self.core.link_broke(describe_os_error(error), time.monotonic())
                 self._carry_out()
         self.core.outgoing.clear()  # while the link is down: the messages wait in the outbox
-        self.keeper.save()
 
     def _log(self, line: Line) -> None:
         self.keeper.line(line)

@@ -102,6 +102,7 @@ class Journal:
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path, self._fd = path, fd
+        self._lines: list[dict] = []  # history lines not yet written (see ``line``)
         self.written = Delivery()  # how far sent, received and acked are on disk
         self.turn: Role | None = None
         self.contact = 0.0
@@ -148,11 +149,13 @@ class Journal:
         return journal
 
     def line(self, text: str, kind: str) -> None:
-        self._append([{"line": text, "kind": kind}])
+        """A history line, held until the next ``sync`` writes it with the rest:
+        one write and one sync per turn of the loop, however many lines it added."""
+        self._lines.append({"line": text, "kind": kind})
 
     def sync(self, delivery: Delivery, turn: Role | None, contact: float) -> None:
         """Append what changed since the last call, as one write."""
-        records = []
+        records, self._lines = self._lines, []
         for number in range(self.written.sent + 1, delivery.sent + 1):
             frame = delivery.unacked.get(number)  # None if acknowledged already
             records.append({"sent": number} if frame is None else
@@ -176,7 +179,12 @@ class Journal:
         os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
 
     def close(self, delete: bool) -> None:
-        os.close(self._fd)
+        try:
+            if self._lines and not delete:
+                self._append(self._lines)
+        finally:
+            self._lines = []
+            os.close(self._fd)
         if delete:
             try:
                 self.path.unlink()

@@ -216,11 +216,11 @@ class Program:
     its own), its screen rendered by pyte. Without a controlling terminal: no
     extra interpreter starts before it, so start-up is timed as it is."""
 
-    def __init__(self, args: list[str], env: dict | None = None) -> None:
+    def __init__(self, args: list[str], env: dict | None = None, size: tuple[int, int] = (24, 80)) -> None:
         import pyte
 
         self.fd, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
         try:
             self.popen = subprocess.Popen(
                 [sys.executable, *args], stdin=slave, stdout=slave, stderr=slave,
@@ -230,7 +230,9 @@ class Program:
         finally:
             os.close(slave)
         self.pid = self.popen.pid
-        self.screen = pyte.Screen(80, 24)
+        os.set_blocking(self.fd, False)
+        self.screen = pyte.Screen(size[1], size[0])
+        self.output = bytearray()  # what it wrote since ``output`` was last cleared (see Pair)
         self.stream = pyte.ByteStream(self.screen)
 
     def read(self, timeout: float) -> bytes:
@@ -239,6 +241,8 @@ class Program:
             return b""
         try:
             data = os.read(self.fd, 65536)
+        except BlockingIOError:
+            return b""
         except OSError:  # EIO: the program has gone
             data = b""
         if not data:
@@ -246,6 +250,7 @@ class Program:
         return data
 
     def write(self, data: bytes) -> None:
+        """A few bytes (a pty takes a few KiB before it blocks; see ``Pair.pump``)."""
         os.write(self.fd, data)
 
     def stop(self) -> None:
@@ -255,8 +260,8 @@ class Program:
         os.close(self.fd)
 
 
-def spawn(*args: str, env: dict | None = None) -> Program:
-    return Program(list(args), env)
+def spawn(*args: str, env: dict | None = None, size: tuple[int, int] = (24, 80)) -> Program:
+    return Program(list(args), env, size)
 
 
 def read_until(process: Program, text: str, timeout: float = 20) -> None:
@@ -301,6 +306,199 @@ def idle_cpu(seconds: float) -> tuple[float, float]:
         for process in (client, server):
             if process is not None:
                 process.stop()
+
+
+# --- Enter to the partner's screen, two programs on two ptys ------------------------
+
+# The floor: the least a Python chat can do on the same ptys. Each side reads
+# its terminal raw, sends a line on Enter, and writes what arrives to its
+# terminal; one selector, no curses, no protocol.
+MINIMAL_CHAT = r"""
+import os, selectors, socket, sys, tty
+role, port = sys.argv[1], int(sys.argv[2])
+tty.setraw(0)
+if role == "server":
+    with socket.create_server(("127.0.0.1", port)) as listener:
+        os.write(1, b"listening\r\n")
+        sock, _ = listener.accept()
+else:
+    sock = socket.create_connection(("127.0.0.1", port))
+sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+selector = selectors.DefaultSelector()
+selector.register(0, selectors.EVENT_READ)
+selector.register(sock, selectors.EVENT_READ)
+os.write(1, b"connected\r\n")
+typed = received = b""
+while True:
+    for key, _ in selector.select():
+        if key.fileobj == 0:
+            typed += os.read(0, 65536)
+            while b"\r" in typed:
+                line, typed = typed.split(b"\r", 1)
+                sock.sendall(line + b"\n")
+                os.write(1, b"[me]: " + line + b"\r\n")
+        else:
+            data = sock.recv(65536)
+            if not data:
+                sys.exit(0)
+            received += data
+            while b"\n" in received:
+                line, received = received.split(b"\n", 1)
+                os.write(1, b"[peer]: " + line + b"\r\n")
+"""
+
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def markers(count: int, length: int = 12) -> list[str]:
+    """Random words, each differing from the one before at every position.
+
+    A new message lands on the row that held the previous one, at the same
+    columns (the names are as long, the times too); ncurses writes only the
+    cells that change, so a word that shares no cell with the last one
+    reaches the terminal whole, and can be looked for in the raw bytes.
+    """
+    import random
+
+    chooser = random.Random(17)
+    words, last = [], " " * length
+    for _ in range(count):
+        last = "".join(chooser.choice(LETTERS.replace(old, "")) for old in last)
+        words.append(last)
+    return words
+
+
+class Pair:
+    """Two programs in a chat, each on its own pty, driven like two people typing."""
+
+    def __init__(self, first: Program, second: Program) -> None:
+        self.programs = (first, second)
+
+    def pump(self, until: float, typing: tuple[Program, bytearray] | None = None) -> float | None:
+        """Read what both wrote, and type what is left to type, until
+        something happens or ``until``; the time it happened, None if nothing did."""
+        fds = [program.fd for program in self.programs]
+        writing = [typing[0].fd] if typing and typing[1] else []
+        ready, writable, _ = select.select(fds, writing, [], max(0.0, until - time.perf_counter()))
+        if not ready and not writable:
+            return None
+        now = time.perf_counter()
+        if writable:  # a pty takes a few KiB at a time: never block on it while it writes
+            del typing[1][: os.write(typing[0].fd, typing[1])]
+        for program in self.programs:
+            if program.fd in ready:
+                program.output += program.read(0)
+        return now
+
+    def type_until(self, sender: Program, data: bytes, receiver: Program, wanted: bytes,
+                   timeout: float = 10) -> float:
+        """Type ``data`` on one side; seconds until ``wanted`` shows on ``receiver``'s pty."""
+        receiver.output.clear()
+        left = bytearray(data)
+        start = time.perf_counter()
+        deadline = start + timeout
+        seen = start
+        while left or wanted not in receiver.output:
+            happened = self.pump(deadline, (sender, left))
+            if happened is None and time.perf_counter() >= deadline:
+                raise RuntimeError(f"{wanted[:40]!r} never showed")
+            if happened is not None and not left:
+                seen = happened
+        return seen - start
+
+    def deliver(self, sender: Program, receiver: Program, text: str) -> float:
+        """Type ``text`` and Enter on one side; seconds until it shows on the other."""
+        return self.type_until(sender, text.encode() + b"\r", receiver, text.encode())
+
+    def exchange(self, count: int, warm_up: int = 6) -> dict:
+        """Messages back and forth, first side first: each one's Enter-to-screen
+        time, messages a second overall, and CPU per message of both programs."""
+        words = markers(count + warm_up)
+        first, second = self.programs
+        times = []
+        for number, word in enumerate(words):
+            if number == warm_up:
+                began = time.perf_counter()
+                cpu = sum(cpu_seconds(program.pid) for program in self.programs)
+            sender, receiver = (first, second) if number % 2 == 0 else (second, first)
+            times.append(self.deliver(sender, receiver, word))
+        elapsed = time.perf_counter() - began
+        cpu = sum(cpu_seconds(program.pid) for program in self.programs) - cpu
+        times = times[warm_up:]
+        return {"median": statistics.median(times), "worst": max(times),
+                "rate": count / elapsed, "cpu": cpu / count, "count": count}
+
+    def stop(self) -> None:
+        for program in self.programs:
+            program.stop()
+
+
+def free_port() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return str(probe.getsockname()[1])
+
+
+def chat_pair(size: tuple[int, int]) -> Pair:
+    """chat_curses, server and client, in a chat on two ptys of ``size`` (rows, columns)."""
+    port, program = free_port(), str(ROOT / "chat_curses.py")
+    common = ["--host", "127.0.0.1", "--port", port]
+    server = spawn(program, "--server", *common, "--name", "bobby", size=size)
+    client = None
+    try:
+        read_until(server, "Trying to connect to another user")
+        client = spawn(program, "--client", *common, "--name", "alice", size=size)
+        read_until(client, "Enter a message to send to the server")
+    except BaseException:
+        for process in (client, server):
+            if process is not None:
+                process.stop()
+        raise
+    return Pair(client, server)
+
+
+def minimal_pair(size: tuple[int, int]) -> Pair:
+    """The floor: two minimal loops in a chat on two ptys of ``size``."""
+    port = free_port()
+    server = spawn("-c", MINIMAL_CHAT, "server", port, size=size)
+    client = None
+    try:
+        read_until(server, "listening")
+        client = spawn("-c", MINIMAL_CHAT, "client", port, size=size)
+        read_until(client, "connected")
+        read_until(server, "connected")
+    except BaseException:
+        for process in (client, server):
+            if process is not None:
+                process.stop()
+        raise
+    return Pair(client, server)
+
+
+def enter_to_screen(count: int) -> dict[tuple[str, tuple[int, int]], dict]:
+    """Both pairs at 80x24 and 200x60, the floor first at each size."""
+    results = {}
+    for size in ((24, 80), (60, 200)):
+        for name, make in (("minimal", minimal_pair), ("chat_curses", chat_pair)):
+            pair = make(size)
+            try:
+                results[name, size] = pair.exchange(count)
+            finally:
+                pair.stop()
+    return results
+
+
+def paste_shown(kib: int = 64) -> float:
+    """Seconds from a bracketed paste of ``kib`` KiB to its end shown in the input line."""
+    pair = chat_pair((24, 80))
+    client = pair.programs[0]
+    try:
+        tail = markers(1)[0]
+        text = ("paste " * (kib * 1024 // 6))[: kib * 1024 - len(tail)] + tail
+        return pair.type_until(client, b"\x1b[200~" + text.encode() + b"\x1b[201~", client,
+                               tail.encode())
+    finally:
+        pair.stop()
 
 
 REDRAW_CHILD = r"""

@@ -1,0 +1,60 @@
+"""Tests of app.py's own duties, apart from the screen: what reaches the disk before the wire."""
+
+import os
+
+from app import App
+from chatparts import Settings
+from delivery import Delivery
+from netproto import Role
+from session import Journal, load, session_path
+from test_session import new_saved, state_home  # noqa: F401  (the fixture)
+
+
+class Recorder:
+    def __init__(self, order, what):
+        self.order, self.what = order, what
+
+    def __call__(self, *args):
+        self.order.append(self.what)
+
+
+def test_what_goes_on_the_wire_is_on_disk_first():
+    """A message sent, or one acknowledged, must already be in the session file:
+    a crash between the two must never leave the partner ahead of the file."""
+    app = App(Settings(role=Role.CLIENT))
+    order = []
+    app.keeper.save = Recorder(order, "disk")
+    app.partner = type("Partner", (), {"write": Recorder(order, "wire")})()
+    app.core.outgoing = [b'{"type":"message"}\n']
+    app._carry_out()
+    assert order == ["disk", "wire"]
+
+
+def test_nothing_to_send_costs_no_sync():
+    app = App(Settings(role=Role.CLIENT))
+    order = []
+    app.keeper.save = Recorder(order, "disk")
+    app._carry_out()
+    assert order == []
+
+
+def test_lines_wait_for_the_sync_and_go_in_one_write(monkeypatch):
+    journal = Journal.create(new_saved())
+    writes, syncs = [], []
+    real_write = os.write
+    monkeypatch.setattr("session.os.write", lambda fd, data: writes.append(data) or real_write(fd, data))
+    monkeypatch.setattr("session.os.fdatasync", lambda fd: syncs.append(fd))
+    journal.line("<t> [user]: one", "own")
+    journal.line("<t> [peer]: two", "peer")
+    assert writes == [] and syncs == []
+    delivery = Delivery()
+    delivery.keep(1, b'{"type":"message","seq":1}\n')
+    journal.sync(delivery, Role.SERVER, 1000.0)
+    assert len(writes) == 1 and len(syncs) == 1
+    journal.sync(delivery, Role.SERVER, 1000.0)  # nothing new: no write, no sync
+    assert len(writes) == 1 and len(syncs) == 1
+    journal.line("<t> [peer]: three", "peer")
+    journal.close(delete=False)  # what is held is written when the file is closed
+    saved = load(session_path(Role.CLIENT, "127.0.0.1", 8000), Role.CLIENT, "127.0.0.1", 8000)
+    assert [text for text, _ in saved.lines][-3:] == ["<t> [user]: one", "<t> [peer]: two",
+                                                      "<t> [peer]: three"]
