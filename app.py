@@ -158,12 +158,22 @@ class SessionKeeper:
                 self._lose(error)
 
     def save(self) -> None:
+        """Write what changed (a crash of the program cannot lose it after this)."""
         if self.journal is None or self.core.protocol is None:
             return
         try:
             self.journal.sync(self.core.protocol.delivery, self.core.protocol.turn, self.contact)
         except OSError as error:
             self._lose(error)
+
+    def flush(self) -> None:
+        """Save, and sync it to the disk (nor can a crash of the machine, after this)."""
+        self.save()
+        if self.journal is not None:
+            try:
+                self.journal.flush()
+            except OSError as error:
+                self._lose(error)
 
     def drop(self) -> None:
         """The partner no longer has the chat: its file goes."""
@@ -229,7 +239,9 @@ class App:
             self.loop.watch(self.partner, self.on_partner, write=self.partner.wants_write)
         self.core.pane = self.screen.history_size()
         self.screen.draw(self.core.frame(time.monotonic()))
-        self.keeper.save()  # what arrived, once shown: nothing of it has been acknowledged yet
+        # Only once the screen is drawn does the file go to the disk: what was
+        # sent is written already, and what arrived is not acknowledged yet.
+        self.keeper.flush()
 
     def seconds_to_deadline(self) -> float | None:
         deadlines = [self.connect_deadline, self.keyboard.escape_deadline, self.core.deadline(),

@@ -233,19 +233,22 @@ class History:
         self.lines: list[Line] = []
         self.on_add = on_add  # told of every line added or replaced (the --log file)
         self._unsettled = False  # the last line may still be replaced, unheard of
-        self._wrapped: OrderedDict[tuple[Line, int], list[str]] = OrderedDict()
+        # (index, width) -> (the line, its rows): a line replaced since is wrapped again
+        self._wrapped: OrderedDict[tuple[int, int], tuple[Line, list[str]]] = OrderedDict()
+        self._bottom: tuple[int, int, int, list[tuple[str, str]]] | None = None  # see last_rows
 
     def wrapped(self, index: int, width: int) -> list[str]:
         """Line ``index`` wrapped to ``width`` cells (do not change the list)."""
-        key = (self.lines[index], width)
-        rows = self._wrapped.get(key)
-        if rows is None:
-            rows = self._wrapped[key] = wrap(key[0].text, width)
+        key, line = (index, width), self.lines[index]
+        kept = self._wrapped.get(key)
+        if kept is None or kept[0] is not line:
+            rows = wrap(line.text, width)
+            self._wrapped[key] = line, rows
             if len(self._wrapped) > self.WRAPPED_KEPT:
                 self._wrapped.popitem(last=False)
-        else:
-            self._wrapped.move_to_end(key)
-        return rows
+            return rows
+        self._wrapped.move_to_end(key)
+        return kept[1]
 
     def add(self, text: str, kind: str = "system", final: bool = True) -> None:
         """Add a line. One that is not ``final`` may still be replaced (a
@@ -259,6 +262,7 @@ class History:
 
     def replace_last(self, text: str, kind: str = "system") -> None:
         self.lines[-1] = Line(text, kind)
+        self._bottom = None
         if not self._unsettled and self.on_add is not None:
             self.on_add(self.lines[-1])
 
@@ -270,8 +274,23 @@ class History:
                 self.on_add(self.lines[-1])
 
     def last_rows(self, width: int, height: int) -> list[tuple[str, str]]:
-        """The bottom ``height`` rows at ``width`` cells, as (row text, kind), oldest first."""
-        return self.rows_ending_at(len(self.lines) - 1, None, width, height)
+        """The bottom ``height`` rows at ``width`` cells, as (row text, kind), oldest first.
+
+        The rows last asked for are kept: lines added since are wrapped and
+        put below them, so following a chat costs what the new lines cost.
+        """
+        if width <= 0 or height <= 0:
+            return []
+        count, kept = len(self.lines), self._bottom
+        if kept is None or kept[:2] != (width, height) or not 0 <= count - kept[2] <= height:
+            rows = self.rows_ending_at(count - 1, None, width, height)
+        else:
+            rows = kept[3]
+            for index in range(kept[2], count):
+                kind = self.lines[index].kind
+                rows = (rows + [(text, kind) for text in self.wrapped(index, width)[-height:]])[-height:]
+        self._bottom = (width, height, count, rows)
+        return rows
 
     def rows_ending_at(self, index: int, upto: int | None, width: int,
                        height: int) -> list[tuple[str, str]]:

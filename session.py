@@ -6,10 +6,12 @@ the folder 700, the file 600). It is a journal of JSON lines: a header
 (the chat's token, the names, the role, address and port), then one record
 per change: a history line as shown, a message we sent (its frame, to send
 again), how far we have received, what the partner acknowledged, whose
-turn it is, the last contact. Records are only ever appended, each written
-and synced at once, so a chat of 100,000 messages costs per message what a
-new one does, and ``kill -9`` at any moment leaves a file whose last line at
-worst is cut short, which reading ignores. The header is written to a
+turn it is, the last contact. Records are only ever appended, so a chat of
+100,000 messages costs per message what a new one does. What a turn of the
+loop changed is written in one ``write`` before anything goes on the wire
+(``sync``), so ``kill -9`` at any moment leaves a file whose last line at
+worst is cut short, which reading ignores; it is synced to the disk
+(``flush``) once the screen is drawn, so a slow disk never delays a message. The header is written to a
 temporary file, synced and renamed into place, so that a file exists whole
 or not at all.
 
@@ -103,6 +105,7 @@ class Journal:
     def __init__(self, path: Path, fd: int) -> None:
         self.path, self._fd = path, fd
         self._lines: list[dict] = []  # history lines not yet written (see ``line``)
+        self._unsynced = False  # written since the last flush
         self.written = Delivery()  # how far sent, received and acked are on disk
         self.turn: Role | None = None
         self.contact = 0.0
@@ -174,14 +177,22 @@ class Journal:
             self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
             self.turn = turn if turn is not None else self.turn
 
+    def flush(self) -> None:
+        """Sync what was written to the disk, if anything was since the last time."""
+        if self._unsynced:
+            self._unsynced = False
+            os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
+
     def _append(self, records: list[dict]) -> None:
         os.write(self._fd, b"".join(_line(record) for record in records))
-        os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
+        self._unsynced = True
 
     def close(self, delete: bool) -> None:
         try:
             if self._lines and not delete:
                 self._append(self._lines)
+            if not delete:
+                self.flush()
         finally:
             self._lines = []
             os.close(self._fd)

@@ -54,6 +54,10 @@ class Screen:
         self.title = ""
         self.has_title = has_title(os.environ.get("TERM", ""))
         self.input_height = 1  # rows of the input area, as last drawn
+        self.size = (0, 0)  # rows and columns, as last drawn
+        self.shown: list[tuple[str, int] | None] = []  # each row's text and attribute, as drawn
+        self.cursor_shown: bool | None = None
+        window.idlok(True)  # the pane scrolls with the terminal's own scrolling, where it has one
 
     def history_size(self) -> tuple[int, int]:
         """Width and height of the history pane (as last drawn)."""
@@ -116,30 +120,57 @@ class Screen:
         self.window.clearok(True)
 
     def draw(self, frame: Frame) -> None:
+        """Draw the frame, touching only the rows that changed since the last draw.
+
+        When new history lines push the old ones up, the pane is scrolled
+        (a scrolling region on the terminal, where it has one) and only the
+        new rows are written; a row that is as it was is left alone.
+        """
         if frame.title:
             self.set_title(frame.title)
         rows, cols = self.window.getmaxyx()
-        self.window.erase()
+        if (rows, cols) != self.size:  # a new size: nothing on screen can be trusted
+            self.size, self.shown = (rows, cols), [None] * rows
+            self.window.erase()
         if rows < self.MIN_ROWS or cols < self.MIN_COLS:
-            self._put(0, clip("Terminal too small", cols))
+            self._show([(clip("Terminal too small", cols), 0)] + [("", 0)] * (rows - 1), 0)
             self._show_cursor(False)
         else:
             prompt, shown, cursor = self._input_rows(frame, rows, cols)
             self.input_height = len(shown)
             top = rows - len(shown)
-            self._draw_history(frame, top - 1, cols)
-            self._put(top - 1, pad(frame.status, cols), curses.A_REVERSE)
-            for number, text in enumerate(shown):
-                self._put(top + number, (prompt if number == 0 else "") + text)
+            wanted = [(clip(text, cols), self.styles.get(kind, 0))
+                      for text, kind in frame.scrollback.rows(frame.history, cols, top - 1)]
+            wanted += [("", 0)] * (top - 1 - len(wanted))
+            wanted.append((pad(frame.status, cols), curses.A_REVERSE))
+            wanted += [((prompt if number == 0 else "") + text, 0) for number, text in enumerate(shown)]
+            self._show(wanted, top - 1)
             self._show_cursor(cursor is not None)
             if cursor is not None:
                 with contextlib.suppress(curses.error):
                     self.window.move(top + cursor[0], cursor[1])
         self.window.refresh()
 
-    def _draw_history(self, frame: Frame, height: int, cols: int) -> None:
-        for y, (text, kind) in enumerate(frame.scrollback.rows(frame.history, cols, height)):
-            self._put(y, clip(text, cols), self.styles.get(kind, 0))
+    def _show(self, wanted: list[tuple[str, int]], pane: int) -> None:
+        """Make the screen's rows hold ``wanted`` (text, attribute), the first
+        ``pane`` of them the history, which may scroll as a whole."""
+        shown = self.shown
+        moved = _rows_moved_up(shown[:pane], wanted[:pane])
+        if moved:
+            with contextlib.suppress(curses.error):
+                self.window.setscrreg(0, pane - 1)
+                self.window.scrollok(True)
+                self.window.scroll(moved)
+                self.window.scrollok(False)
+                shown[:pane] = shown[moved:pane] + [("", 0)] * moved
+                self.window.setscrreg(0, len(shown) - 1)
+        for y, row in enumerate(wanted):
+            if shown[y] != row:
+                shown[y] = row
+                with contextlib.suppress(curses.error):
+                    self.window.move(y, 0)
+                    self.window.clrtoeol()
+                self._put(y, *row)
 
     def _input_rows(self, frame: Frame, rows: int, cols: int):
         """The input area: the prompt, the rows of typed text, and where the cursor goes.
@@ -166,10 +197,22 @@ class Screen:
         with contextlib.suppress(curses.error):
             self.window.insstr(y, 0, text, attr)
 
-    @staticmethod
-    def _show_cursor(visible: bool) -> None:
-        with contextlib.suppress(curses.error):
-            curses.curs_set(1 if visible else 0)
+    def _show_cursor(self, visible: bool) -> None:
+        if visible is not self.cursor_shown:
+            self.cursor_shown = visible
+            with contextlib.suppress(curses.error):
+                curses.curs_set(1 if visible else 0)
+
+
+def _rows_moved_up(before: list, after: list) -> int:
+    """By how many rows ``after`` is ``before`` moved up with new rows below
+    (0 when it is not): how far a scrolling pane scrolls."""
+    if before == after:
+        return 0
+    for moved in range(1, len(after)):
+        if after[0] == before[moved] and after[: len(after) - moved] == before[moved:]:
+            return moved
+    return 0
 
 
 def has_title(term: str) -> bool:

@@ -314,3 +314,38 @@ def test_a_line_already_wrapped_at_a_width_is_not_wrapped_again(monkeypatch):
     assert wrapped == [80, 80]  # each line once
     history.last_rows(40, 22)
     assert wrapped == [80, 80, 40, 40]
+
+
+# --- the bottom rows, kept from one draw to the next -----------------------------------
+
+
+def _from_scratch(history, width, height):
+    return history.rows_ending_at(len(history.lines) - 1, None, width, height)
+
+
+@pytest.mark.parametrize("width,height", [(10, 3), (16, 8), (80, 24)])
+def test_the_bottom_rows_follow_new_lines_as_if_drawn_afresh(width, height):
+    history = History()
+    texts = ["short", "a line long enough to wrap over several rows at narrow widths",
+             "漢字かな交じり文" * 3, "x" * (width * height + 5), "last"]
+    for number in range(40):
+        history.add(texts[number % len(texts)], "peer" if number % 2 else "own")
+        if number % 3 == 0:  # some draws see one new line, others several
+            assert history.last_rows(width, height) == _from_scratch(history, width, height)
+    assert history.last_rows(width, height) == _from_scratch(history, width, height)
+
+
+def test_the_bottom_rows_follow_a_replaced_line_and_a_new_size():
+    history = History()
+    for number in range(10):
+        history.add(f"line {number}")
+    history.last_rows(20, 5)
+    history.add("1 message ignored", final=False)
+    assert history.last_rows(20, 5)[-1] == ("1 message ignored", "system")
+    history.replace_last("2 messages ignored")
+    assert history.last_rows(20, 5)[-1] == ("2 messages ignored", "system")
+    assert history.last_rows(6, 4) == _from_scratch(history, 6, 4)
+    for number in range(30):  # more new lines than the pane holds, at once
+        history.add(f"more {number}")
+    assert history.last_rows(6, 4) == _from_scratch(history, 6, 4)
+    assert history.last_rows(0, 4) == [] and history.last_rows(6, 0) == []
