@@ -9,12 +9,11 @@ written: one JSON object per line (see ``netproto`` for an exchange).
 
 from __future__ import annotations
 
-import datetime
 import enum
 import json
+from json.encoder import encode_basestring
 import re
 import time
-from dataclasses import dataclass, field
 from typing import Union
 
 PROTOCOL_VERSION = 2
@@ -48,6 +47,8 @@ class WrongSecret(AuthenticationError):
 
 
 class Role(enum.Enum):
+    __hash__ = object.__hash__  # in C, not enum's Python-level hash of the name: see netproto
+
     CLIENT = "client"
     SERVER = "server"
 
@@ -60,10 +61,15 @@ class Role(enum.Enum):
 # Each validates its fields on creation and raises LocalProtocolError; the
 # decoder turns that into RemoteProtocolError for events from the wire.
 # (The complaints are built only when raised: this runs for every message.)
+# They are small immutable values, written out by hand rather than as
+# dataclasses: a message is made for every frame, and the program starts
+# faster without the dataclasses machinery.
 
 
 def _utf8_size(text: str) -> int | None:
     """Bytes of UTF-8 the text takes, or None if it cannot be encoded."""
+    if text.isascii():
+        return len(text)
     try:
         return len(text.encode("utf-8"))
     except UnicodeEncodeError:  # a lone surrogate smuggled in as \ud800
@@ -81,10 +87,37 @@ def _count(value: object, what: str) -> None:
 
 _MAX_COUNT = 2**53
 _MAC_RE = re.compile(r"[0-9a-f]{64}")
+_set = object.__setattr__
 
 
-@dataclass(frozen=True)
-class Hello:
+class _Event:
+    """What every event shares: its fields (``_fields``), equality over those
+    that make the event (``_compared``), a repr, and no changes once made."""
+
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    _compared: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
+
+    def __hash__(self) -> int:
+        return hash((type(self), *(getattr(self, name) for name in self._compared)))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a {type(self).__name__} cannot be changed")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a {type(self).__name__} cannot be changed")
+
+
+class Hello(_Event):
     """Opens the conversation: who is speaking, in which protocol version.
 
     ``auth`` and ``nonce`` are set when the speaker uses a shared secret.
@@ -94,123 +127,136 @@ class Hello:
     received the other's messages (see ``delivery``).
     """
 
-    name: str
-    version: int = PROTOCOL_VERSION
-    auth: str | None = None
-    nonce: str = ""
-    session: str = ""
-    received: int = 0
+    __slots__ = _fields = _compared = ("name", "version", "auth", "nonce", "session", "received")
 
-    def __post_init__(self) -> None:
-        if type(self.version) is not int:
+    def __init__(self, name: str, version: int = PROTOCOL_VERSION, auth: str | None = None,
+                 nonce: str = "", session: str = "", received: int = 0) -> None:
+        if type(version) is not int:
             raise LocalProtocolError("hello version must be a whole number")
-        if self.version != PROTOCOL_VERSION:
-            raise LocalProtocolError(f"partner speaks protocol version {self.version}, "
+        if version != PROTOCOL_VERSION:
+            raise LocalProtocolError(f"partner speaks protocol version {version}, "
                                      f"this program speaks {PROTOCOL_VERSION}")
-        if not isinstance(self.name, str):
+        if not isinstance(name, str):
             raise LocalProtocolError("hello name must be text")
-        if not 1 <= len(self.name) <= MAX_NAME_CHARS:
+        if not 1 <= len(name) <= MAX_NAME_CHARS:
             raise LocalProtocolError(f"user name must be 1 to {MAX_NAME_CHARS} characters")
-        if not self.name.strip():
+        if not name.strip():
             raise LocalProtocolError("user name is blank")
-        if _utf8_size(self.name) is None:
+        if _utf8_size(name) is None:
             raise LocalProtocolError("user name is not valid Unicode")
-        if self.auth not in (None, AUTH_METHOD):
-            raise LocalProtocolError(f"unsupported authentication {str(self.auth)[:20]!r}")
-        if self.auth is not None and not (isinstance(self.nonce, str)
-                                          and _NONCE_RE.fullmatch(self.nonce)):
+        if auth not in (None, AUTH_METHOD):
+            raise LocalProtocolError(f"unsupported authentication {str(auth)[:20]!r}")
+        if auth is not None and not (isinstance(nonce, str) and _NONCE_RE.fullmatch(nonce)):
             raise LocalProtocolError("hello nonce must be 32 hexadecimal digits")
-        if not (self.session == "" or (isinstance(self.session, str)
-                                       and _SESSION_RE.fullmatch(self.session))):
+        if not (session == "" or (isinstance(session, str) and _SESSION_RE.fullmatch(session))):
             raise LocalProtocolError("hello session must be 32 hexadecimal digits")
-        _count(self.received, "hello received")
+        _count(received, "hello received")
+        for field, value in zip(self._fields, (name, version, auth, nonce, session, received)):
+            _set(self, field, value)
 
 
-@dataclass(frozen=True)
-class Proof:
+class Proof(_Event):
     """Shows knowledge of the shared secret: an HMAC-SHA256, in hexadecimal."""
 
-    mac: str
+    __slots__ = _fields = _compared = ("mac",)
 
-    def __post_init__(self) -> None:
-        if not (isinstance(self.mac, str) and _MAC_RE.fullmatch(self.mac)):
+    def __init__(self, mac: str) -> None:
+        if not (isinstance(mac, str) and _MAC_RE.fullmatch(mac)):
             raise LocalProtocolError("proof must be 64 hexadecimal digits")
+        _set(self, "mac", mac)
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(_Event):
     """One chat message; ``sent`` is the sender's clock, whole seconds since the epoch (UTC).
 
     ``seq`` numbers it (from 1, per direction) and ``ack`` acknowledges the
-    other side's; ``Protocol.send`` fills both in.
+    other side's; ``Protocol.send`` fills both in (``numbered``). They are
+    delivery's bookkeeping, not the message: equality leaves them out.
     """
 
-    text: str
-    sent: int
-    seq: int = field(default=0, compare=False)  # delivery's bookkeeping, not the message
-    ack: int = field(default=0, compare=False)
+    __slots__ = _fields = ("text", "sent", "seq", "ack")
+    _compared = ("text", "sent")
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.text, str):
+    def __init__(self, text: str, sent: int, seq: int = 0, ack: int = 0) -> None:
+        if not isinstance(text, str):
             raise LocalProtocolError("message text must be text")
-        if not self.text.strip():
+        if not text.strip():
             raise LocalProtocolError("message is empty")
-        size = _utf8_size(self.text)
+        size = _utf8_size(text)
         if size is None:
             raise LocalProtocolError("message is not valid Unicode")
         if size > MAX_TEXT_BYTES:
             raise LocalProtocolError(
                 f"message is too long ({size:,} bytes; at most {MAX_TEXT_BYTES:,})")
-        if type(self.sent) is not int:
+        if type(sent) is not int:
             raise LocalProtocolError("message time must be whole seconds")
-        if not _MIN_TIME <= self.sent <= _MAX_TIME:
+        if not _MIN_TIME <= sent <= _MAX_TIME:
             raise LocalProtocolError("message time is out of range")
-        _count(self.seq, "message seq")
-        _count(self.ack, "message ack")
+        _count(seq, "message seq")
+        _count(ack, "message ack")
+        _set(self, "text", text)
+        _set(self, "sent", sent)
+        _set(self, "seq", seq)
+        _set(self, "ack", ack)
+
+    def numbered(self, seq: int, ack: int) -> "Message":
+        """The same message with its number and acknowledgement."""
+        _count(seq, "message seq")
+        _count(ack, "message ack")
+        message = object.__new__(Message)
+        _set(message, "text", self.text)
+        _set(message, "sent", self.sent)
+        _set(message, "seq", seq)
+        _set(message, "ack", ack)
+        return message
 
 
-@dataclass(frozen=True)
-class Ping:
+class Ping(_Event):
     """Says "still here" on a quiet link, and acknowledges messages (``ack``)."""
 
-    ack: int = field(default=0, compare=False)
+    __slots__ = _fields = ("ack",)
+    _compared = ()
 
-    def __post_init__(self) -> None:
-        _count(self.ack, "ping ack")
+    def __init__(self, ack: int = 0) -> None:
+        _count(ack, "ping ack")
+        _set(self, "ack", ack)
 
 
-@dataclass(frozen=True)
-class Typing:
+class Typing(_Event):
     """The side whose turn it is is writing (never what): a notice, not kept or numbered."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
-class Busy:
+
+class Busy(_Event):
     """The server's answer to a hello while it is in a chat with someone else."""
 
+    __slots__ = ()
 
-@dataclass(frozen=True)
-class Bye:
+
+class Bye(_Event):
     """Ends the conversation, from either side, at any moment.
 
     A normal goodbye has no reason; a reason says why the connection is
     being refused or broken off.
     """
 
-    reason: str = ""
+    __slots__ = _fields = _compared = ("reason",)
 
-    def __post_init__(self) -> None:
-        if not isinstance(self.reason, str):
+    def __init__(self, reason: str = "") -> None:
+        if not isinstance(reason, str):
             raise LocalProtocolError("bye reason must be text")
-        if len(self.reason) > MAX_REASON_CHARS:
+        if len(reason) > MAX_REASON_CHARS:
             raise LocalProtocolError("bye reason is too long")
-        if _utf8_size(self.reason) is None:
+        if _utf8_size(reason) is None:
             raise LocalProtocolError("bye reason is not valid Unicode")
+        _set(self, "reason", reason)
 
 
-@dataclass(frozen=True)
-class ConnectionClosed:
+class ConnectionClosed(_Event):
     """The peer closed its side of the connection (end of file)."""
+
+    __slots__ = ()
 
 
 Event = Union[Hello, Proof, Message, Ping, Typing, Busy, Bye, ConnectionClosed]
@@ -237,12 +283,32 @@ def format_utc(seconds: int) -> str:
 
 
 def parse_utc(text: str) -> int:
+    """Seconds since the epoch; ValueError for anything but a real moment (no 31 April)."""
     match = _TIME_RE.fullmatch(text)
     if not match:
         raise ValueError(f"not a time of the form 2023-04-17T11:42:43Z: {text!r}")
-    # raises ValueError for a month 13, a 31 April...
-    moment = datetime.datetime(*map(int, match.groups()), tzinfo=datetime.timezone.utc)
-    return int(moment.timestamp())
+    year, month, day, hour, minute, second = map(int, match.groups())
+    if not (year >= 1 and 1 <= month <= 12 and 1 <= day <= _days_in_month(year, month)
+            and hour < 24 and minute < 60 and second < 60):
+        raise ValueError(f"no such moment: {text!r}")
+    return _days_since_epoch(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+
+
+def _days_in_month(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _days_since_epoch(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 in the proleptic Gregorian calendar (the
+    "days from civil" method: years counted from March, in 400-year eras)."""
+    year -= month <= 2
+    era = year // 400
+    year_of_era = year - era * 400
+    day_of_year = (153 * (month - 3 if month > 2 else month + 9) + 2) // 5 + day - 1
+    day_of_era = year_of_era * 365 + year_of_era // 4 - year_of_era // 100 + day_of_year
+    return era * 146097 + day_of_era - 719468
 
 
 # --- Frames ----------------------------------------------------------------
@@ -278,10 +344,18 @@ def _refuse_constant(name: str) -> None:
 
 # Made once: json.dumps and json.loads build a new one per call when given options.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+_quote = encode_basestring  # a JSON string as _ENCODER writes it (C, where json has it)
+# The decoder's own scanner, called directly: JSONDecoder.decode wraps it in
+# two regular-expression matches for whitespace, which a frame strips first.
+_scan = json.JSONDecoder(parse_constant=_refuse_constant).scan_once
+_JSON_SPACE = b" \t\r\n"
 
 
 def _encode(event: Event) -> bytes:
+    if type(event) is Message:  # the frame of nearly every exchange, written directly
+        return (f'{{"type":"message","seq":{event.seq},"ack":{event.ack},'
+                f'"text":{_quote(event.text)},"sent":"{format_utc(event.sent)}"}}\n'
+                ).encode("utf-8")
     return _ENCODER.encode(_fields(event)).encode("utf-8") + b"\n"
 
 
@@ -319,11 +393,14 @@ def _event_from(fields: dict) -> Event:
 def _decode(line: bytes) -> Event:
     """Turn one frame (without its newline) into an event, or raise RemoteProtocolError."""
     try:
-        fields = _DECODER.decode(line.decode("utf-8"))
+        text = line.strip(_JSON_SPACE).decode("utf-8")
+        fields, end = _scan(text, 0)
     except UnicodeDecodeError:
         raise RemoteProtocolError("frame is not valid UTF-8") from None
-    except (ValueError, RecursionError):
+    except (ValueError, RecursionError, StopIteration):
         raise RemoteProtocolError("frame is not valid JSON") from None
+    if end != len(text):
+        raise RemoteProtocolError("frame is not valid JSON")
     if not isinstance(fields, dict):
         raise RemoteProtocolError("frame is not a JSON object")
     try:

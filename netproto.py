@@ -61,7 +61,6 @@ import json
 import os
 import socket
 import time
-from dataclasses import replace
 from typing import Iterator
 
 from delivery import DUPLICATE, Delivery, SequenceError
@@ -101,6 +100,9 @@ from frames import (  # noqa: F401  (re-exported: the protocol's vocabulary)
 
 
 class State(enum.Enum):
+    # Hashed as objects are, in C: the table below is looked up for every frame.
+    __hash__ = object.__hash__
+
     AWAIT_CLIENT_HELLO = "waiting for the client's hello"
     AWAIT_SERVER_HELLO = "waiting for the server's hello"
     AWAIT_SERVER_HELLO_AUTH = "waiting for the server's hello, with a secret"
@@ -274,10 +276,10 @@ class Protocol:
             if isinstance(event, Bye):
                 return _encode(event)  # saying why we hang up is always allowed
             raise LocalProtocolError(f"cannot send after a protocol error: {self._error}")
-        if isinstance(event, Message):
-            event = replace(event, seq=self.delivery.next_number(), ack=self.delivery.received)
-        elif isinstance(event, Ping):
-            event = replace(event, ack=self.delivery.received)
+        if type(event) is Message:
+            event = event.numbered(self.delivery.next_number(), self.delivery.received)
+        elif type(event) is Ping:
+            event = Ping(self.delivery.received)
         data = _encode(event)
         if len(data) - 1 > MAX_FRAME_BYTES:
             raise LocalProtocolError("message is too long once encoded")

@@ -1,17 +1,23 @@
 """Tests of netproto.py: framing under every split, the turn state machine, limits."""
 
+import calendar
 import json
 import socket
+import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from netproto import (
     AuthenticationError,
     MAX_FRAME_BYTES,
     MAX_TEXT_BYTES,
     NEED_DATA,
+    Busy,
     Bye,
     Ping,
+    Typing,
     Proof,
     Connection,
     ConnectionClosed,
@@ -136,6 +142,28 @@ def test_unknown_fields_are_ignored():
 def test_times_round_trip_in_utc():
     assert format_utc(T0) == "2023-04-17T11:42:43Z"
     assert parse_utc("2023-04-17T11:42:43Z") == T0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=0, max_value=253402300799))
+def test_every_moment_reads_back_as_the_calendar_has_it(seconds):
+    text = format_utc(seconds)
+    assert parse_utc(text) == seconds == calendar.timegm(time.strptime(text, "%Y-%m-%dT%H:%M:%SZ"))
+
+
+@pytest.mark.parametrize("text", ["2023-04-31T00:00:00Z", "2023-02-29T00:00:00Z", "1900-02-29T00:00:00Z",
+                                  "2023-13-01T00:00:00Z", "2023-00-10T00:00:00Z", "2023-01-00T00:00:00Z",
+                                  "2023-01-01T24:00:00Z", "2023-01-01T00:60:00Z", "2023-01-01T00:00:60Z",
+                                  "0000-01-01T00:00:00Z", "2023-01-01 00:00:00Z", "2023-1-01T00:00:00Z",
+                                  "２０２３-01-01T00:00:00Z", "2023-01-01T00:00:00"])
+def test_times_that_are_no_moment_are_refused(text):
+    with pytest.raises(ValueError):
+        parse_utc(text)
+
+
+def test_leap_days_are_moments():
+    assert parse_utc("2024-02-29T00:00:00Z") == calendar.timegm((2024, 2, 29, 0, 0, 0))
+    assert parse_utc("2000-02-29T12:00:00Z") == calendar.timegm((2000, 2, 29, 12, 0, 0))
 
 
 # --- the turn state machine --------------------------------------------------
@@ -676,3 +704,38 @@ def test_a_peer_dripping_an_unfinished_frame_is_not_alive(socket_pair, monkeypat
     conn.protocol.send(Hello("server"))
     assert drain(conn) == [Ping()]
     assert conn.last_received == clock[0]
+
+
+# --- the message frame, written directly -------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=200).filter(lambda text: text.strip()),
+       st.integers(min_value=1, max_value=2**53), st.integers(min_value=0, max_value=2**53))
+def test_the_message_frame_is_what_the_json_encoder_writes(text, seq, ack):
+    from frames import _ENCODER, _decode, _encode, _fields
+
+    try:
+        message = Message(text, T0, seq, ack)
+    except LocalProtocolError:  # a lone surrogate: no frame is made
+        return
+    frame = _encode(message)
+    assert frame == _ENCODER.encode(_fields(message)).encode("utf-8") + b"\n"
+    decoded = _decode(frame[:-1])
+    assert decoded == message and (decoded.seq, decoded.ack) == (seq, ack)
+
+
+def test_events_are_values_that_cannot_change():
+    message = Message("hi", T0, 3, 2)
+    with pytest.raises(AttributeError):
+        message.text = "changed"
+    with pytest.raises(AttributeError):
+        del message.sent
+    assert message == Message("hi", T0) and hash(message) == hash(Message("hi", T0))
+    assert message != Message("hi", T0 + 1) and Bye() != Busy() and Typing() != Busy()
+    assert Ping(4) == Ping() and Hello("a") != Hello("b")
+    assert repr(message) == f"Message(text='hi', sent={T0}, seq=3, ack=2)"
+    numbered = Message("hi", T0).numbered(7, 6)
+    assert (numbered.text, numbered.seq, numbered.ack) == ("hi", 7, 6)
+    with pytest.raises(LocalProtocolError):
+        Message("hi", T0).numbered(-1, 0)
