@@ -19,17 +19,24 @@ import socket
 import stat
 import sys
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from chatcore import (BELL, DIAL, EXIT_FAILURE, EXIT_HANGUP, FLASH, LINK_DOWN, LISTEN, REPAINT,
                       SUSPEND, ChatCore, Settings)
-from doors import Dialer, Door, Link, ListenError, format_peer
 from eventloop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
 from netproto import (Bye, Connection, Protocol, ProtocolError, RemoteProtocolError, Role,
                       describe_os_error)
 from validators import clean_name
 from screentext import Line
-from session import InUse, Journal, Saved, SessionError, load, session_path, set_aside
+
+# The door, the dialer and the session file serve only once the questions are
+# answered: they are imported then (in _listen, _dial, _on_connected and the
+# SessionKeeper), so the first prompt does not wait for them and for what
+# they bring (threading, fcntl).
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from doors import Dialer, Door, Link
+    from session import Journal
 from view import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, Screen, curses_screen
 
 SECRET_ENV = "CHAT_SECRET"
@@ -99,6 +106,7 @@ class SessionKeeper:
 
     def start(self) -> None:
         """A new chat has begun: its session file, with the history so far."""
+        from session import Journal, Saved
         core, protocol = self.core, self.core.protocol
         self.contact = time.time()
         if self.settings.resume_window <= 0:
@@ -116,6 +124,7 @@ class SessionKeeper:
 
     def take_up(self) -> None:
         """A session file for this role, address and port: show its chat and resume it."""
+        from session import InUse, Journal, SessionError, load, session_path, set_aside
         core = self.core
         if self.settings.resume_window <= 0:
             return
@@ -368,6 +377,8 @@ class App:
     # -- the server: the door --
 
     def _listen(self) -> None:
+        from doors import Door, ListenError
+
         door = Door(self.loop, self.core.name, self.settings.secret, self.settings.timeout,
                     on_partner=self._on_partner_found, on_ignored=self.core.note_ignored,
                     on_note=self.core.warn,
@@ -396,6 +407,8 @@ class App:
         if self.core.outage is None:
             self.core.dialing()
         self.connect_deadline = time.monotonic() + self.settings.timeout
+        from doors import Dialer
+
         self.dialer = Dialer(self.core.host, self.core.port, self.loop, self.waker,
                              self._on_connected, self._on_dial_failed)
 
@@ -408,6 +421,8 @@ class App:
             self.core.could_not_connect(reason)
 
     def _on_connected(self, sock: socket.socket) -> None:
+        from doors import Link, format_peer
+
         self.dialer = None
         try:
             address = format_peer(sock.getpeername())

@@ -32,7 +32,7 @@ import errno
 import locale
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from app import SECRET_ENV, App, Transcript, run
 from chatcore import (

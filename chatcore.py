@@ -21,7 +21,7 @@ would draw, as ``Protocol`` is tested with bytes.
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 from chatparts import (  # noqa: F401  (re-exported: what the core is made of)
     EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_HANGUP, EXIT_INTERRUPTED,

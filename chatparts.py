@@ -10,8 +10,7 @@ made of: the setup questions (``Setup``), the stranger notes
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
-from typing import Any, Callable
+from collections.abc import Callable
 
 from keyinput import MAX_PASTE_CHARS
 from lineeditor import LineEditor
@@ -63,44 +62,40 @@ REFUSED_NOTE_SECONDS = 3.0
 TYPING_EVERY, TYPING_SHOWN = 1.0, 3.0
 
 
-@dataclass
 class Settings:
     """What the command line decided."""
 
-    role: Role
-    host: str | None = None
-    port: int | None = None
-    name: str | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    resume_window: float = DEFAULT_RESUME_WINDOW
-    secret: bytes | None = None
-    secret_file: str | None = None
-    heartbeat: float = DEFAULT_HEARTBEAT
-    quiet: bool = False  # no bell and no title when the turn comes
-    typing_notice: bool = True  # tell the partner while we write (never what)
-    log: Any = None  # an open transcript (app.Transcript), or None
-    log_path: str | None = None
-    term: str = ""  # TERM as the user had it, before any fallback
+    def __init__(self, role: Role, host: str | None = None, port: int | None = None,
+                 name: str | None = None, timeout: float = DEFAULT_TIMEOUT,
+                 resume_window: float = DEFAULT_RESUME_WINDOW, secret: bytes | None = None,
+                 secret_file: str | None = None, heartbeat: float = DEFAULT_HEARTBEAT,
+                 quiet: bool = False, typing_notice: bool = True, log: object = None,
+                 log_path: str | None = None, term: str = "") -> None:
+        self.role, self.host, self.port, self.name = role, host, port, name
+        self.timeout, self.resume_window, self.heartbeat = timeout, resume_window, heartbeat
+        self.secret, self.secret_file = secret, secret_file
+        self.quiet = quiet  # no bell and no title when the turn comes
+        self.typing_notice = typing_notice  # tell the partner while we write (never what)
+        self.log, self.log_path = log, log_path  # an open transcript (app.Transcript), or None
+        self.term = term  # TERM as the user had it, before any fallback
 
 
-@dataclass
 class Frame:
     """Everything the screen shows."""
 
-    history: History
-    scrollback: Scrollback
-    status: str
-    prompt: str  # before the typed text; or, when locked, all the line says
-    editor: LineEditor | None  # None while the input is locked
-    title: str = ""  # for the terminal's title: whose turn it is
+    def __init__(self, history: History, scrollback: Scrollback, status: str, prompt: str,
+                 editor: LineEditor | None, title: str = "") -> None:
+        self.history, self.scrollback, self.status = history, scrollback, status
+        self.prompt = prompt  # before the typed text; or, when locked, all the line says
+        self.editor = editor  # None while the input is locked
+        self.title = title  # for the terminal's title: whose turn it is
 
 
-@dataclass
 class Question:
-    field: str  # the ChatCore attribute the answer goes to
-    prompt: str
-    default: str
-    check: Callable[[str], object]
+    def __init__(self, field: str, prompt: str, default: str,
+                 check: Callable[[str], object]) -> None:
+        self.field = field  # the ChatCore attribute the answer goes to
+        self.prompt, self.default, self.check = prompt, default, check
 
 
 # --- Lines as shown -------------------------------------------------------------
@@ -226,10 +221,10 @@ class StrangerNotes:
 # --- The chat ----------------------------------------------------------------------
 
 
-@dataclass
 class Outage:
-    since: float  # monotonic time the link broke
-    reason: str
+    def __init__(self, since: float, reason: str) -> None:
+        self.since = since  # monotonic time the link broke
+        self.reason = reason
 
 
 class Heartbeat:

@@ -24,7 +24,6 @@ shell can save it in the session file and a new process can take it up.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 
 
 class SequenceError(ValueError):
@@ -34,12 +33,17 @@ class SequenceError(ValueError):
 NEW, DUPLICATE = "new", "duplicate"
 
 
-@dataclass
 class Delivery:
-    sent: int = 0  # the number of the last message we sent
-    received: int = 0  # the number of the last message we received, all before it too
-    acked: int = 0  # the partner has all our messages up to this one
-    unacked: dict[int, bytes] = field(default_factory=dict)  # number -> frame, in order
+    def __init__(self, sent: int = 0, received: int = 0, acked: int = 0,
+                 unacked: dict[int, bytes] | None = None) -> None:
+        self.sent = sent  # the number of the last message we sent
+        self.received = received  # the number of the last message we received, all before it too
+        self.acked = acked  # the partner has all our messages up to this one
+        self.unacked = {} if unacked is None else unacked  # number -> frame, in order
+
+    def __repr__(self) -> str:
+        return (f"Delivery(sent={self.sent}, received={self.received}, acked={self.acked}, "
+                f"unacked={len(self.unacked)})")
 
     def next_number(self) -> int:
         return self.sent + 1

@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from functools import partial
-from typing import Callable
+from collections.abc import Callable
 
 from chatcore import format_address
 from eventloop import EventLoop, Waker

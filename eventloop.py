@@ -12,7 +12,7 @@ import selectors
 import signal
 import socket
 import time
-from typing import Callable, Iterator, Protocol
+from collections.abc import Callable, Iterator
 
 # Signals that end the program, and the exit code each gives (128 + number).
 LEAVING_SIGNALS = {
@@ -25,8 +25,8 @@ NOTED_SIGNALS = [getattr(signal, name) for name in ("SIGWINCH", "SIGTSTP", "SIGC
                  if hasattr(signal, name)]
 
 
-class Application(Protocol):
-    """What the loop asks of the program it runs."""
+class Application:
+    """What the loop asks of the program it runs (``app.App`` is one)."""
 
     exit_code: int | None
 

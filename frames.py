@@ -14,7 +14,8 @@ import json
 from json.encoder import encode_basestring
 import re
 import time
-from typing import Union
+
+from values import Value, settle
 
 PROTOCOL_VERSION = 2
 MAX_TEXT_BYTES = 64 * 1024
@@ -61,9 +62,8 @@ class Role(enum.Enum):
 # Each validates its fields on creation and raises LocalProtocolError; the
 # decoder turns that into RemoteProtocolError for events from the wire.
 # (The complaints are built only when raised: this runs for every message.)
-# They are small immutable values, written out by hand rather than as
-# dataclasses: a message is made for every frame, and the program starts
-# faster without the dataclasses machinery.
+# They are small immutable values (``values.Value``): a message is made for
+# every frame, and checks only what the wire can get wrong.
 
 
 def _utf8_size(text: str) -> int | None:
@@ -87,37 +87,7 @@ def _count(value: object, what: str) -> None:
 
 _MAX_COUNT = 2**53
 _MAC_RE = re.compile(r"[0-9a-f]{64}")
-_set = object.__setattr__
-
-
-class _Event:
-    """What every event shares: its fields (``_fields``), equality over those
-    that make the event (``_compared``), a repr, and no changes once made."""
-
-    __slots__ = ()
-    _fields: tuple[str, ...] = ()
-    _compared: tuple[str, ...] = ()
-
-    def __eq__(self, other: object) -> bool:
-        if type(other) is not type(self):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
-
-    def __hash__(self) -> int:
-        return hash((type(self), *(getattr(self, name) for name in self._compared)))
-
-    def __repr__(self) -> str:
-        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
-        return f"{type(self).__name__}({fields})"
-
-    def __setattr__(self, name: str, value: object) -> None:
-        raise AttributeError(f"a {type(self).__name__} cannot be changed")
-
-    def __delattr__(self, name: str) -> None:
-        raise AttributeError(f"a {type(self).__name__} cannot be changed")
-
-
-class Hello(_Event):
+class Hello(Value):
     """Opens the conversation: who is speaking, in which protocol version.
 
     ``auth`` and ``nonce`` are set when the speaker uses a shared secret.
@@ -152,10 +122,10 @@ class Hello(_Event):
             raise LocalProtocolError("hello session must be 32 hexadecimal digits")
         _count(received, "hello received")
         for field, value in zip(self._fields, (name, version, auth, nonce, session, received)):
-            _set(self, field, value)
+            settle(self, field, value)
 
 
-class Proof(_Event):
+class Proof(Value):
     """Shows knowledge of the shared secret: an HMAC-SHA256, in hexadecimal."""
 
     __slots__ = _fields = _compared = ("mac",)
@@ -163,10 +133,10 @@ class Proof(_Event):
     def __init__(self, mac: str) -> None:
         if not (isinstance(mac, str) and _MAC_RE.fullmatch(mac)):
             raise LocalProtocolError("proof must be 64 hexadecimal digits")
-        _set(self, "mac", mac)
+        settle(self, "mac", mac)
 
 
-class Message(_Event):
+class Message(Value):
     """One chat message; ``sent`` is the sender's clock, whole seconds since the epoch (UTC).
 
     ``seq`` numbers it (from 1, per direction) and ``ack`` acknowledges the
@@ -194,24 +164,24 @@ class Message(_Event):
             raise LocalProtocolError("message time is out of range")
         _count(seq, "message seq")
         _count(ack, "message ack")
-        _set(self, "text", text)
-        _set(self, "sent", sent)
-        _set(self, "seq", seq)
-        _set(self, "ack", ack)
+        settle(self, "text", text)
+        settle(self, "sent", sent)
+        settle(self, "seq", seq)
+        settle(self, "ack", ack)
 
     def numbered(self, seq: int, ack: int) -> "Message":
         """The same message with its number and acknowledgement."""
         _count(seq, "message seq")
         _count(ack, "message ack")
         message = object.__new__(Message)
-        _set(message, "text", self.text)
-        _set(message, "sent", self.sent)
-        _set(message, "seq", seq)
-        _set(message, "ack", ack)
+        settle(message, "text", self.text)
+        settle(message, "sent", self.sent)
+        settle(message, "seq", seq)
+        settle(message, "ack", ack)
         return message
 
 
-class Ping(_Event):
+class Ping(Value):
     """Says "still here" on a quiet link, and acknowledges messages (``ack``)."""
 
     __slots__ = _fields = ("ack",)
@@ -219,22 +189,22 @@ class Ping(_Event):
 
     def __init__(self, ack: int = 0) -> None:
         _count(ack, "ping ack")
-        _set(self, "ack", ack)
+        settle(self, "ack", ack)
 
 
-class Typing(_Event):
+class Typing(Value):
     """The side whose turn it is is writing (never what): a notice, not kept or numbered."""
 
     __slots__ = ()
 
 
-class Busy(_Event):
+class Busy(Value):
     """The server's answer to a hello while it is in a chat with someone else."""
 
     __slots__ = ()
 
 
-class Bye(_Event):
+class Bye(Value):
     """Ends the conversation, from either side, at any moment.
 
     A normal goodbye has no reason; a reason says why the connection is
@@ -250,16 +220,16 @@ class Bye(_Event):
             raise LocalProtocolError("bye reason is too long")
         if _utf8_size(reason) is None:
             raise LocalProtocolError("bye reason is not valid Unicode")
-        _set(self, "reason", reason)
+        settle(self, "reason", reason)
 
 
-class ConnectionClosed(_Event):
+class ConnectionClosed(Value):
     """The peer closed its side of the connection (end of file)."""
 
     __slots__ = ()
 
 
-Event = Union[Hello, Proof, Message, Ping, Typing, Busy, Bye, ConnectionClosed]
+Event = Hello | Proof | Message | Ping | Typing | Busy | Bye | ConnectionClosed
 
 
 class _NeedData:

@@ -26,8 +26,8 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
-from typing import Union
+
+from values import Pattern, Value, settle
 
 ESC = "\x1b"
 PASTE_START = "\x1b[200~"
@@ -40,21 +40,25 @@ MAX_SEQUENCE_CHARS = 32
 ESCAPE_WAIT = 0.05
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(Value):
     """A key that is not text: ``Key("left")``, ``Key("ctrl-right")``, ``Key("alt-b")``..."""
 
-    name: str
+    __slots__ = _fields = _compared = ("name",)
+
+    def __init__(self, name: str) -> None:
+        settle(self, "name", name)
 
 
-@dataclass(frozen=True)
-class Paste:
+class Paste(Value):
     """Text pasted as one block; line ends are always ``\\n``."""
 
-    text: str
+    __slots__ = _fields = _compared = ("text",)
+
+    def __init__(self, text: str) -> None:
+        settle(self, "text", text)
 
 
-Item = Union[str, Key, Paste]
+Item = str | Key | Paste
 
 # CSI final letters: ESC [ A, or ESC [ 1 ; 5 A with a modifier.
 _LETTER_KEYS = {"A": "up", "B": "down", "C": "right", "D": "left", "H": "home", "F": "end"}
@@ -63,12 +67,12 @@ _LETTER_KEYS = {"A": "up", "B": "down", "C": "right", "D": "left", "H": "home", 
 _TILDE_KEYS = {"1": "home", "2": "insert", "3": "delete", "4": "end", "5": "page_up",
                "6": "page_down", "7": "home", "8": "end"}
 # ESC [ params intermediates final  (ECMA-48)
-_CSI_RE = re.compile(r"\x1b\[([0-?]*)([ -/]*)([@-~])")
-_CSI_BODY_RE = re.compile(r"\x1b\[[0-?]*[ -/]*")
-_CSI_PREFIX_RE = re.compile(r"\x1b\[[0-?]*[ -/]*\Z")
+_CSI_RE = Pattern(r"\x1b\[([0-?]*)([ -/]*)([@-~])")
+_CSI_BODY_RE = Pattern(r"\x1b\[[0-?]*[ -/]*")
+_CSI_PREFIX_RE = Pattern(r"\x1b\[[0-?]*[ -/]*\Z")
 # ESC O final, some terminals putting a modifier digit in between
-_SS3_RE = re.compile(r"\x1bO([0-9]*)([ -/:-~])")
-_TEXT_RE = re.compile(r"[^\x00-\x1f\x7f-\x9f]+")
+_SS3_RE = Pattern(r"\x1bO([0-9]*)([ -/:-~])")
+_TEXT_RE = Pattern(r"[^\x00-\x1f\x7f-\x9f]+")
 
 
 def _modified(name: str, modifier: str) -> str:

@@ -61,7 +61,7 @@ import json
 import os
 import socket
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 from delivery import DUPLICATE, Delivery, SequenceError
 

@@ -11,14 +11,14 @@ it holds no control characters.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from bisect import bisect_right
 from collections import OrderedDict
-from dataclasses import dataclass
+from collections.abc import Callable
 from functools import lru_cache
 from itertools import accumulate
-from typing import Callable
+
+from values import Pattern, Value, settle
 
 # Continuation rows of a wrapped history line start with this much space.
 WRAP_INDENT = 4
@@ -168,7 +168,7 @@ def fit_from(cells: bytes | None, start: int, room: int, end: int) -> int:
 _ONE_CELL = bytes([1]) * 256
 # Outside ASCII and the Latin blocks up to U+02FF (the soft hyphen excepted),
 # all of which take one cell.
-_MAYBE_NOT_ONE_CELL_RE = re.compile(r"[^\x00-\x7f\u00a0-\u00ac\u00ae-\u02ff]")
+_MAYBE_NOT_ONE_CELL_RE = Pattern(r"[^\x00-\x7f\u00a0-\u00ac\u00ae-\u02ff]")
 
 
 class _CellTable(dict):
@@ -203,15 +203,17 @@ def _last_bare_space(text: str, start: int, cut: int) -> int:
     return space
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(Value):
     """One history line as shown, with its kind: own, peer, system, warning or error.
 
     A pasted message keeps its newlines; ``as_text`` indents what follows them.
     """
 
-    text: str
-    kind: str = "system"
+    __slots__ = _fields = _compared = ("text", "kind")
+
+    def __init__(self, text: str, kind: str = "system") -> None:
+        settle(self, "text", text)
+        settle(self, "kind", kind)
 
     def as_text(self) -> str:
         """The line for a plain terminal or a transcript file."""

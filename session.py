@@ -30,12 +30,11 @@ try:
     import fcntl
 except ImportError:  # Windows: no locks; one program per chat is the user's to keep
     fcntl = None
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 from delivery import Delivery
 from netproto import Role
 
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
     from pathlib import Path
 
@@ -63,22 +62,19 @@ def _claim(path: Path) -> int:
     return fd
 
 
-@dataclass
 class Saved:
     """A chat as its session file keeps it."""
 
-    role: Role
-    host: str
-    port: int
-    name: str
-    token: str
-    peer: str
-    peer_address: str
-    window: float
-    delivery: Delivery = field(default_factory=Delivery)
-    turn: Role = Role.CLIENT
-    lines: list[tuple[str, str]] = field(default_factory=list)  # (text, kind), as shown
-    contact: float = 0.0  # wall-clock time of the last frame from the partner
+    def __init__(self, role: Role, host: str, port: int, name: str, token: str, peer: str,
+                 peer_address: str, window: float, delivery: Delivery | None = None,
+                 turn: Role = Role.CLIENT, lines: list[tuple[str, str]] | None = None,
+                 contact: float = 0.0) -> None:
+        self.role, self.host, self.port, self.name = role, host, port, name
+        self.token, self.peer, self.peer_address, self.window = token, peer, peer_address, window
+        self.delivery = Delivery() if delivery is None else delivery
+        self.turn = turn
+        self.lines = [] if lines is None else lines  # (text, kind), as shown
+        self.contact = contact  # wall-clock time of the last frame from the partner
 
 
 def state_folder() -> Path:

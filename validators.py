@@ -10,9 +10,9 @@ and matched with ``fullmatch``, in the manner of h11's ``_abnf.py``.
 
 from __future__ import annotations
 
-import functools
-import re
 import unicodedata
+
+from values import Pattern
 
 __all__ = [
     "ValidationError",
@@ -78,22 +78,18 @@ _MAX_HOSTNAME_CHARS = 253
 # (and to inet_aton, which reads "1.2.3" as 1.2.0.3), so it must be a quad.
 _NUMERIC_DOTTED = r"[0-9.]+"
 
-_IPV4_RE = re.compile(_IPV4)
+_IPV4_RE = Pattern(_IPV4)
 
 
-@functools.cache
-def _ipv6_re() -> re.Pattern:
-    """The IPv6 grammar, compiled once, when first needed: it is large, and
-    compiling it at import would slow the program's start."""
-    return re.compile(rf"{_IPV6}(?:{_ZONE_ID})?")
+_IPV6_RE = Pattern(rf"{_IPV6}(?:{_ZONE_ID})?")
 
 
 
-_HOSTNAME_RE = re.compile(_HOSTNAME)
-_NUMERIC_DOTTED_RE = re.compile(_NUMERIC_DOTTED)
-_PORT_RE = re.compile(r"[0-9]{1,5}")
+_HOSTNAME_RE = Pattern(_HOSTNAME)
+_NUMERIC_DOTTED_RE = Pattern(_NUMERIC_DOTTED)
+_PORT_RE = Pattern(r"[0-9]{1,5}")
 # Seconds: digits with an optional fraction, like 10 or 2.5.
-_SECONDS_RE = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,6})?")
+_SECONDS_RE = Pattern(r"[0-9]{1,6}(?:\.[0-9]{1,6})?")
 MAX_TIMEOUT_SECONDS = 3600
 MAX_WINDOW_SECONDS = 86400
 
@@ -127,7 +123,7 @@ def check_address(text: str) -> str:
         literal = address
         if literal.startswith("[") and literal.endswith("]"):
             literal = literal[1:-1]
-        if _ipv6_re().fullmatch(literal):
+        if _IPV6_RE.fullmatch(literal):
             return literal
         raise ValidationError(
             f"Invalid address {_quote(address)}: not a valid IPv6 address"
@@ -217,12 +213,12 @@ SPACE_SEPARATORS = frozenset("\u00a0\u1680\u202f\u205f\u3000" + "".join(map(chr,
 # variation selectors among them are left to messages, where emoji need
 # them; in names they are marked too (below).
 _HIDDEN = "\u034f\u115f\u1160\u17b4\u17b5\u3164\uffa0"
-_HIDDEN_RE = re.compile(f"[{_HIDDEN}]")
+_HIDDEN_RE = Pattern(f"[{_HIDDEN}]")
 # What else draws as nothing or as a blank, and so has no place in a name,
 # which is an identity: variation selectors and the braille blank.
 _BLANK_IN_NAMES = "\u180b-\u180f\ufe00-\ufe0f\U000e0100-\U000e01ef\u2800"
-_BLANK_IN_NAMES_RE = re.compile(f"[{_BLANK_IN_NAMES}]")
-_NAME_MARKS_RE = re.compile(f"[{_HIDDEN}{_BLANK_IN_NAMES}]")
+_BLANK_IN_NAMES_RE = Pattern(f"[{_BLANK_IN_NAMES}]")
+_NAME_MARKS_RE = Pattern(f"[{_HIDDEN}{_BLANK_IN_NAMES}]")
 
 
 def _marker(char: str) -> str:

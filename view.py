@@ -21,7 +21,7 @@ import select
 import signal
 import sys
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 try:
     import curses

@@ -4,7 +4,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-LAYERS = ["validators", "screentext", "lineeditor", "keyinput", "delivery", "frames", "netproto", "session", "chatparts", "chatcore",
+LAYERS = ["values", "validators", "screentext", "lineeditor", "keyinput", "delivery", "frames", "netproto", "session", "chatparts", "chatcore",
           "eventloop", "doors", "view", "app", "chat_curses"]
 
 
@@ -35,3 +35,18 @@ def test_the_core_knows_neither_curses_nor_sockets():
              for alias in node.names} | {node.module for node in ast.walk(tree)
                                          if isinstance(node, ast.ImportFrom)}
     assert not names & {"curses", "socket", "selectors", "select", "signal"}
+
+
+def test_the_first_prompt_does_not_wait_for_what_only_a_chat_needs():
+    """Start-up imports what the questions need; the door, the dialer and the
+    session file (and threading, dataclasses, typing) come once a chat begins."""
+    import subprocess
+    import sys
+
+    code = ("import sys; import chat_curses; "
+            "print(' '.join(sorted(name for name in ('doors', 'session', 'threading', 'dataclasses', "
+            "'typing', 'inspect', 'datetime', 'hashlib', 'random', 'pathlib') if name in sys.modules)))")
+    result = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True,
+                            text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []

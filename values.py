@@ -1,0 +1,58 @@
+"""Building blocks that keep start-up light: small immutable values, and
+regular expressions compiled when first used.
+
+``Pattern`` is a regular expression compiled on its first use: compiling
+every pattern of the program at import took about 4 ms of its start, for
+patterns most of which serve later (checking an address, decoding keys).
+
+A ``Value`` names its fields in ``_fields`` (its ``__slots__`` too), compares
+equal to a value of the same type whose ``_compared`` fields are equal,
+hashes by them, prints as ``Name(field=value, ...)``, and cannot be changed
+once made. A subclass's ``__init__`` checks its fields and sets them with
+``settle``. (Dataclasses would write the same, but importing them and
+building each class costs the program about a tenth of its start-up.)
+"""
+
+from __future__ import annotations
+
+import re
+
+settle = object.__setattr__  # what a Value's __init__ sets its fields with
+
+
+class Value:
+    __slots__ = ()
+    _fields: tuple[str, ...] = ()
+    _compared: tuple[str, ...] = ()
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in self._compared)
+
+    def __hash__(self) -> int:
+        return hash((type(self), *(getattr(self, name) for name in self._compared)))
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self._fields)
+        return f"{type(self).__name__}({fields})"
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"a {type(self).__name__} cannot be changed")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"a {type(self).__name__} cannot be changed")
+
+
+class Pattern:
+    """``re.compile(source)``, done when one of its methods is first asked for;
+    from then on the compiled pattern's methods are this object's own."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+
+    def __getattr__(self, name: str):
+        compiled = re.compile(self.source)
+        for method in ("match", "fullmatch", "search", "sub", "finditer", "findall", "split"):
+            setattr(self, method, getattr(compiled, method))
+        return getattr(compiled, name)
