@@ -224,9 +224,7 @@ class Program:
         try:
             self.popen = subprocess.Popen(
                 [sys.executable, *args], stdin=slave, stdout=slave, stderr=slave,
-                cwd=str(ROOT), start_new_session=True,
-                env={**os.environ, "TERM": "xterm-256color", "XDG_STATE_HOME": STATE_HOME,
-                     **(env or {})})
+                cwd=str(ROOT), start_new_session=True, env=environment(env))
         finally:
             os.close(slave)
         self.pid = self.popen.pid
@@ -258,6 +256,12 @@ class Program:
             self.popen.kill()
         self.popen.wait(timeout=5)
         os.close(self.fd)
+
+
+def environment(changes: dict | None) -> dict:
+    """This process's environment with ``changes``; a name changed to None is left out."""
+    merged = {**os.environ, "TERM": "xterm-256color", "XDG_STATE_HOME": STATE_HOME, **(changes or {})}
+    return {name: value for name, value in merged.items() if value is not None}
 
 
 def spawn(*args: str, env: dict | None = None, size: tuple[int, int] = (24, 80)) -> Program:
@@ -652,8 +656,10 @@ def main() -> None:
                      f"{figures['draw'] / drawn[10]['draw']:.2f}x the 10-line case"))
     rows.append(("resident memory, 100,000 lines", f"{drawn[100_000]['rss_kib'] / 1024:.1f} MB",
                  "aim: under 60 MB"))
-    cached = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
-    warm = spawn(str(ROOT / "chat_curses.py"), "--version", env=cached)  # caches the bytecode
+    # Bytecode cached as users have it: written by a first start (the session
+    # file's and the door's modules too, which come once a chat begins).
+    cached = {"PYTHONDONTWRITEBYTECODE": None}
+    warm = spawn("-c", "import chat_curses, app, doors, session", env=cached)
     warm.popen.wait(30)
     warm.stop()
     ways = {

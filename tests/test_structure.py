@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYERS = ["values", "validators", "screentext", "lineeditor", "keyinput", "delivery", "frames", "netproto", "session", "chatparts", "chatcore",
-          "eventloop", "doors", "view", "app", "chat_curses"]
+          "eventloop", "doors", "view", "app", "command", "chat_curses"]
 
 
 def imported(module):
