@@ -139,7 +139,8 @@ class Screen:
             prompt, shown, cursor = self._input_rows(frame, rows, cols)
             self.input_height = len(shown)
             top = rows - len(shown)
-            wanted = [(clip(text, cols), self.styles.get(kind, 0))
+            styles = self.styles  # (the rows are wrapped to the width: each fits)
+            wanted = [(text, styles.get(kind, 0))
                       for text, kind in frame.scrollback.rows(frame.history, cols, top - 1)]
             wanted += [("", 0)] * (top - 1 - len(wanted))
             wanted.append((pad(frame.status, cols), curses.A_REVERSE))
@@ -164,13 +165,11 @@ class Screen:
                 self.window.scrollok(False)
                 shown[:pane] = shown[moved:pane] + [("", 0)] * moved
                 self.window.setscrreg(0, len(shown) - 1)
+        last = len(wanted) - 1
         for y, row in enumerate(wanted):
             if shown[y] != row:
                 shown[y] = row
-                with contextlib.suppress(curses.error):
-                    self.window.move(y, 0)
-                    self.window.clrtoeol()
-                self._put(y, *row)
+                self._put(y, row[0], row[1], y == last)
 
     def _input_rows(self, frame: Frame, rows: int, cols: int):
         """The input area: the prompt, the rows of typed text, and where the cursor goes.
@@ -191,11 +190,20 @@ class Screen:
             prompt, start = "", 0
         return prompt, shown, (row, (start if row == 0 else 0) + column)
 
-    def _put(self, y: int, text: str, attr: int = 0) -> None:
-        # insstr neither wraps nor moves the cursor, so the bottom-right
-        # cell can be written without the error addstr raises there.
-        with contextlib.suppress(curses.error):
-            self.window.insstr(y, 0, text, attr)
+    def _put(self, y: int, text: str, attr: int, bottom: bool) -> None:
+        """Row ``y`` holds ``text`` and nothing else."""
+        window = self.window
+        try:
+            window.move(y, 0)
+            window.clrtoeol()
+            if bottom:
+                # insstr neither wraps nor moves the cursor, so the bottom-right
+                # cell can be written without the error addstr raises there.
+                window.insstr(y, 0, text, attr)
+            else:  # addstr, elsewhere: insstr shifts the row along for every character
+                window.addstr(y, 0, text, attr)
+        except curses.error:
+            pass
 
     def _show_cursor(self, visible: bool) -> None:
         if visible is not self.cursor_shown:

@@ -46,6 +46,11 @@ class GridWindow:
         self.text[y], self.attr[y] = text[: self.cols], attr
         self.written.append(y)
 
+    def addstr(self, y, x, text, attr=0):
+        assert y < self.rows - 1, "addstr in the bottom row fails at its last cell"
+        assert len(text) <= self.cols, "a row longer than the screen would wrap"
+        self.insstr(y, x, text, attr)
+
     def setscrreg(self, top, bottom):
         assert 0 <= top <= bottom < self.rows
         self.region = (top, bottom)
