@@ -200,7 +200,11 @@ class Journal:
 
 
 def _line(record: dict) -> bytes:
-    return json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode("utf-8") + b"\n"
+    return _ENCODER.encode(record).encode("utf-8") + b"\n"
+
+
+# Made once: json.dumps builds a new encoder per call when given options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def load(path: Path, role: Role, host: str, port: int) -> Saved:

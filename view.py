@@ -57,6 +57,7 @@ class Screen:
         self.size = (0, 0)  # rows and columns, as last drawn
         self.shown: list[tuple[str, int] | None] = []  # each row's text and attribute, as drawn
         self.cursor_shown: bool | None = None
+        self.pending = b""  # the bell and the title, written with the next draw
         window.idlok(True)  # the pane scrolls with the terminal's own scrolling, where it has one
 
     def history_size(self) -> tuple[int, int]:
@@ -77,8 +78,9 @@ class Screen:
         self.window.clearok(True)
 
     def bell(self) -> None:
-        """The terminal's bell (BEL): the one alert that passes SSH, tmux and screen."""
-        _write_terminal(b"\a")
+        """The terminal's bell (BEL): the one alert that passes SSH, tmux and screen.
+        It rings with the next draw, in the same write as the title."""
+        self.pending += b"\a"
 
     def flash(self) -> None:
         """A visible flash of the screen (or the bell, where the terminal has none)."""
@@ -89,7 +91,7 @@ class Screen:
         """Whose turn it is, in the terminal's title, where the terminal has one."""
         if title != self.title and self.has_title:
             self.title = title
-            _write_terminal(b"\x1b]2;" + clean(title).encode("utf-8", "replace") + b"\x07")
+            self.pending += b"\x1b]2;" + clean(title).encode("utf-8", "replace") + b"\x07"
 
     def suspend(self) -> None:
         """Stop the program (Ctrl-Z, SIGTSTP) with the terminal as the shell
@@ -128,6 +130,9 @@ class Screen:
         """
         if frame.title:
             self.set_title(frame.title)
+        if self.pending:  # the bell and the title, in one write
+            _write_terminal(self.pending)
+            self.pending = b""
         rows, cols = self.window.getmaxyx()
         if (rows, cols) != self.size:  # a new size: nothing on screen can be trusted
             self.size, self.shown = (rows, cols), [None] * rows
@@ -369,6 +374,7 @@ class Keyboard:
     def __init__(self, window: "curses.window", fd: int | None) -> None:
         self.window, self.fd = window, fd
         self.decoder = KeyDecoder()
+        self._more = False  # the terminal held more than the last read took
         self.escape_deadline: float | None = None  # when a held Esc is taken alone
 
     def read(self) -> list[Item] | None:
@@ -381,8 +387,8 @@ class Keyboard:
         return items
 
     def more_waiting(self) -> bool:
-        """More keys are already waiting to be read (they are part of a paste)."""
-        return self.fd is not None and _readable(self.fd)
+        """More keys were already waiting when the last read stopped (they are part of a paste)."""
+        return self.fd is not None and self._more
 
     def flush(self) -> list[Item]:
         """The rest of an escape sequence did not come: decide on what is held."""
@@ -391,10 +397,12 @@ class Keyboard:
 
     def _read_fd(self) -> bytes | None:
         data = b""
+        self._more = True  # unless the terminal is found to hold no more
         while len(data) < self.SLICE:
             try:
                 chunk = os.read(self.fd, self.SLICE - len(data))
             except (BlockingIOError, InterruptedError):
+                self._more = False
                 break
             except OSError:  # EIO: the terminal hung up
                 return data or None
@@ -402,6 +410,7 @@ class Keyboard:
                 return data or None
             data += chunk
             if not _readable(self.fd):
+                self._more = False
                 break
         return data
 

@@ -142,3 +142,19 @@ def test_rows_moved_up():
     assert _rows_moved_up([None, None], ["a", "b"]) == 0
     assert _rows_moved_up([], []) == 0
     assert _rows_moved_up(["", "", ""], ["", "", ""]) == 0  # nothing to gain from scrolling blanks
+
+
+def test_the_bell_and_a_new_title_go_out_in_one_write_with_the_draw(monkeypatch):
+    writes = []
+    monkeypatch.setattr("view._write_terminal", writes.append)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    window = GridWindow(10, 40)
+    screen = Screen(window, colour=False)
+    history = History()
+    history.add("hello", "peer")
+    screen.bell()
+    assert writes == []  # not yet: it rings with the draw
+    screen.draw(Frame(history, Scrollback(), "status", "> ", LineEditor(), "chat_curses: your turn"))
+    assert writes == [b"\a\x1b]2;chat_curses: your turn\x07"]
+    screen.draw(Frame(history, Scrollback(), "status", "> ", LineEditor(), "chat_curses: your turn"))
+    assert len(writes) == 1  # the same title is not written again
