@@ -74,9 +74,10 @@ def frames() -> tuple[bytes, bytes]:
     return message, server.send(Message(TEXT, SENT))
 
 
-def peer(kind: str, port: int) -> None:
+def peer(kind: str, port: int, pinned: bool) -> None:
     """The far end of a round-trip run, in its own process."""
-    pin_to_one_core()
+    if pinned:
+        pin_to_one_core()
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if kind in ("raw", "loop"):
@@ -111,19 +112,26 @@ def peer(kind: str, port: int) -> None:
                         return
 
 
-def round_trips(kind: str, count: int) -> float:
-    """Seconds per round trip, both processes on one core."""
+def round_trips(kind: str, count: int, pinned: bool) -> float:
+    """Seconds per round trip; ``pinned``: both processes on one core (this
+    process stays there afterwards too, so unpinned runs come first)."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         child = subprocess.Popen([sys.executable, __file__, "--peer", kind,
-                                  str(listener.getsockname()[1])])
+                                  str(listener.getsockname()[1]), "pinned" if pinned else "free"])
         try:
             sock, _ = listener.accept()
             with sock:
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                pin_to_one_core()
-                return _client_rounds(kind, sock, count)
+                cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+                if pinned:
+                    pin_to_one_core()
+                try:
+                    return _client_rounds(kind, sock, count)
+                finally:
+                    if pinned and cores:
+                        os.sched_setaffinity(0, cores)
         finally:
             child.wait(timeout=30)
 
@@ -280,6 +288,13 @@ def read_until(process: Program, text: str, timeout: float = 20) -> None:
 
 
 def cpu_seconds(pid: int) -> float:
+    """CPU time a running process has used, to the nanosecond where the kernel
+    keeps scheduler statistics (clock ticks of 10 ms otherwise)."""
+    try:
+        with open(f"/proc/{pid}/schedstat") as schedstat:
+            return int(schedstat.read().split()[0]) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     with open(f"/proc/{pid}/stat") as stat:
         fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -349,6 +364,51 @@ while True:
             while b"\n" in received:
                 line, received = received.split(b"\n", 1)
                 os.write(1, b"[peer]: " + line + b"\r\n")
+"""
+
+# The same loop drawing with curses, as any curses chat must: a window that
+# scrolls, one line added per message. Not a floor the aims count from; it
+# shows what curses itself costs on these ptys.
+MINIMAL_CURSES_CHAT = r"""
+import curses, locale, os, selectors, socket, sys
+role, port = sys.argv[1], int(sys.argv[2])
+locale.setlocale(locale.LC_ALL, "")
+window = curses.initscr()
+curses.raw(); curses.noecho(); curses.typeahead(-1)
+window.scrollok(True); window.idlok(True)
+def show(text):
+    window.addstr(text + "\n"); window.refresh()
+try:
+    if role == "server":
+        with socket.create_server(("127.0.0.1", port)) as listener:
+            show("listening")
+            sock, _ = listener.accept()
+    else:
+        sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    selector = selectors.DefaultSelector()
+    selector.register(0, selectors.EVENT_READ)
+    selector.register(sock, selectors.EVENT_READ)
+    show("connected")
+    typed = received = b""
+    while True:
+        for key, _ in selector.select():
+            if key.fileobj == 0:
+                typed += os.read(0, 65536)
+                while b"\r" in typed:
+                    line, typed = typed.split(b"\r", 1)
+                    sock.sendall(line + b"\n")
+                    show("[me]: " + line.decode())
+            else:
+                data = sock.recv(65536)
+                if not data:
+                    sys.exit(0)
+                received += data
+                while b"\n" in received:
+                    line, received = received.split(b"\n", 1)
+                    show("[peer]: " + line.decode())
+finally:
+    curses.endwin()
 """
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -461,14 +521,14 @@ def chat_pair(size: tuple[int, int]) -> Pair:
     return Pair(client, server)
 
 
-def minimal_pair(size: tuple[int, int]) -> Pair:
+def minimal_pair(size: tuple[int, int], code: str = MINIMAL_CHAT) -> Pair:
     """The floor: two minimal loops in a chat on two ptys of ``size``."""
     port = free_port()
-    server = spawn("-c", MINIMAL_CHAT, "server", port, size=size)
+    server = spawn("-c", code, "server", port, size=size)
     client = None
     try:
         read_until(server, "listening")
-        client = spawn("-c", MINIMAL_CHAT, "client", port, size=size)
+        client = spawn("-c", code, "client", port, size=size)
         read_until(client, "connected")
         read_until(server, "connected")
     except BaseException:
@@ -479,11 +539,16 @@ def minimal_pair(size: tuple[int, int]) -> Pair:
     return Pair(client, server)
 
 
+PAIRS = {"minimal": minimal_pair,
+         "minimal with curses": lambda size: minimal_pair(size, MINIMAL_CURSES_CHAT),
+         "chat_curses": chat_pair}
+
+
 def enter_to_screen(count: int) -> dict[tuple[str, tuple[int, int]], dict]:
-    """Both pairs at 80x24 and 200x60, the floor first at each size."""
+    """Every pair at 80x24 and 200x60, the floor first at each size."""
     results = {}
     for size in ((24, 80), (60, 200)):
-        for name, make in (("minimal", minimal_pair), ("chat_curses", chat_pair)):
+        for name, make in PAIRS.items():
             pair = make(size)
             try:
                 results[name, size] = pair.exchange(count)
@@ -508,37 +573,56 @@ def paste_shown(kib: int = 64) -> float:
 REDRAW_CHILD = r"""
 import curses, json, locale, os, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
-from chatcore import Frame, format_message
+from chatparts import Frame, format_message
 from view import Screen
 from lineeditor import LineEditor
 from screentext import History, Scrollback
 locale.setlocale(locale.LC_ALL, "")
 results = {}
 window = curses.initscr()
+
+def frame(history):
+    return Frame(history, Scrollback(), " client | your turn", "Enter a message: ", LineEditor())
+
+def per_message(screen, history, count=200):
+    # a new message added and drawn: what each one costs the program's CPU
+    times = []
+    for i in range(count):
+        start = time.process_time()
+        history.add(format_message(1681731763, "server", f"new message {i}"), "own")
+        screen.draw(frame(history))
+        times.append(time.process_time() - start)
+    return statistics.median(times)
+
 try:
     screen = Screen(window)
     for size in (10, 10_000, 100_000):
         history = History()
         for i in range(size):
             history.add(format_message(1681731763 + i, "user", f"message {i}: " + "words " * 8), "peer")
-        frame = Frame(history, Scrollback(), " client | your turn", "Enter a message: ", LineEditor())
-        times = []
-        for i in range(200):
-            history.add(format_message(1681731763, "server", f"new message {i}"), "own")
-            start = time.perf_counter()
-            screen.draw(frame)
-            times.append(time.perf_counter() - start)
+        screen.draw(frame(history))
+        results[size] = {"draw": per_message(screen, history)}
         with open("/proc/self/status") as status:
             rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
-        results[size] = {"draw": statistics.median(times), "rss_kib": rss}
+        results[size]["rss_kib"] = rss
+    history = History()
+    for i in range(100):
+        history.add(format_message(1681731763 + i, "user", f"message {i}"), "peer")
+    big = ("words " * 11_000)[: 64 * 1024 - 60]
+    history.add(format_message(1681731763, "user", big), "peer")
+    start = time.process_time()
+    screen.draw(frame(history))
+    results["big_first"] = time.process_time() - start
+    results["big_next"] = per_message(screen, history, 50)
 finally:
     curses.endwin()
 print("RESULT " + json.dumps(results), flush=True)
 """
 
 
-def redraws() -> dict:
-    process = spawn("-c", REDRAW_CHILD, str(ROOT))
+def redraws(size: tuple[int, int]) -> dict:
+    """CPU per message drawn on a pty of ``size``, with 10 to 100,000 lines of history."""
+    process = spawn("-c", REDRAW_CHILD, str(ROOT), size=size)
     output = b""
     deadline = time.monotonic() + 300
     try:
@@ -550,7 +634,22 @@ def redraws() -> dict:
     finally:
         process.stop()
     line = output.split(b"RESULT ", 1)[1].split(b"\n", 1)[0]
-    return {int(size): figures for size, figures in json.loads(line).items()}
+    return {int(key) if key.isdigit() else key: figures for key, figures in json.loads(line).items()}
+
+
+# --- encoding and decoding a message -------------------------------------------------
+
+
+def codec(count: int) -> tuple[float, float]:
+    """Seconds to encode and decode one message, and the same for bare
+    json.dumps and json.loads of its fields (no checks): the floor."""
+    from frames import _decode, _encode
+
+    message = Message(TEXT, SENT, 5, 4)
+    fields = {"type": "message", "seq": 5, "ack": 4, "text": TEXT, "sent": "2023-04-17T11:42:43Z"}
+    ours = min(_timed(lambda: [_decode(_encode(message)[:-1]) for _ in range(count)]) for _ in range(5))
+    floor = min(_timed(lambda: [json.loads(json.dumps(fields)) for _ in range(count)]) for _ in range(5))
+    return ours / count, floor / count
 
 
 def start_up(times: int, ways: dict[str, tuple[list[str], dict]]) -> dict[str, list[float]]:
@@ -623,25 +722,51 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="fewer rounds; figures are rougher")
-    parser.add_argument("--peer", nargs=2, metavar=("KIND", "PORT"), help=argparse.SUPPRESS)
+    parser.add_argument("--peer", nargs=3, metavar=("KIND", "PORT", "PINNING"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.peer:
-        peer(args.peer[0], int(args.peer[1]))
+        peer(args.peer[0], int(args.peer[1]), args.peer[2] == "pinned")
         return
-    rounds, idle_seconds, starts = (2000, 3.0, 3) if args.quick else (10000, 10.0, 10)
+    rounds, idle_seconds, starts, messages = (2000, 3.0, 5, 40) if args.quick else (10000, 10.0, 15, 200)
+    rows: list[tuple[str, str, str]] = []
 
-    rows = []
-    raw = round_trips("raw", rounds)
-    loop = round_trips("loop", rounds)
-    bare = round_trips("bare", rounds)
-    ours = round_trips("protocol", rounds)
-    rows += [("round trip, raw sockets", f"{raw * 1e6:.1f} µs", "blocking send and recv"),
-             ("round trip, raw bytes in a selector loop", f"{loop * 1e6:.1f} µs",
-              f"{loop / raw:.2f}x raw: the non-blocking loop's own syscalls"),
-             ("round trip, Protocol alone, blocking sockets", f"{bare * 1e6:.1f} µs",
-              f"{bare / raw:.2f}x raw: encoding, decoding, checking frames"),
-             ("round trip, Protocol + Connection", f"{ours * 1e6:.1f} µs",
-              f"ratio {ours / raw:.2f}x raw (aim: 1.3x or less); {ours / loop:.2f}x the loop")]
+    def ratio(value: float, floor: float, unit: str, scale: float, aim: str = "") -> str:
+        return (f"{value / floor:.2f}x the floor ({floor * scale:.3g} {unit})"
+                + (f"; aim: {aim}" if aim else ""))
+
+    # Round trips: unpinned first (pinning keeps this process on one core until restored).
+    for pinned in (False, True):
+        where = "both ends on one CPU" if pinned else "unpinned"
+        raw = round_trips("raw", rounds, pinned)
+        loop = round_trips("loop", rounds, pinned)
+        bare = round_trips("bare", rounds, pinned)
+        ours = round_trips("protocol", rounds, pinned)
+        rows += [(f"round trip, raw sockets, {where}", f"{raw * 1e6:.1f} µs", "the floor"),
+                 (f"round trip, raw bytes in a selector loop, {where}", f"{loop * 1e6:.1f} µs",
+                  ratio(loop, raw, "µs", 1e6)),
+                 (f"round trip, Protocol alone on blocking sockets, {where}", f"{bare * 1e6:.1f} µs",
+                  ratio(bare, raw, "µs", 1e6)),
+                 (f"round trip, Protocol + Connection, {where}", f"{ours * 1e6:.1f} µs",
+                  ratio(ours, raw, "µs", 1e6, "1.8x" if pinned else "1.2x"))]
+    ours, floor = codec(rounds * 5)
+    rows.append(("encode + decode one message", f"{ours * 1e6:.2f} µs",
+                 ratio(ours, floor, "µs, bare json.dumps + json.loads, no checks", 1e6, "under 3.5 µs")))
+
+    paired = enter_to_screen(messages)
+    for (name, size), figures in paired.items():
+        floor = paired["minimal", size]
+        label = f"{size[1]}x{size[0]}, {name}"
+        rows += [(f"Enter to partner's screen, {label}, median of {figures['count']}",
+                  f"{figures['median'] * 1e3:.3f} ms",
+                  ratio(figures["median"], floor["median"], "ms", 1e3, "2x")
+                  + f"; worst {figures['worst'] * 1e3:.2f} ms"),
+                 (f"messages a second, {label}", f"{figures['rate']:,.0f}",
+                  f"{figures['rate'] / floor['rate']:.2f}x the floor ({floor['rate']:,.0f}); aim: 0.5x"),
+                 (f"CPU per message, both programs, {label}", f"{figures['cpu'] * 1e3:.3f} ms",
+                  ratio(figures["cpu"], floor["cpu"], "ms", 1e3))]
+    rows.append(("64 KiB paste to its end shown in the input line", f"{paste_shown() * 1e3:.1f} ms",
+                 "aim: under 50 ms"))
+
     wrapped = wraps()
     for (name, width), (first, again) in wrapped.items():
         ascii_first = wrapped["ASCII", width][0]
@@ -650,32 +775,42 @@ def main() -> None:
     server_cpu, client_cpu = idle_cpu(idle_seconds)
     rows += [(f"CPU, server waiting {idle_seconds:g} s", f"{server_cpu:.3f} s", "aim: under 0.02 s"),
              (f"CPU, client locked {idle_seconds:g} s", f"{client_cpu:.3f} s", "aim: under 0.02 s")]
-    drawn = redraws()
-    for size, figures in drawn.items():
-        rows.append((f"redraw, {size:,} history lines", f"{figures['draw'] * 1e3:.2f} ms",
-                     f"{figures['draw'] / drawn[10]['draw']:.2f}x the 10-line case"))
-    rows.append(("resident memory, 100,000 lines", f"{drawn[100_000]['rss_kib'] / 1024:.1f} MB",
-                 "aim: under 60 MB"))
+    for size in ((24, 80), (60, 200)):
+        drawn = redraws(size)
+        where = f"{size[1]}x{size[0]}"
+        for lines in (10, 10_000, 100_000):
+            rows.append((f"CPU per new message drawn, {lines:,} history lines, {where}",
+                         f"{drawn[lines]['draw'] * 1e3:.3f} ms",
+                         f"{drawn[lines]['draw'] / drawn[10]['draw']:.2f}x the 10-line case"))
+        rows.append((f"first draw of a 64 KiB message, {where}", f"{drawn['big_first'] * 1e3:.2f} ms",
+                     "wrapped once"))
+        rows.append((f"next message drawn below a 64 KiB message, {where}",
+                     f"{drawn['big_next'] * 1e3:.3f} ms", "aim: under 2 ms"))
+        if size == (24, 80):
+            rows.append(("resident memory, 100,000 lines", f"{drawn[100_000]['rss_kib'] / 1024:.1f} MB",
+                         "aim: under 60 MB"))
+
     # Bytecode cached as users have it: written by a first start (the session
     # file's and the door's modules too, which come once a chat begins).
     cached = {"PYTHONDONTWRITEBYTECODE": None}
     warm = spawn("-c", "import chat_curses, app, doors, session", env=cached)
     warm.popen.wait(30)
     warm.stop()
+    bare_label = "a bare python printing the prompt"
     ways = {
-        "a bare python printing the prompt":
-            (["-c", "import sys; print('Enter the server IP address'); sys.stdin.read()"], cached),
+        bare_label: (["-c", "import sys; print('Enter the server IP address'); sys.stdin.read()"], cached),
         "python chat_curses.py, bytecode cached": ([str(ROOT / "chat_curses.py")], cached),
         "python chat_curses.py, no bytecode (compiled each start)":
-            ([str(uncached_copy() / "chat_curses.py")], {**cached, "PYTHONDONTWRITEBYTECODE": "1"}),
+            ([str(uncached_copy() / "chat_curses.py")], {"PYTHONDONTWRITEBYTECODE": "1"}),
     }
     started = start_up(starts, ways)
-    floor = statistics.median(started["a bare python printing the prompt"])
+    floor = statistics.median(started[bare_label])
     for label, times in started.items():
         median = statistics.median(times)
         rows.append((f"start to first prompt, {label}", f"{median * 1e3:.0f} ms",
                      f"median of {starts}, best {min(times) * 1e3:.0f} ms; "
-                     f"{median / floor:.1f}x the bare python"))
+                     + ("the floor" if label == bare_label else
+                        f"{median / floor:.2f}x the floor; aim: 3x (cached)")))
 
     print(f"chat_curses figures on {machine()}")
     width = max(len(name) for name, _, _ in rows)
