@@ -319,11 +319,11 @@ class Protocol:
                 break
             # One CR before the newline is allowed (nc sends CR LF), only one,
             # so that where the bytes were split never changes the verdict.
-            line = bytes(self._buffer[: end - 1 if self._buffer[end - 1 : end] == b"\r" else end])
+            line = self._buffer[: end - 1 if self._buffer[end - 1 : end] == b"\r" else end]
             del self._buffer[: end + 1]
             if len(line) > MAX_FRAME_BYTES:
                 self._fail(RemoteProtocolError(f"frame is larger than {MAX_FRAME_BYTES:,} bytes"))
-            if not line.strip():
+            if not line or line.isspace():
                 continue  # blank lines are allowed between frames
             try:
                 event = _decode(line)
