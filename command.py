@@ -116,9 +116,31 @@ def readable_by_others(path: str) -> bool:
         return False
 
 
+class HelpLayout(argparse.HelpFormatter):
+    """argparse's help, told the terminal's width at once. Left to find it,
+    argparse imports shutil, which imports zlib, bz2 and lzma: about 4 ms of
+    every start, for a width that only --help and usage errors use."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=terminal_columns() - 2)
+
+
+def terminal_columns() -> int:
+    """The width shutil.get_terminal_size() gives: COLUMNS, else the terminal's, else 80."""
+    with contextlib.suppress(ValueError):
+        if int(os.environ.get("COLUMNS", "")) > 0:
+            return int(os.environ["COLUMNS"])
+    try:
+        columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+    except (AttributeError, OSError, ValueError):
+        columns = 0
+    return columns if columns > 0 else 80
+
+
 def parse_args(argv: list[str] | None = None) -> Settings:
     """Read the command line; a bad one prints usage and exits 2."""
     parser = argparse.ArgumentParser(
+        formatter_class=HelpLayout,
         prog=program_name(),
         description="A one-to-one chat in the terminal. The two sides take "
         "turns, client first; type 'end' to leave.",

@@ -43,10 +43,21 @@ def test_the_first_prompt_does_not_wait_for_what_only_a_chat_needs():
     import subprocess
     import sys
 
-    code = ("import sys; import chat_curses; "
+    code = ("import sys; import chat_curses, command; command.parse_args(['--client']); "
             "print(' '.join(sorted(name for name in ('doors', 'session', 'threading', 'dataclasses', "
-            "'typing', 'inspect', 'datetime', 'hashlib', 'random', 'pathlib') if name in sys.modules)))")
+            "'typing', 'inspect', 'datetime', 'hashlib', 'random', 'pathlib', 'shutil') "
+            "if name in sys.modules)))")
     result = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == []
+
+
+def test_help_is_as_wide_as_shutil_would_make_it(monkeypatch):
+    import shutil
+
+    from command import terminal_columns
+
+    for columns in ("60", "200", "0", "wide", ""):
+        monkeypatch.setenv("COLUMNS", columns)
+        assert terminal_columns() == shutil.get_terminal_size().columns
