@@ -10,12 +10,9 @@ written: one JSON object per line (see ``netproto`` for an exchange).
 from __future__ import annotations
 
 import enum
-import json
-from json.encoder import encode_basestring
-import re
 import time
 
-from values import Value, settle
+from values import Pattern, Value, settle
 
 PROTOCOL_VERSION = 2
 MAX_TEXT_BYTES = 64 * 1024
@@ -76,7 +73,7 @@ def _utf8_size(text: str) -> int | None:
         return None
 
 
-_NONCE_RE = re.compile(r"[0-9a-f]{32}")
+_NONCE_RE = Pattern(r"[0-9a-f]{32}")
 _SESSION_RE = _NONCE_RE  # a chat's resume token: 128 random bits in hexadecimal
 
 
@@ -86,7 +83,7 @@ def _count(value: object, what: str) -> None:
 
 
 _MAX_COUNT = 2**53
-_MAC_RE = re.compile(r"[0-9a-f]{64}")
+_MAC_RE = Pattern(r"[0-9a-f]{64}")
 class Hello(Value):
     """Opens the conversation: who is speaking, in which protocol version.
 
@@ -242,7 +239,7 @@ NEED_DATA = _NeedData()
 
 # --- Times on the wire: "2023-04-17T11:42:43Z" -----------------------------
 
-_TIME_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
+_TIME_RE = Pattern(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _MIN_TIME = 0  # 1970-01-01T00:00:00Z
 _MAX_TIME = 253402300799  # 9999-12-31T23:59:59Z
@@ -312,21 +309,38 @@ def _refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not allowed")
 
 
-# Made once: json.dumps and json.loads build a new one per call when given options.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-_quote = encode_basestring  # a JSON string as _ENCODER writes it (C, where json has it)
-# The decoder's own scanner, called directly: JSONDecoder.decode wraps it in
-# two regular-expression matches for whitespace, which a frame strips first.
-_scan = json.JSONDecoder(parse_constant=_refuse_constant).scan_once
+class _JsonParts:
+    """The codec's JSON tools, made when the first frame is written or read:
+    importing json takes about 2 ms of start-up, before any chat needs it.
+    From then on they are this object's own attributes.
+
+    - ``encoder``: made once (json.dumps builds a new one per call when given options);
+    - ``quote``: a JSON string as ``encoder`` writes it (in C, where json has it);
+    - ``scan``: the decoder's own scanner, called directly (JSONDecoder.decode
+      wraps it in two regular-expression matches for whitespace, which a frame
+      strips first).
+    """
+
+    def __getattr__(self, name: str):
+        import json
+        from json.encoder import encode_basestring
+
+        self.encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+        self.quote = encode_basestring
+        self.scan = json.JSONDecoder(parse_constant=_refuse_constant).scan_once
+        return getattr(self, name)
+
+
+_JSON = _JsonParts()
 _JSON_SPACE = b" \t\r\n"
 
 
 def _encode(event: Event) -> bytes:
     if type(event) is Message:  # the frame of nearly every exchange, written directly
         return (f'{{"type":"message","seq":{event.seq},"ack":{event.ack},'
-                f'"text":{_quote(event.text)},"sent":"{format_utc(event.sent)}"}}\n'
+                f'"text":{_JSON.quote(event.text)},"sent":"{format_utc(event.sent)}"}}\n'
                 ).encode("utf-8")
-    return _ENCODER.encode(_fields(event)).encode("utf-8") + b"\n"
+    return _JSON.encoder.encode(_fields(event)).encode("utf-8") + b"\n"
 
 
 def _event_from(fields: dict) -> Event:
@@ -364,7 +378,7 @@ def _decode(line: bytes) -> Event:
     """Turn one frame (without its newline) into an event, or raise RemoteProtocolError."""
     try:
         text = line.strip(_JSON_SPACE).decode("utf-8")
-        fields, end = _scan(text, 0)
+        fields, end = _JSON.scan(text, 0)
     except UnicodeDecodeError:
         raise RemoteProtocolError("frame is not valid UTF-8") from None
     except (ValueError, RecursionError, StopIteration):

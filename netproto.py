@@ -57,7 +57,6 @@ from __future__ import annotations
 
 import enum
 import errno
-import json
 import os
 import socket
 import time
@@ -157,6 +156,7 @@ _HELLO_DUE = {(State.AWAIT_CLIENT_HELLO, C), (State.AWAIT_SERVER_HELLO, S),
 def _mac(secret: bytes, prover: Role, client: Hello, server: Hello) -> str:
     import hashlib  # here, not at the top: only a chat with a secret needs it
     import hmac
+    import json
 
     transcript = json.dumps([f"chat_curses/{PROTOCOL_VERSION}", prover.value,
                              client.nonce, server.nonce, client.name, server.name])
