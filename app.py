@@ -15,7 +15,6 @@ import errno
 import os
 import selectors
 import signal
-import socket
 import stat
 import sys
 import time
@@ -32,9 +31,11 @@ from screentext import Line
 # The door, the dialer and the session file serve only once the questions are
 # answered: they are imported then (in _listen, _dial, _on_connected and the
 # SessionKeeper), so the first prompt does not wait for them and for what
-# they bring (threading, fcntl).
+# they bring (socket, threading, fcntl).
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
+    import socket
+
     from doors import Dialer, Door, Link
     from session import Journal
 from view import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, Screen, curses_screen
@@ -504,6 +505,8 @@ class App:
         self.on_partner(selectors.EVENT_READ)
 
     def _take(self, link: Link) -> None:
+        import socket  # (loaded with the door or the dialer already)
+
         self.partner = link.conn
         with contextlib.suppress(OSError):
             self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -523,6 +526,8 @@ def reach_hint(addresses: list[str]) -> str:
 
 def machine_addresses() -> list[str]:
     """This machine's own addresses, loopback aside (no traffic is sent to find them)."""
+    import socket  # (loaded with the door already)
+
     try:
         infos = socket.getaddrinfo(socket.gethostname(), None, type=socket.SOCK_STREAM)
     except OSError:

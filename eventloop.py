@@ -8,9 +8,10 @@ timer: the only timeout is the nearest deadline the application names.
 from __future__ import annotations
 
 import contextlib
+import functools
+import os
 import selectors
 import signal
-import socket
 import time
 from collections.abc import Callable, Iterator
 
@@ -36,40 +37,52 @@ class Application:
 
 
 class Waker:
-    """A socket pair whose read end the loop watches.
+    """A pipe whose read end the loop watches.
 
     Signal handlers write the signal's number into it (``signal.set_wakeup_fd``)
     and worker threads write a zero byte, so the sleeping loop wakes at once.
+    On Windows, where select() watches only sockets, it is a socket pair; a
+    plain pipe elsewhere spares the start the socket module's import.
     """
 
     THREAD_DONE = 0
 
     def __init__(self) -> None:
-        self._reader, self._writer = socket.socketpair()
-        self._reader.setblocking(False)
-        self._writer.setblocking(False)
+        if os.name == "nt":
+            import socket
+
+            reader, writer = socket.socketpair()
+            reader.setblocking(False)
+            writer.setblocking(False)
+            self._send, self._receive = writer.send, reader.recv
+            self._ends = (reader, writer)
+            self._read_fd, self.write_fd = reader.fileno(), writer.fileno()
+        else:
+            self._read_fd, self.write_fd = os.pipe()
+            os.set_blocking(self._read_fd, False)
+            os.set_blocking(self.write_fd, False)
+            self._send = functools.partial(os.write, self.write_fd)
+            self._receive = functools.partial(os.read, self._read_fd)
+            self._ends = (self._read_fd, self.write_fd)
 
     def fileno(self) -> int:
-        return self._reader.fileno()
-
-    @property
-    def write_fd(self) -> int:
-        return self._writer.fileno()
+        return self._read_fd
 
     def wake(self) -> None:
         with contextlib.suppress(OSError):  # full: the loop is awake anyway
-            self._writer.send(bytes([self.THREAD_DONE]))
+            self._send(bytes([self.THREAD_DONE]))
 
     def drain(self) -> bytes:
         data = b""
         with contextlib.suppress(BlockingIOError, InterruptedError):
-            while chunk := self._reader.recv(512):
+            while chunk := self._receive(512):
                 data += chunk
         return data
 
     def close(self) -> None:
-        self._reader.close()
-        self._writer.close()
+        for end in self._ends:
+            with contextlib.suppress(OSError):
+                os.close(end) if isinstance(end, int) else end.close()
 
 
 def _note_signal(signum: int, frame: object) -> None:

@@ -58,9 +58,15 @@ from __future__ import annotations
 import enum
 import errno
 import os
-import socket
 import time
 from collections.abc import Iterator
+
+# Connection wraps a socket it is given; it need not import the socket module
+# (a few ms of start-up, before any chat needs it).
+SHUT_WR = 1  # socket.SHUT_WR: the same on Linux, the BSDs, macOS and Windows
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    import socket
 
 from delivery import DUPLICATE, Delivery, SequenceError
 
@@ -490,7 +496,7 @@ class Connection:
                 self.sock.settimeout(linger)
                 self.sock.sendall(self._outbox)
                 self._outbox.clear()
-                self.sock.shutdown(socket.SHUT_WR)
+                self.sock.shutdown(SHUT_WR)
             except OSError:
                 pass
         self.sock.close()

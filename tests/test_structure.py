@@ -45,7 +45,7 @@ def test_the_first_prompt_does_not_wait_for_what_only_a_chat_needs():
 
     code = ("import sys; import chat_curses, command; command.parse_args(['--client']); "
             "print(' '.join(sorted(name for name in ('doors', 'session', 'threading', 'dataclasses', "
-            "'typing', 'inspect', 'datetime', 'hashlib', 'random', 'pathlib', 'shutil', 'json') "
+            "'typing', 'inspect', 'datetime', 'hashlib', 'random', 'pathlib', 'shutil', 'json', 'socket') "
             "if name in sys.modules)))")
     result = subprocess.run([sys.executable, "-S", "-c", code], cwd=ROOT, capture_output=True,
                             text=True, timeout=60)
