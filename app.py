@@ -100,10 +100,14 @@ class SessionKeeper:
     chat goes on without being resumable.
     """
 
+    SYNC_EVERY = 1.0  # seconds: at most what a crash of the machine (not the program) can lose
+
     def __init__(self, core: ChatCore, settings: Settings) -> None:
         self.core, self.settings = core, settings
         self.journal: Journal | None = None
         self.contact = time.time()  # wall-clock time of the partner's last frame
+        self.synced_at = float("-inf")  # monotonic time of the last sync to the disk
+        self.sync_due: float | None = None  # when what was written since must be synced
 
     def start(self) -> None:
         """A new chat has begun: its session file, with the history so far."""
@@ -176,10 +180,18 @@ class SessionKeeper:
         except OSError as error:
             self._lose(error)
 
-    def flush(self) -> None:
-        """Save, and sync it to the disk (nor can a crash of the machine, after this)."""
+    def flush(self, now: float) -> None:
+        """Save, and sync it to the disk (nor can a crash of the machine lose it,
+        after this): at once if the last sync was ``SYNC_EVERY`` ago, else when
+        it will be (``sync_due``). At a person's pace every message is synced
+        as it comes; a burst costs one sync a second, not one per message."""
         self.save()
-        if self.journal is not None:
+        if self.journal is None or not self.journal.unsynced:
+            self.sync_due = None
+        elif now < self.synced_at + self.SYNC_EVERY:
+            self.sync_due = self.synced_at + self.SYNC_EVERY
+        else:
+            self.sync_due, self.synced_at = None, now
             try:
                 self.journal.flush()
             except OSError as error:
@@ -248,14 +260,15 @@ class App:
         if self.partner is not None:
             self.loop.watch(self.partner, self.on_partner, write=self.partner.wants_write)
         self.core.pane = self.screen.history_size()
-        self.screen.draw(self.core.frame(time.monotonic()))
+        now = time.monotonic()
+        self.screen.draw(self.core.frame(now))
         # Only once the screen is drawn does the file go to the disk: what was
         # sent is written already, and what arrived is not acknowledged yet.
-        self.keeper.flush()
+        self.keeper.flush(now)
 
     def seconds_to_deadline(self) -> float | None:
         deadlines = [self.connect_deadline, self.keyboard.escape_deadline, self.core.deadline(),
-                     self.redial_at]
+                     self.redial_at, self.keeper.sync_due]
         if self.door is not None:
             deadlines += self.door.deadlines()
         deadlines = [deadline for deadline in deadlines if deadline is not None]

@@ -11,7 +11,8 @@ turn it is, the last contact. Records are only ever appended, so a chat of
 loop changed is written in one ``write`` before anything goes on the wire
 (``sync``), so ``kill -9`` at any moment leaves a file whose last line at
 worst is cut short, which reading ignores; it is synced to the disk
-(``flush``) once the screen is drawn, so a slow disk never delays a message. The header is written to a
+(``flush``) once the screen is drawn, so a slow disk never delays a message
+(``app.SessionKeeper`` does so at most once a second in a burst). The header is written to a
 temporary file, synced and renamed into place, so that a file exists whole
 or not at all.
 
@@ -172,6 +173,11 @@ class Journal:
             self._append(records)
             self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
             self.turn = turn if turn is not None else self.turn
+
+    @property
+    def unsynced(self) -> bool:
+        """Something was written since the last ``flush``."""
+        return self._unsynced
 
     def flush(self) -> None:
         """Sync what was written to the disk, if anything was since the last time."""

@@ -61,3 +61,31 @@ def test_lines_wait_for_the_sync_and_go_in_one_write(monkeypatch):
     saved = load(session_path(Role.CLIENT, "127.0.0.1", 8000), Role.CLIENT, "127.0.0.1", 8000)
     assert [text for text, _ in saved.lines][-3:] == ["<t> [user]: one", "<t> [peer]: two",
                                                       "<t> [peer]: three"]
+
+
+def test_the_file_is_synced_per_message_at_a_persons_pace_and_once_a_second_in_a_burst(monkeypatch):
+    from app import SessionKeeper
+    from test_chatcore import connected, typed
+
+    syncs = []
+    monkeypatch.setattr("session.os.fdatasync", lambda fd: syncs.append(fd))
+    core, _ = connected()
+    keeper = SessionKeeper(core, core.settings)
+    keeper.start()
+    core.history.on_add = keeper.line  # as App does
+    typed(core, "one")
+    keeper.flush(100.0)
+    assert len(syncs) == 1 and keeper.sync_due is None  # the first at once
+    core.outgoing.clear()
+    core.history.add("a line", "system")
+    keeper.flush(100.3)  # a burst: held for the rest of the second
+    assert len(syncs) == 1 and keeper.sync_due == 101.0
+    keeper.flush(100.9)
+    assert len(syncs) == 1
+    keeper.flush(101.0)  # due: synced
+    assert len(syncs) == 2 and keeper.sync_due is None
+    keeper.flush(105.0)  # nothing new: nothing to sync
+    assert len(syncs) == 2 and keeper.sync_due is None
+    core.history.add("later, at a person's pace", "system")
+    keeper.flush(109.0)
+    assert len(syncs) == 3
