@@ -330,15 +330,16 @@ def idle_cpu(seconds: float) -> tuple[float, float]:
 # --- Enter to the partner's screen, two programs on two ptys ------------------------
 
 # The floor: the least a Python chat can do on the same ptys. Each side reads
-# its terminal raw, sends a line on Enter, and writes what arrives to its
-# terminal; one selector, no curses, no protocol.
-MINIMAL_CHAT = r"""
-import os, selectors, socket, sys, tty
+# its terminal raw, sends a line on Enter, and shows what arrives; one
+# selector, no protocol. Its prelude says how a line is shown: written to the
+# terminal as it is (MINIMAL_CHAT), or added to a curses window that scrolls,
+# as any curses chat must (MINIMAL_CURSES_CHAT: not a floor the aims count
+# from; it shows what curses itself costs on these ptys).
+MINIMAL_LOOP = r"""
 role, port = sys.argv[1], int(sys.argv[2])
-tty.setraw(0)
 if role == "server":
     with socket.create_server(("127.0.0.1", port)) as listener:
-        os.write(1, b"listening\r\n")
+        show("listening")
         sock, _ = listener.accept()
 else:
     sock = socket.create_connection(("127.0.0.1", port))
@@ -346,7 +347,7 @@ sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 selector = selectors.DefaultSelector()
 selector.register(0, selectors.EVENT_READ)
 selector.register(sock, selectors.EVENT_READ)
-os.write(1, b"connected\r\n")
+show("connected")
 typed = received = b""
 while True:
     for key, _ in selector.select():
@@ -355,7 +356,7 @@ while True:
             while b"\r" in typed:
                 line, typed = typed.split(b"\r", 1)
                 sock.sendall(line + b"\n")
-                os.write(1, b"[me]: " + line + b"\r\n")
+                show("[me]: " + line.decode())
         else:
             data = sock.recv(65536)
             if not data:
@@ -363,53 +364,23 @@ while True:
             received += data
             while b"\n" in received:
                 line, received = received.split(b"\n", 1)
-                os.write(1, b"[peer]: " + line + b"\r\n")
+                show("[peer]: " + line.decode())
 """
-
-# The same loop drawing with curses, as any curses chat must: a window that
-# scrolls, one line added per message. Not a floor the aims count from; it
-# shows what curses itself costs on these ptys.
+MINIMAL_CHAT = r"""
+import os, selectors, socket, sys, tty
+tty.setraw(0)
+def show(text):
+    os.write(1, text.encode() + b"\r\n")
+""" + MINIMAL_LOOP
 MINIMAL_CURSES_CHAT = r"""
 import curses, locale, os, selectors, socket, sys
-role, port = sys.argv[1], int(sys.argv[2])
 locale.setlocale(locale.LC_ALL, "")
 window = curses.initscr()
 curses.raw(); curses.noecho(); curses.typeahead(-1)
 window.scrollok(True); window.idlok(True)
 def show(text):
     window.addstr(text + "\n"); window.refresh()
-try:
-    if role == "server":
-        with socket.create_server(("127.0.0.1", port)) as listener:
-            show("listening")
-            sock, _ = listener.accept()
-    else:
-        sock = socket.create_connection(("127.0.0.1", port))
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    selector = selectors.DefaultSelector()
-    selector.register(0, selectors.EVENT_READ)
-    selector.register(sock, selectors.EVENT_READ)
-    show("connected")
-    typed = received = b""
-    while True:
-        for key, _ in selector.select():
-            if key.fileobj == 0:
-                typed += os.read(0, 65536)
-                while b"\r" in typed:
-                    line, typed = typed.split(b"\r", 1)
-                    sock.sendall(line + b"\n")
-                    show("[me]: " + line.decode())
-            else:
-                data = sock.recv(65536)
-                if not data:
-                    sys.exit(0)
-                received += data
-                while b"\n" in received:
-                    line, received = received.split(b"\n", 1)
-                    show("[peer]: " + line.decode())
-finally:
-    curses.endwin()
-"""
+""" + MINIMAL_LOOP
 
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
 
@@ -503,40 +474,38 @@ def free_port() -> str:
         return str(probe.getsockname()[1])
 
 
+def start_pair(size: tuple[int, int], server_args: list[str], listening: str,
+               client_args: list[str], chatting: str) -> Pair:
+    """A server on a pty of ``size``, once it says ``listening`` a client on
+    another, until both say ``chatting`` (all started are stopped on failure)."""
+    started: list[Program] = []
+    try:
+        started.append(spawn(*server_args, size=size))
+        read_until(started[0], listening)
+        started.append(spawn(*client_args, size=size))
+        for process in reversed(started):
+            read_until(process, chatting)
+    except BaseException:
+        for process in started:
+            process.stop()
+        raise
+    return Pair(started[1], started[0])
+
+
 def chat_pair(size: tuple[int, int]) -> Pair:
     """chat_curses, server and client, in a chat on two ptys of ``size`` (rows, columns)."""
     port, program = free_port(), str(ROOT / "chat_curses.py")
     common = ["--host", "127.0.0.1", "--port", port]
-    server = spawn(program, "--server", *common, "--name", "bobby", size=size)
-    client = None
-    try:
-        read_until(server, "Trying to connect to another user")
-        client = spawn(program, "--client", *common, "--name", "alice", size=size)
-        read_until(client, "Enter a message to send to the server")
-    except BaseException:
-        for process in (client, server):
-            if process is not None:
-                process.stop()
-        raise
-    return Pair(client, server)
+    return start_pair(size, [program, "--server", *common, "--name", "bobby"],
+                      "Trying to connect to another user",
+                      [program, "--client", *common, "--name", "alice"], "Connection established")
 
 
 def minimal_pair(size: tuple[int, int], code: str = MINIMAL_CHAT) -> Pair:
     """The floor: two minimal loops in a chat on two ptys of ``size``."""
     port = free_port()
-    server = spawn("-c", code, "server", port, size=size)
-    client = None
-    try:
-        read_until(server, "listening")
-        client = spawn("-c", code, "client", port, size=size)
-        read_until(client, "connected")
-        read_until(server, "connected")
-    except BaseException:
-        for process in (client, server):
-            if process is not None:
-                process.stop()
-        raise
-    return Pair(client, server)
+    return start_pair(size, ["-c", code, "server", port], "listening",
+                      ["-c", code, "client", port], "connected")
 
 
 PAIRS = {"minimal": minimal_pair,

@@ -94,13 +94,20 @@ def test_a_new_message_scrolls_the_pane_and_writes_only_its_row(rows, cols):
     assert window.region == (0, rows - 1)  # the whole window scrolls no more than before
 
 
-def test_an_unchanged_frame_writes_nothing_and_a_changed_status_only_its_row():
-    window = GridWindow(10, 40)
+def drawn_once(*lines, rows=10, cols=40):
+    """A screen that has drawn a history of ``lines``, and its window, its writes forgotten."""
+    window = GridWindow(rows, cols)
     screen = Screen(window, colour=False)
     history = History()
-    history.add("hello", "peer")
+    for text in lines:
+        history.add(text, "peer")
     screen.draw(frame(history))
     window.written.clear()
+    return window, screen, history
+
+
+def test_an_unchanged_frame_writes_nothing_and_a_changed_status_only_its_row():
+    window, screen, history = drawn_once("hello")
     screen.draw(frame(history))
     assert window.written == [] and window.scrolled == []
     screen.draw(frame(history, status="bob is typing..."))
@@ -109,13 +116,8 @@ def test_an_unchanged_frame_writes_nothing_and_a_changed_status_only_its_row():
 
 
 def test_a_pane_not_yet_full_fills_down_without_scrolling():
-    window = GridWindow(10, 40)
-    screen = Screen(window, colour=False)
-    history = History()
-    history.add("one", "peer")
-    screen.draw(frame(history))
+    window, screen, history = drawn_once("one")
     history.add("two", "own")
-    window.written.clear()
     screen.draw(frame(history))
     assert window.scrolled == [] and window.written == [1]
     assert window.text == expected_screen(history, 10, 40)
