@@ -281,7 +281,7 @@ def _days_since_epoch(year: int, month: int, day: int) -> int:
 # --- Frames ----------------------------------------------------------------
 
 
-def _fields(event: Event) -> dict:
+def _frame_fields(event: Event) -> dict:
     if isinstance(event, Hello):
         fields = {"type": "hello", "version": event.version, "name": event.name}
         if event.auth is not None:
@@ -340,7 +340,7 @@ def _encode(event: Event) -> bytes:
         return (f'{{"type":"message","seq":{event.seq},"ack":{event.ack},'
                 f'"text":{_JSON.quote(event.text)},"sent":"{format_utc(event.sent)}"}}\n'
                 ).encode("utf-8")
-    return _JSON.encoder.encode(_fields(event)).encode("utf-8") + b"\n"
+    return _JSON.encoder.encode(_frame_fields(event)).encode("utf-8") + b"\n"
 
 
 def _event_from(fields: dict) -> Event:
