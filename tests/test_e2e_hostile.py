@@ -323,6 +323,7 @@ def raw_server_with_client(spawn):
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
+        listener.settimeout(30)  # a client that never comes fails the test, not the run
         client = client_to(spawn, listener.getsockname()[1])
         conn, _ = listener.accept()
         peer = RawPeer(conn)
