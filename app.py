@@ -27,6 +27,7 @@ from netproto import (Bye, Connection, Protocol, ProtocolError, RemoteProtocolEr
                       describe_os_error)
 from validators import clean_name
 from screentext import Line
+from view import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, Screen, curses_screen
 
 # The door, the dialer and the session file serve only once the questions are
 # answered: they are imported then (in _listen, _dial, _on_connected and the
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
     from doors import Dialer, Door, Link
     from session import Journal
-from view import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, Screen, curses_screen
 
 SECRET_ENV = "CHAT_SECRET"
 # The client dials again after a growing delay: from about half a second,
@@ -112,6 +112,7 @@ class SessionKeeper:
     def start(self) -> None:
         """A new chat has begun: its session file, with the history so far."""
         from session import Journal, Saved
+
         core, protocol = self.core, self.core.protocol
         self.contact = time.time()
         if self.settings.resume_window <= 0:
@@ -130,6 +131,7 @@ class SessionKeeper:
     def take_up(self) -> None:
         """A session file for this role, address and port: show its chat and resume it."""
         from session import InUse, Journal, SessionError, load, session_path, set_aside
+
         core = self.core
         if self.settings.resume_window <= 0:
             return
