@@ -1,25 +1,37 @@
 #!/usr/bin/env python3
-"""Figures for chat_curses: round trip, idle CPU, redraw cost and memory, start-up.
+"""Figures for chat_curses, each beside its floor measured in the same run.
 
-    .venv/bin/python bench/bench.py            # everything, about a minute
+    .venv/bin/python bench/bench.py            # everything, about four minutes
     .venv/bin/python bench/bench.py --quick    # fewer rounds, for a smoke test
 
 It prints a table. Each figure is measured here and now, on loopback
-(127.0.0.1) only, with every process it starts stopped before it ends.
-It needs what requirements.txt installs (pyte renders the real
-program on pseudo-terminals).
+(127.0.0.1) only, with every process it starts stopped before it ends, and
+no sleeps of its own inside a timing. It needs what requirements.txt
+installs (pyte reads the programs' screens while they start).
 
 - Round trip: one message each way through ``Protocol`` + ``Connection``,
-  against a raw-socket ping-pong of exactly the same bytes; both ends of
-  every run pinned to one core, so the ratio is the protocol's own cost.
-  Two more runs split that cost: the raw bytes read the way the chat's
-  loop reads (the selector's share), and ``Protocol`` alone on blocking
-  sockets (the frames' share).
+  against a raw-socket ping-pong of exactly the same bytes (the floor),
+  unpinned and with both ends on one CPU. Two more runs split the cost:
+  the raw bytes read the way the chat's loop reads (the selector's share),
+  and ``Protocol`` alone on blocking sockets (the frames' share).
+- Codec: encoding and decoding one message, against bare ``json.dumps`` and
+  ``json.loads`` of its fields.
+- Enter to the partner's screen: two programs in a chat on two ptys, at
+  80x24 and 200x60; a message typed with Enter into one, timed until its
+  text is in what the other writes to its terminal; medians and worst of
+  200, messages a second, and CPU per message of both programs. The floor
+  is a minimal Python loop on the same ptys; the same loop drawing with
+  curses shows what curses alone costs.
+- A 64 KiB paste: from its first byte to its end shown in the input line.
+- Wrapping 64 KiB of text in four scripts at 80 and 16 columns.
 - Idle CPU: CPU seconds used over 10 s by a server waiting for a partner
   and by a client locked while it waits for its partner's reply.
-- Redraw: the time to draw the screen after one new message, with 10,
-  10,000 and 100,000 lines of history, and the resident memory then.
-- Start-up: from starting the program to its first prompt on screen.
+- Drawing: CPU per new message drawn with 10, 10,000 and 100,000 lines of
+  history and below a 64 KiB message, at 80x24 and 200x60, and the
+  resident memory with 100,000 lines.
+- Start-up: from starting the program to its first prompt on screen, with
+  bytecode cached and with none, against a bare interpreter printing the
+  same prompt.
 """
 
 from __future__ import annotations
