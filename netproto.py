@@ -462,9 +462,10 @@ class Connection:
         """Read what the socket holds and yield the events it makes.
 
         Events already decoded but not yet taken (the caller stopped early
-        last time) come first. Stops when the socket would block, at end of
-        file (after yielding ConnectionClosed), or after a bounded number of
-        reads; the selector calls again while more is waiting.
+        last time) come first. Stops when a read finds the socket drained
+        (it returns less than asked), at end of file (after yielding
+        ConnectionClosed), or after a bounded number of reads; the selector
+        calls again while more is waiting.
         RemoteProtocolError propagates after every event before the bad
         frame has been yielded.
         """
@@ -476,8 +477,8 @@ class Connection:
                 return
             self.protocol.receive_data(data)
             yield from self._decoded()
-            if not data:
-                return
+            if len(data) < _READ_SIZE:  # the socket held no more (or was closed): the
+                return  # selector says when more comes, without a read that would block
 
     def _decoded(self) -> Iterator[Event]:
         while (event := self.protocol.next_event()) is not NEED_DATA:

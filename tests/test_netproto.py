@@ -487,7 +487,9 @@ def test_close_with_linger_delivers_the_queued_goodbye(socket_pair):
     client = Connection(a, Protocol(Role.CLIENT))
     client.send(Bye())
     client.close(linger=1.0)
-    assert drain(Connection(b, Protocol(Role.SERVER))) == [Bye(), ConnectionClosed()]
+    server = Connection(b, Protocol(Role.SERVER))
+    assert drain(server) == [Bye()]
+    assert drain(server) == [ConnectionClosed()]  # the selector calls again: the end is readable
 
 
 # --- pings -------------------------------------------------------------------
@@ -739,3 +741,31 @@ def test_events_are_values_that_cannot_change():
     assert (numbered.text, numbered.seq, numbered.ack) == ("hi", 7, 6)
     with pytest.raises(LocalProtocolError):
         Message("hi", T0).numbered(-1, 0)
+
+
+class CountedReads:
+    """A real socket whose recv calls are counted."""
+
+    def __init__(self, sock):
+        self.sock, self.reads = sock, 0
+
+    def __getattr__(self, name):
+        return getattr(self.sock, name)
+
+    def recv(self, size):
+        self.reads += 1
+        return self.sock.recv(size)
+
+
+def test_a_frame_is_taken_in_one_read_with_no_read_that_would_block(socket_pair):
+    a, b = socket_pair
+    counted = CountedReads(b)
+    server = Connection(counted, Protocol(Role.SERVER))
+    a.sendall(Protocol(Role.CLIENT).send(Hello("user")))
+    assert drain(server) == [Hello("user")]
+    assert counted.reads == 1
+    a.sendall(b"\n" * 100_000)  # more than one read's worth: read until a read comes up short
+    assert drain(server) == []
+    assert counted.reads == 1 + 100_000 // 65536 + 1
+    a.close()
+    assert drain(server) == [ConnectionClosed()]
