@@ -160,3 +160,12 @@ def test_the_bell_and_a_new_title_go_out_in_one_write_with_the_draw(monkeypatch)
     assert writes == [b"\a\x1b]2;chat_curses: your turn\x07"]
     screen.draw(Frame(history, Scrollback(), "status", "> ", LineEditor(), "chat_curses: your turn"))
     assert len(writes) == 1  # the same title is not written again
+
+
+def test_a_terminal_too_small_says_so_and_a_bigger_one_gets_the_chat_back():
+    window, screen, history = drawn_once("hello", rows=2, cols=10)
+    assert window.text == ["Terminal t", ""]
+    window.rows, window.cols = 10, 40
+    window.text, window.attr, window.region = [""] * 10, [0] * 10, (0, 9)
+    screen.draw(frame(history))
+    assert window.text == expected_screen(history, 10, 40)
