@@ -25,7 +25,6 @@ is the Esc key. Inside a paste, a partial end marker is held the same way.
 from __future__ import annotations
 
 import codecs
-import re
 
 from values import Pattern, Value, settle
 
@@ -72,6 +71,7 @@ _CSI_BODY_RE = Pattern(r"\x1b\[[0-?]*[ -/]*")
 _CSI_PREFIX_RE = Pattern(r"\x1b\[[0-?]*[ -/]*\Z")
 # ESC O final, some terminals putting a modifier digit in between
 _SS3_RE = Pattern(r"\x1bO([0-9]*)([ -/:-~])")
+_SS3_PREFIX_RE = Pattern(r"\x1bO[0-9]*\Z")
 _TEXT_RE = Pattern(r"[^\x00-\x1f\x7f-\x9f]+")
 
 
@@ -179,7 +179,7 @@ class KeyDecoder:
         if follower == "O":
             ss3 = _SS3_RE.match(text, at)
             if ss3 is None:
-                if not final and re.fullmatch(r"\x1bO[0-9]*", text[at:]):
+                if not final and _SS3_PREFIX_RE.match(text, at):
                     self._held = text[at:]
                     return len(text)
                 return at + 2

@@ -134,6 +134,7 @@ class Journal:
         return cls(path, _claim(path))
 
     def take_up(self, saved: Saved) -> "Journal":
+        """Append from where ``saved`` (what the file holds) leaves off."""
         self.written = Delivery(saved.delivery.sent, saved.delivery.received,
                                 saved.delivery.acked)
         self.turn, self.contact = saved.turn, saved.contact
@@ -142,11 +143,7 @@ class Journal:
     @classmethod
     def reopen(cls, path: Path, saved: Saved) -> "Journal":
         """The session file of a chat just written, to append to."""
-        journal = cls(path, _claim(path))
-        journal.written = Delivery(saved.delivery.sent, saved.delivery.received,
-                                   saved.delivery.acked)
-        journal.turn, journal.contact = saved.turn, saved.contact
-        return journal
+        return cls(path, _claim(path)).take_up(saved)
 
     def line(self, text: str, kind: str) -> None:
         """A history line, held until the next ``sync`` writes it with the rest:

@@ -119,7 +119,7 @@ class Screen:
             curses.reset_prog_mode()
         _write_terminal(BRACKETED_PASTE_ON)
         self.follow_terminal_size()  # it may have been resized meanwhile
-        self.window.clearok(True)
+        self.repaint()
 
     def draw(self, frame: Frame) -> None:
         """Draw the frame, touching only the rows that changed since the last draw.
@@ -141,15 +141,15 @@ class Screen:
             self._show([(clip("Terminal too small", cols), 0)] + [("", 0)] * (rows - 1), 0)
             self._show_cursor(False)
         else:
-            prompt, shown, cursor = self._input_rows(frame, rows, cols)
-            self.input_height = len(shown)
-            top = rows - len(shown)
+            prompt, typed, cursor = self._input_rows(frame, rows, cols)
+            self.input_height = len(typed)
+            top = rows - len(typed)
             styles = self.styles  # (the rows are wrapped to the width: each fits)
             wanted = [(text, styles.get(kind, 0))
                       for text, kind in frame.scrollback.rows(frame.history, cols, top - 1)]
             wanted += [("", 0)] * (top - 1 - len(wanted))
             wanted.append((pad(frame.status, cols), curses.A_REVERSE))
-            wanted += [((prompt if number == 0 else "") + text, 0) for number, text in enumerate(shown)]
+            wanted += [((prompt if number == 0 else "") + text, 0) for number, text in enumerate(typed)]
             self._show(wanted, top - 1)
             self._show_cursor(cursor is not None)
             if cursor is not None:
