@@ -55,7 +55,7 @@ class Waker:
             reader.setblocking(False)
             writer.setblocking(False)
             self._send, self._receive = writer.send, reader.recv
-            self._ends = (reader, writer)
+            self._closers = (reader.close, writer.close)
             self._read_fd, self.write_fd = reader.fileno(), writer.fileno()
         else:
             self._read_fd, self.write_fd = os.pipe()
@@ -63,7 +63,8 @@ class Waker:
             os.set_blocking(self.write_fd, False)
             self._send = functools.partial(os.write, self.write_fd)
             self._receive = functools.partial(os.read, self._read_fd)
-            self._ends = (self._read_fd, self.write_fd)
+            self._closers = (functools.partial(os.close, self._read_fd),
+                             functools.partial(os.close, self.write_fd))
 
     def fileno(self) -> int:
         return self._read_fd
@@ -80,9 +81,9 @@ class Waker:
         return data
 
     def close(self) -> None:
-        for end in self._ends:
+        for close in self._closers:
             with contextlib.suppress(OSError):
-                os.close(end) if isinstance(end, int) else end.close()
+                close()
 
 
 def _note_signal(signum: int, frame: object) -> None:

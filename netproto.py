@@ -61,9 +61,8 @@ import os
 import time
 from collections.abc import Iterator
 
-# Connection wraps a socket it is given; it need not import the socket module
-# (a few ms of start-up, before any chat needs it).
-SHUT_WR = 1  # socket.SHUT_WR: the same on Linux, the BSDs, macOS and Windows
+# Connection wraps a socket it is given; the module need not import socket at
+# load (a few ms of start-up, before any chat needs it).
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     import socket
@@ -493,11 +492,13 @@ class Connection:
     def close(self, linger: float = 0.0) -> None:
         """Close the socket, first spending up to ``linger`` seconds writing what is queued."""
         if self._outbox and linger > 0:
+            import socket  # (loaded already: this connection has one)
+
             try:
                 self.sock.settimeout(linger)
                 self.sock.sendall(self._outbox)
                 self._outbox.clear()
-                self.sock.shutdown(SHUT_WR)
+                self.sock.shutdown(socket.SHUT_WR)
             except OSError:
                 pass
         self.sock.close()
