@@ -57,7 +57,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from netproto import NEED_DATA, Bye, Connection, Hello, Message, Protocol, Role  # noqa: E402
+from _chat_curses.wire.connection import Connection  # noqa: E402
+from _chat_curses.wire.events import NEED_DATA, Bye, Hello, Message, Role  # noqa: E402
+from _chat_curses.wire.protocol import Protocol  # noqa: E402
 
 TEXT = "hello, this is a benchmark message of a typical length"
 # Session files of the chats the benchmark starts land here, not in a real home.
@@ -554,10 +556,11 @@ def paste_shown(kib: int = 64) -> float:
 REDRAW_CHILD = r"""
 import curses, json, locale, os, statistics, sys, time
 sys.path.insert(0, sys.argv[1])
-from chatparts import Frame, format_message
-from view import Screen
-from lineeditor import LineEditor
-from screentext import History, Scrollback
+from _chat_curses.chat.frame import Frame
+from _chat_curses.chat.lines import format_message
+from _chat_curses.shell.screen import Screen
+from _chat_curses.text.editor import LineEditor
+from _chat_curses.text.history import History, Scrollback
 locale.setlocale(locale.LC_ALL, "")
 results = {}
 window = curses.initscr()
@@ -624,11 +627,11 @@ def redraws(size: tuple[int, int]) -> dict:
 def codec(count: int) -> tuple[float, float]:
     """Seconds to encode and decode one message, and the same for bare
     json.dumps and json.loads of its fields (no checks): the floor."""
-    from frames import _decode, _encode
+    from _chat_curses.wire.codec import decode, encode
 
     message = Message(TEXT, SENT, 5, 4)
     fields = {"type": "message", "seq": 5, "ack": 4, "text": TEXT, "sent": "2023-04-17T11:42:43Z"}
-    ours = min(_timed(lambda: [_decode(_encode(message)[:-1]) for _ in range(count)]) for _ in range(5))
+    ours = min(_timed(lambda: [decode(encode(message)[:-1]) for _ in range(count)]) for _ in range(5))
     floor = min(_timed(lambda: [json.loads(json.dumps(fields)) for _ in range(count)]) for _ in range(5))
     return ours / count, floor / count
 
@@ -649,10 +652,11 @@ def start_up(times: int, ways: dict[str, tuple[list[str], dict]]) -> dict[str, l
 
 
 def uncached_copy() -> Path:
-    """The program's modules in a fresh folder with no bytecode: every start compiles them."""
+    """The program in a fresh folder with no bytecode: every start compiles its modules."""
     folder = Path(tempfile.mkdtemp(prefix="chat-curses-nocache-"))
-    for module in ROOT.glob("*.py"):
-        shutil.copy(module, folder)
+    shutil.copy(ROOT / "chat_curses.py", folder)
+    shutil.copytree(ROOT / "_chat_curses", folder / "_chat_curses",
+                    ignore=shutil.ignore_patterns("__pycache__"))
     return folder
 
 
@@ -665,7 +669,8 @@ SCRIPTS = {"ASCII": "word ", "accented Latin": "Voilà une phrase française. ",
 def wraps() -> dict[tuple[str, int], tuple[float, float]]:
     """Seconds to wrap 64 KiB of text of each script at 80 and 16 columns, the
     first time and again (History keeps what it wrapped), best of five."""
-    from screentext import History, wrap
+    from _chat_curses.text.cells import wrap
+    from _chat_curses.text.history import History
 
     results = {}
     for name, unit in SCRIPTS.items():

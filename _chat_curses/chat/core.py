@@ -1,0 +1,363 @@
+"""The chat's own logic, with no curses and no sockets: a functional core.
+
+``ChatCore`` is to the chat what ``wire.protocol.Protocol`` is to the wire.
+It takes events (keys as ``text.keys`` decodes them, the partner's decoded
+frames, a link that broke, the time now) and keeps what follows from them:
+the history, the status bar, the input line, whose turn it is, when a ping
+is due, when the partner counts as gone, and how the chat ends. What it
+wants done in the world it leaves for the shell (``shell.app.App``) to carry out:
+
+- ``outgoing``: bytes for the partner, already encoded by its ``Protocol``;
+- ``actions``: ``Effect`` values, such as ``LISTEN`` or ``DIAL`` once the
+  setup questions are answered, ``REPAINT`` (Ctrl-L) and ``SUSPEND`` (Ctrl-Z);
+- ``exit_code``: set when the program should end;
+- ``frame(now)``: what the screen should show.
+
+Every method that depends on the time takes ``now`` (``time.monotonic()``),
+so tests drive it with whatever clock they like and read the frame it
+would draw, as ``Protocol`` is tested with bytes.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ..limits import MAX_REASON_CHARS
+from ..text.editor import LineEditor
+from ..text.history import History, Scrollback
+from ..text.keys import Item
+from ..text.validate import ValidationError, check_message, clean, clean_name
+from ..wire.events import (
+    Bye,
+    ConnectionClosed,
+    Event,
+    LocalProtocolError,
+    Message,
+    Ping,
+    ProtocolError,
+    Role,
+    Typing,
+)
+from .effects import EXIT_FAILURE, EXIT_HANGUP, EXIT_OK, Effect
+from .frame import Frame, frame_of
+from .keymap import TYPING_SHOWN, Keys
+from .lines import (
+    StrangerNotes,
+    as_invalid_input,
+    format_address,
+    format_message,
+    minutes_or_seconds,
+)
+from .liveness import Heartbeat, Outage
+from .settings import Settings
+from .setup import Setup
+
+# The protocol comes with the first connection: the first prompt need not wait for it.
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from ..wire.protocol import Protocol
+
+
+class ChatCore:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.role = settings.role
+        self.history = History()
+        self.setup = Setup(settings, self.history)
+        self.strangers = StrangerNotes(self.history)
+        self.scrollback = Scrollback()
+        self.editor = LineEditor()
+        self.pane = (80, 22)  # the history pane's width and height, kept current by the shell
+        self.exit_code: int | None = None
+        self.outgoing: list[bytes] = []
+        self.actions: list[Effect] = []
+        self.phase = "setting up"  # for the status bar, before the chat
+        self.note = ""  # what the input line says while it is locked
+        self.protocol: Protocol | None = None  # the partner's, once the handshake is done
+        self.peer_name = ""
+        self.peer_address = ""
+        self.waiting_since = 0.0  # since when the partner has had the turn
+        self.outage: Outage | None = None  # the link is down, and the chat waits to be resumed
+        self.keys = Keys(self)
+        self.scrolled_at = 0  # the history's length when the view was scrolled back
+        self.peer_typing_until = 0.0  # the partner's typing notice shows until then
+        self.heartbeat = Heartbeat(settings.heartbeat, 0.0)
+
+    # -- setting up --
+
+    def start(self) -> None:
+        self._next_step(self.setup.start())
+
+    def warn(self, text: str) -> None:
+        self.history.add(text, "warning")
+
+    def _next_step(self, done: bool) -> None:
+        if done:
+            connect = Effect.LISTEN if self.role is Role.SERVER else Effect.DIAL
+            self.actions += [Effect.RESTORE, connect]  # a chat saved when the program stopped first
+
+    @property
+    def host(self) -> str | None:
+        return self.setup.host
+
+    @property
+    def port(self) -> int | None:
+        return self.setup.port
+
+    @property
+    def name(self) -> str | None:
+        return self.setup.name
+
+    # -- connecting: what the shell reports --
+
+    def listening(self, where: str) -> None:
+        self.phase = f"waiting on {where}"
+        if self.outage is None:  # not a chat taken up from its session file
+            self.history.add("Trying to connect to another user...")
+            self.note = "Waiting for a partner to connect..."
+
+    def listen_failed(self, reason: str) -> None:
+        """The server cannot listen: ask again for what was asked, else fail."""
+        if not self.setup.ask_again_for_the_address():
+            self._fail(reason)
+            return
+        self.history.add(reason, "warning")
+
+    def dialing(self) -> None:
+        target = self.target
+        self.history.add("Trying to connect to server....")
+        self.phase = f"connecting to {target}"
+        self.note = f"Connecting to {target}..."
+
+    def handshaking(self) -> None:
+        self.phase = f"handshake with {self.target}"
+
+    def could_not_connect(self, reason: str) -> None:
+        self._fail(f"Could not connect to {self.target}: {reason}")
+
+    def note_ignored(self, address: str, reason: str) -> None:
+        self.strangers.note(address, reason)
+
+    @property
+    def target(self) -> str:
+        """The client's HOST:PORT."""
+        return format_address(self.host, self.port)
+
+    # -- the chat: what the partner does --
+
+    def connected(self, protocol: Protocol, address: str, now: float) -> None:
+        """The handshake is done: the chat begins."""
+        self.protocol = protocol
+        self.peer_name = clean_name(protocol.peer_name)
+        self.peer_address = address
+        self.heartbeat = Heartbeat(self.settings.heartbeat, now)
+        self.history.add("Connection established.")
+        self.history.add(f"You are chatting with {self.peer_name} ({address}).")
+        self.note = f"Waiting for {self.peer_name}..."
+        self.waiting_since = now
+
+    def restore(self, protocol: Protocol, address: str, lines: list[tuple[str, str]],
+                silent_for: float, now: float) -> None:
+        """Take up a chat this program was in when it stopped (its session file):
+        show its history again and wait for the link, as after a broken one.
+        ``silent_for``: seconds since the partner was last heard from."""
+        for text, kind in lines:
+            self.history.add(text, kind)
+        self.protocol, self.peer_address = protocol, address
+        self.peer_name = clean_name(protocol.peer_name)
+        self.note = f"Waiting for {self.peer_name}..."
+        self.heartbeat = Heartbeat(self.settings.heartbeat, now - silent_for)
+        self.waiting_since = now
+        self.outage = Outage(now - silent_for, "the link was lost while this program was stopped")
+        window = minutes_or_seconds(max(self.settings.resume_window - silent_for, 0))
+        self.history.add(f"Resuming the chat with {self.peer_name}; it waits up to {window} more.")
+
+    def start_over(self, reason: str) -> None:
+        """The chat could not be resumed, for the partner no longer has it: a new one starts."""
+        self.protocol, self.outage = None, None
+        self.history.add(f"The chat with {self.peer_name} cannot be resumed ({reason}); "
+                         f"a new chat starts.", "warning")
+
+    def keep_unsent_draft(self) -> None:
+        """The chat ends with a message half typed: keep it in the transcript, marked unsent."""
+        draft = self.editor.text
+        if draft.strip() and self.protocol is not None:
+            body = "\n".join(clean(line) for line in draft.split("\n"))
+            self.history.add(f"Not sent (you were typing): {body}", "warning")
+
+    def hang_up(self) -> None:
+        """The terminal is gone (SIGHUP): stop, but leave the chat to be resumed."""
+        if self.exit_code is not None:
+            return
+        if self.chatting:
+            self.history.add(f"The terminal hung up; start again within the window to "
+                             f"take the chat with {self.peer_name} up again.")
+        self.exit_code = EXIT_HANGUP
+
+    def resumed(self, protocol: Protocol, address: str, now: float) -> None:
+        """A new connection has taken the chat up where the old one left it."""
+        self.protocol, self.peer_address, self.outage = protocol, address, None
+        self.heartbeat = Heartbeat(self.settings.heartbeat, now)
+        self.history.add(f"Reconnected to {self.peer_name} ({address}).")
+
+    def link_broke(self, reason: str, now: float) -> None:
+        """The connection died without a goodbye: wait for the chat to be resumed, or end it."""
+        if self.outage is not None or self.exit_code is not None:
+            return
+        if self.settings.resume_window <= 0:
+            self.lost(reason)
+            return
+        self.outage = Outage(now, reason)
+        self.actions.append(Effect.LINK_DOWN)
+        window = minutes_or_seconds(self.settings.resume_window)
+        self.history.add(f"Connection lost: {reason}", "warning")
+        if self.role is Role.CLIENT:
+            self.history.add(f"Reconnecting to {self.target}; the chat waits up to {window}.")
+        else:
+            self.history.add(f"Waiting for {self.peer_name} to come back, up to {window}.")
+
+    def received(self, event: Event, now: float) -> None:
+        """An event from the partner, decoded and checked by its Protocol."""
+        self.heartbeat.received(now)
+        if isinstance(event, Typing):
+            self.peer_typing_until = now + TYPING_SHOWN
+        elif isinstance(event, Message):
+            self.peer_typing_until = 0.0
+            self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
+            if not self.settings.quiet:
+                self.actions.append(Effect.BELL)  # your turn: heard in another tmux window, over SSH
+        elif isinstance(event, Bye) and not event.reason:
+            self.history.add(f"User {self.peer_name} left the chat.")
+            self.history.add("Shutting down connection...")
+            self.exit_code = EXIT_OK
+        elif isinstance(event, Bye):
+            # A reason is the partner's own words, shown as theirs, never as our diagnosis.
+            self.lost(f"{self.peer_name} closed the connection; "
+                      f"{self.peer_name} said: {clean(event.reason)}")
+        elif isinstance(event, ConnectionClosed):
+            self.link_broke(f"{self.peer_name} closed the connection without saying goodbye", now)
+
+    def broke_protocol(self, error: ProtocolError) -> None:
+        """The partner sent something the protocol does not allow: tell it why, and stop."""
+        self._send_event(Bye(f"protocol error: {error}"[:MAX_REASON_CHARS]))
+        self.lost(f"{self.peer_name} broke the protocol: {error}")
+
+    def lost(self, reason: str) -> None:
+        """The link to the partner is gone."""
+        self._fail(f"Connection lost: {reason}")
+
+    # -- time --
+
+    def deadline(self) -> float | None:
+        """When ``tick`` has something to do next: a ping, giving up on a silent
+        partner, the end of the window for resuming, or a refused key's note."""
+        if not self.chatting:
+            return None
+        due = (self.outage.since + self.settings.resume_window if self.outage is not None
+               else self.heartbeat.deadline())
+        for until in (self.keys.refused_until, self.peer_typing_until):
+            if until:
+                due = min(due, until)
+        return due
+
+    def tick(self, now: float) -> None:
+        if not self.chatting:
+            return
+        self.keys.tick(now)
+        if self.peer_typing_until and now >= self.peer_typing_until:
+            self.peer_typing_until = 0.0
+        if self.outage is not None:
+            if now >= self.outage.since + self.settings.resume_window:
+                self.lost(self.outage.reason)  # the last word
+        elif self.heartbeat.silent_too_long(now):
+            self.link_broke(f"no answer from {self.peer_name} "
+                            f"for {self.heartbeat.dead_after:g} s", now)
+        elif self.heartbeat.ping_due(now):
+            self._send_event(Ping(), now)
+
+    # -- keys --
+
+    def on_items(self, items: list[Item], now: float, more_waiting: bool = False) -> None:
+        """Keys, text and pastes from the keyboard, in the order typed (see ``Keys``)."""
+        self.keys.on_items(items, now, more_waiting)
+
+    def submit(self, now: float) -> None:
+        if self.setup.question is not None:
+            self._next_step(self.setup.answer(self.editor.take()))
+        elif self.input_open:
+            self._send(self.editor.text, now)
+        elif self.chatting:
+            self.keys.refused(now)
+
+    # -- sending --
+
+    def _send(self, text: str, now: float) -> None:
+        if text.strip() == "end":
+            self.editor.take()
+            self.leave(EXIT_OK)
+            return
+        try:
+            check_message(text)
+            sent = int(time.time())
+            self._send_event(Message(text, sent), now)
+        except (ValidationError, LocalProtocolError) as error:
+            self.history.add(as_invalid_input(error), "warning")
+            if not text.strip():
+                self.editor.take()  # nothing worth keeping; a long text stays to be cut
+            return
+        self.editor.take()
+        self.editor.remember(text)
+        self.history.add(format_message(sent, self.name, text), "own")
+        self.waiting_since = now
+        self.scrollback.follow()
+
+    def _send_event(self, event: Event, now: float | None = None) -> None:
+        """Encode an event for the partner (raising LocalProtocolError if illegal now)."""
+        self.outgoing.append(self.protocol.send(event))
+        if now is not None:
+            self.heartbeat.sent(now)
+
+    # -- endings --
+
+    def leave(self, code: int) -> None:
+        """Leave by choice (end, Ctrl-D, Ctrl-C, a signal): tell the partner, then stop."""
+        if self.exit_code is not None:
+            return
+        if self.chatting:
+            try:
+                self._send_event(Bye())
+            except ProtocolError:
+                pass
+            self.history.add(f"User {self.name} left the chat.")
+            self.history.add("Shutting down connection...")
+        else:
+            self.history.add("Cancelled before the chat began.")
+        self.exit_code = code
+
+    def _fail(self, line: str) -> None:
+        self.history.add(line, "error")
+        self.exit_code = EXIT_FAILURE
+
+    # -- what the screen shows --
+
+    def frame(self, now: float) -> Frame:
+        return frame_of(self, now)
+
+    # -- state --
+
+    @property
+    def chatting(self) -> bool:
+        return self.protocol is not None and self.exit_code is None
+
+    @property
+    def linked(self) -> bool:
+        """The chat is on and its link is up."""
+        return self.chatting and self.outage is None
+
+    @property
+    def typing_message(self) -> bool:
+        return self.chatting and self.protocol.our_turn
+
+    @property
+    def input_open(self) -> bool:
+        return self.setup.question is not None or self.typing_message

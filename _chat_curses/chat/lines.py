@@ -1,0 +1,82 @@
+"""The lines the chat shows, as text: messages, times, addresses, durations, and the
+notes of strangers turned away."""
+
+from __future__ import annotations
+
+import time
+
+from ..text.history import History
+from ..text.validate import clean, clean_name
+
+# After this many "Ignored connection" lines in a row, further ones are
+# counted on one line instead of filling the history.
+IGNORED_LINES_SHOWN = 3
+# The longest echo of a typed answer in the history.
+ECHO_CHARS = 100
+
+
+def format_address(host: str, port: int) -> str:
+    """host:port, with IPv6 literals in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def format_time(seconds: int) -> str:
+    """Local time in ``time.ctime`` form: Mon Apr 17 11:42:43 2023."""
+    try:
+        return time.ctime(seconds)
+    except (OverflowError, OSError, ValueError):  # beyond this platform's clock
+        return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
+
+
+def format_message(seconds: int, name: str, text: str) -> str:
+    """A history line; the line breaks of a pasted block are kept, all else is cleaned."""
+    body = "\n".join(clean(line) for line in text.split("\n"))
+    return f"<{format_time(seconds)}> [{clean_name(name)}]: {body}"
+
+
+def minutes(seconds: float) -> str:
+    """A duration to the minute: <1 min, 12 min, 2 h 5 min."""
+    whole = int(seconds // 60)
+    if whole < 1:
+        return "<1 min"
+    if whole < 60:
+        return f"{whole} min"
+    return f"{whole // 60} h {whole % 60} min"
+
+
+def minutes_or_seconds(seconds: float) -> str:
+    """A duration to the second under a minute, else to the minute."""
+    return f"{int(seconds)} s" if seconds < 60 else minutes(seconds)
+
+
+def shorten(text: str, limit: int = ECHO_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+def as_invalid_input(error: Exception) -> str:
+    text = str(error)
+    return text if text.startswith("Invalid") else f"Invalid input: {text}"
+
+
+class StrangerNotes:
+    """A line for each stranger turned away; past a few in a row, one line counts the rest."""
+
+    def __init__(self, history: History) -> None:
+        self.history = history
+        self.in_a_row = 0
+        self.until = -1  # the history's length after the last such line
+
+    def note(self, address: str, reason: str) -> None:
+        in_a_row = len(self.history.lines) == self.until  # nothing else said since
+        self.in_a_row = self.in_a_row + 1 if in_a_row else 1
+        more = self.in_a_row - IGNORED_LINES_SHOWN
+        if more <= 0:
+            self.history.add(f"Ignored connection from {address}: {reason}", "warning")
+        else:
+            summary = (f"Ignored {more} more connection{'s' * (more > 1)}; "
+                       f"the last from {address}: {reason}")
+            if more == 1:
+                self.history.add(summary, "warning", final=False)  # the log gets the last count
+            else:
+                self.history.replace_last(summary, "warning")
+        self.until = len(self.history.lines)

@@ -1,0 +1,385 @@
+"""The imperative shell: the chat core wired to the screen, the keyboard and the network.
+
+``App`` owns nothing but the wiring. The event loop calls it; it passes
+keys, frames from the partner, failures and the time to ``ChatCore``, then
+carries out what the core asks (listen, dial, repaint, suspend) and writes
+the bytes it encoded for the partner. The server's door and the client's
+dialer bring a partner; once its handshake is done the partner's
+connection is read here and every event goes to the core.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import sys
+import time
+from collections.abc import Callable
+
+from ..chat.core import ChatCore
+from ..chat.effects import EXIT_FAILURE, Effect
+from ..chat.settings import SECRET_ENV, Settings
+from ..text.history import Line
+from ..wire.connection import describe_os_error
+from ..wire.events import Bye, ProtocolError, RemoteProtocolError, Role
+from .keeper import SessionKeeper
+from .keyboard import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard
+from .loop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
+from .screen import Screen
+from .terminal import curses_screen
+
+# The door, the dialer and the handshake serve only once the questions are
+# answered: they are imported then (in _listen, _dial and _on_connected), so
+# the first prompt does not wait for them and for what they bring (socket,
+# threading).
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    import socket
+
+    from ..wire.connection import Connection
+    from .dialer import Dialer
+    from .link import Link
+    from .listener import Door
+
+# The client dials again after a growing delay: from about half a second,
+# doubling, at most REDIAL_MAX, each with up to a fifth more or less (jitter).
+REDIAL_FIRST, REDIAL_MAX = 0.5, 10.0
+
+
+class App:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.core = ChatCore(settings)
+        self.core.history.on_add = self._log
+        self.door: Door | None = None
+        self.dialer: Dialer | None = None
+        self.link: Link | None = None  # the client's connection during its handshake
+        self.partner: Connection | None = None
+        self.connect_deadline: float | None = None  # for connecting and the handshake
+        self.redial_at: float | None = None  # when the client dials again after a broken link
+        self.redials = 0  # attempts since the link broke
+        self.keeper = SessionKeeper(self.core, settings)
+
+    @property
+    def exit_code(self) -> int | None:
+        return self.core.exit_code
+
+    def attach(self, loop: EventLoop, screen: Screen, keyboard: Keyboard, waker: Waker) -> None:
+        self.loop, self.screen, self.keyboard, self.waker = loop, screen, keyboard, waker
+        self.handlers = {  # what the core may ask
+            Effect.RESTORE: self.keeper.take_up, Effect.LISTEN: self._listen,
+            Effect.DIAL: self._dial, Effect.REPAINT: screen.repaint,
+            Effect.SUSPEND: screen.suspend, Effect.LINK_DOWN: self._link_down,
+            Effect.BELL: screen.bell, Effect.FLASH: screen.flash,
+        }
+        loop.watch(waker, self.on_wake)
+        if keyboard.fd is not None:
+            loop.watch(keyboard.fd, self.on_keyboard)
+
+    def start(self, warnings: list[str]) -> None:
+        for warning in warnings:
+            self.core.warn(warning)
+        self.core.start()
+        self._carry_out()
+
+    # -- what the loop calls --
+
+    def before_sleep(self) -> None:
+        if self.door is not None:
+            self.door.before_sleep()
+        if self.link is not None and not self.link.closed:
+            self.loop.watch(self.link.conn, self.link.on_ready, write=self.link.conn.wants_write)
+        if self.partner is not None:
+            self.loop.watch(self.partner, self.on_partner, write=self.partner.wants_write)
+        self.core.pane = self.screen.history_size()
+        now = time.monotonic()
+        self.screen.draw(self.core.frame(now))
+        # Only once the screen is drawn does the file go to the disk: what was
+        # sent is written already, and what arrived is not acknowledged yet.
+        self.keeper.flush(now)
+
+    def seconds_to_deadline(self) -> float | None:
+        deadlines = [self.connect_deadline, self.keyboard.escape_deadline, self.core.deadline(),
+                     self.redial_at, self.keeper.sync_due]
+        if self.door is not None:
+            deadlines += self.door.deadlines()
+        deadlines = [deadline for deadline in deadlines if deadline is not None]
+        if not deadlines:
+            return None  # nothing is timed: sleep until something happens
+        return max(0.0, min(deadlines) - time.monotonic())
+
+    def on_time(self, now: float) -> None:
+        if self.keyboard.escape_deadline is not None and now >= self.keyboard.escape_deadline:
+            self.core.on_items(self.keyboard.flush(), now)
+        if self.door is not None:
+            self.door.on_time(now)
+        if self.connect_deadline is not None and now >= self.connect_deadline:
+            reason = f"timed out after {self.settings.timeout:g} s"
+            if self.link is not None:  # connected, but the handshake never came
+                self.link.time_out(f"connected, but no chat_curses answered within "
+                                   f"{self.settings.timeout:g} s (is something else on that port?)")
+            elif self.core.outage is not None:
+                self._redial_later()
+            else:
+                self.core.could_not_connect(reason)
+        if self.redial_at is not None and now >= self.redial_at:
+            self.redial_at = None
+            self._dial()
+        self.core.tick(now)
+        self._carry_out()
+
+    def on_wake(self, mask: int) -> None:
+        for signum in self.waker.drain():
+            if signum == getattr(signal, "SIGHUP", None):
+                self.core.hang_up()
+            elif signum in LEAVING_SIGNALS:
+                self.core.leave(LEAVING_SIGNALS[signum])
+            elif signum == getattr(signal, "SIGWINCH", None):
+                self.screen.follow_terminal_size()
+            elif signum == getattr(signal, "SIGTSTP", None):
+                self.screen.suspend()
+            elif signum == getattr(signal, "SIGCONT", None):
+                self.screen.resume()
+        if self.dialer is not None:
+            self.dialer.on_wake()
+        self._carry_out()
+
+    def on_keyboard(self, mask: int = selectors.EVENT_READ) -> None:
+        items = self.keyboard.read()
+        if items is None:  # the terminal is gone (an SSH session dropped) though no SIGHUP came
+            self.core.hang_up()
+        else:
+            self.core.on_items(items, time.monotonic(), self.keyboard.more_waiting()
+                               or self.keyboard.decoder.in_paste)
+        self._carry_out()
+
+    def on_partner(self, mask: int) -> None:
+        """The partner's connection is writable or readable: every event goes to the core."""
+        try:
+            if mask & selectors.EVENT_WRITE:
+                self.partner.flush()
+            if mask & selectors.EVENT_READ:
+                for event in self.partner.receive():
+                    self.keeper.heard()
+                    self.core.received(event, time.monotonic())
+                    if self.exit_code is not None:
+                        break
+        except RemoteProtocolError as error:
+            self.core.broke_protocol(error)
+        except OSError as error:
+            self.core.link_broke(describe_os_error(error), time.monotonic())
+        self._carry_out()
+
+    def close(self) -> None:
+        """Release every socket and the log; a goodbye still queued gets a moment to leave."""
+        if self.link is not None:  # still greeting the server: say goodbye
+            with contextlib.suppress(OSError, ProtocolError):
+                self.link.conn.send(Bye())
+            self.link.close(self.loop, linger=1.0)
+        if self.partner is not None:
+            self.loop.unwatch(self.partner)
+            self.partner.close(linger=1.0)
+        if self.door is not None:
+            self.door.close()
+        if self.dialer is not None:
+            self.dialer.close()
+        self.core.keep_unsent_draft()
+        self.core.history.settle()
+        self.keeper.close(self.exit_code)
+        if self.settings.log is not None:
+            self.settings.log.close()
+
+    # -- carrying out what the core asks --
+
+    def _carry_out(self) -> None:
+        while self.core.actions:
+            self.handlers[self.core.actions.pop(0)]()
+        if self.core.outgoing and self.partner is not None:
+            # On disk before on the wire: a message sent, or a message acknowledged,
+            # is one the session file already holds, whatever happens next.
+            self.keeper.save()
+            data, self.core.outgoing = b"".join(self.core.outgoing), []
+            try:
+                self.partner.write(data)
+            except OSError as error:
+                self.core.link_broke(describe_os_error(error), time.monotonic())
+                self._carry_out()
+        self.core.outgoing.clear()  # while the link is down: the messages wait in the outbox
+
+    def _log(self, line: Line) -> None:
+        self.keeper.line(line)
+        log = self.settings.log
+        if log is None:
+            return
+        try:
+            log.write(line)
+        except OSError as error:
+            self.settings.log = None  # once: the warning below is a history line too
+            self.core.warn(f"Stopped writing the log: {describe_os_error(error)}")
+
+    # -- the server: the door --
+
+    def _listen(self) -> None:
+        from .listener import Door, ListenError
+
+        door = Door(self.loop, self.core.name, self.settings.secret, self.settings.timeout,
+                    on_partner=self._on_partner_found, on_ignored=self.core.note_ignored,
+                    on_note=self.core.warn,
+                    chat=lambda: self.core.protocol if self.core.chatting else None)
+        try:
+            where = door.open(self.core.host, self.core.port)
+        except ListenError as error:
+            self.core.listen_failed(str(error))
+            return
+        self.door = door
+        self.core.listening(where)
+        if self.core.outage is None:
+            hint = door.reach_hint()
+            if hint:
+                self.core.history.add(hint)
+
+    def _on_partner_found(self, link: Link) -> None:
+        if link.conn.protocol.resumed:
+            self._resume(link)
+        else:
+            self._begin(link)
+
+    # -- the client: dial, then the handshake --
+
+    def _dial(self) -> None:
+        if self.core.outage is None:
+            self.core.dialing()
+        self.connect_deadline = time.monotonic() + self.settings.timeout
+        from .dialer import Dialer
+
+        self.dialer = Dialer(self.core.host, self.core.port, self.loop, self.waker,
+                             self._on_connected, self._on_dial_failed)
+
+    def _on_dial_failed(self, reason: str) -> None:
+        self.dialer = None
+        if self.core.outage is not None:
+            self._redial_later()
+        else:
+            self.connect_deadline = None
+            self.core.could_not_connect(reason)
+
+    def _on_connected(self, sock: socket.socket) -> None:
+        from .link import Link, format_peer
+
+        self.dialer = None
+        try:
+            address = format_peer(sock.getpeername())
+        except OSError:  # reset in the meantime; the first read will say so
+            address = self.core.target
+        self.link = Link(sock, Role.CLIENT, address, self.connect_deadline, self.core.name,
+                         self.settings.secret, "the server", self._on_handshake_done)
+        if self.core.outage is not None:  # take the chat up again
+            chat = self.core.protocol
+            self.link.conn.protocol.resume(chat.session, chat.delivery, chat.turn)
+        else:
+            self.core.handshaking()
+        self.link.on_ready(0)  # say hello
+
+    def _on_handshake_done(self, link: Link, failure: str | None) -> None:
+        self.connect_deadline = None
+        self.link = None
+        if failure is not None:
+            link.close(self.loop)
+            if self.core.outage is None:
+                self.core.could_not_connect(failure + _secret_hint(failure))
+            elif link.chat_over:  # the server no longer has it: start a new one
+                self.keeper.drop()
+                self.core.start_over(failure)
+                self._dial()
+            elif link.refused:  # the server will not take the chat up again
+                self.core.lost(f"could not resume the chat: {failure}")
+            else:
+                self._redial_later()
+            return
+        self.loop.unwatch(link.conn)
+        if link.conn.protocol.resumed:
+            self._resume(link)
+        else:
+            self._begin(link)
+
+    def _redial_later(self) -> None:
+        """Another try after a growing delay, while the window lasts (the core ends it)."""
+        self.connect_deadline = None
+        if self.dialer is not None:
+            self.dialer.close()
+            self.dialer = None
+        import random  # here, not at the top: only a broken link needs it
+
+        delay = min(REDIAL_FIRST * 2 ** self.redials, REDIAL_MAX)
+        self.redials += 1
+        self.redial_at = time.monotonic() + delay * random.uniform(0.8, 1.2)
+
+    def _link_down(self) -> None:
+        """The partner's connection broke: close it; the client dials again."""
+        if self.partner is not None:
+            self.loop.unwatch(self.partner)
+            self.partner.close()
+            self.partner = None
+        if self.settings.role is Role.CLIENT:
+            self.redials = 0
+            self._redial_later()
+
+    # -- both: the chat --
+
+    def _begin(self, link: Link) -> None:
+        self._take(link)
+        self.core.connected(link.conn.protocol, link.address, time.monotonic())
+        self.keeper.start()
+        self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
+
+    def _resume(self, link: Link) -> None:
+        """The same chat on a new connection: what the partner lacks is sent again."""
+        if self.partner is not None:  # the old one only looked alive
+            self.loop.unwatch(self.partner)
+            self.partner.close()
+        self._take(link)
+        self.redial_at, self.redials = None, 0
+        self.core.resumed(link.conn.protocol, link.address, time.monotonic())
+        try:
+            self.partner.write(link.conn.protocol.delivery.to_resend())
+        except OSError as error:
+            self.core.link_broke(describe_os_error(error), time.monotonic())
+        self.on_partner(selectors.EVENT_READ)
+
+    def _take(self, link: Link) -> None:
+        import socket  # (loaded with the door or the dialer already)
+
+        self.partner = link.conn
+        with contextlib.suppress(OSError):
+            self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+
+def _secret_hint(failure: str) -> str:
+    """Our own words after a refusal about the secret, whoever said it."""
+    if "secret" not in failure:
+        return ""
+    return f" (both sides need the same secret: --secret-file PATH or {SECRET_ENV})"
+
+
+def run(app: App, warnings: Callable[[], list[str]]) -> int:
+    """Set the terminal up, run the chat until it ends, and put everything back.
+
+    ``warnings()`` is asked once the screen is up (the terminal type may
+    have fallen back by then) for what to show before the first question."""
+    waker = Waker()
+    try:
+        with curses_screen() as window, signals_to(waker):
+            loop = EventLoop()
+            keyboard = Keyboard(window, None if POLL_KEYBOARD else sys.stdin.fileno())
+            app.attach(loop, Screen(window, colour=not os.environ.get("NO_COLOR")), keyboard, waker)
+            try:
+                app.start(warnings())
+                loop.run(app, poll=app.on_keyboard if POLL_KEYBOARD else None,
+                         poll_every=KEYBOARD_POLL_SECONDS)
+            finally:
+                app.close()
+    finally:
+        waker.close()
+    return app.exit_code if app.exit_code is not None else EXIT_FAILURE

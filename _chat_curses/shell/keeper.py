@@ -1,0 +1,147 @@
+"""The chat's session file, kept up to date while a chat is on (``journal.Journal``)."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+
+from ..chat.core import ChatCore
+from ..chat.effects import EXIT_HANGUP
+from ..chat.settings import Settings
+from ..text.history import Line
+from ..text.validate import clean_name
+from ..wire.connection import describe_os_error
+
+# The session file serves only once the questions are answered: it is
+# imported then, so the first prompt does not wait for it (nor for pathlib
+# and fcntl, which it brings).
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    from .journal import Journal
+
+
+class SessionKeeper:
+    """The chat's session file, kept up to date while a chat is on.
+
+    A failure to write it never stops the chat: it is said once, and the
+    chat goes on without being resumable.
+    """
+
+    SYNC_EVERY = 1.0  # seconds: at most what a crash of the machine (not the program) can lose
+
+    def __init__(self, core: ChatCore, settings: Settings) -> None:
+        self.core, self.settings = core, settings
+        self.journal: Journal | None = None
+        self.contact = time.time()  # wall-clock time of the partner's last frame
+        self.synced_at = float("-inf")  # monotonic time of the last sync to the disk
+        self.sync_due: float | None = None  # when what was written since must be synced
+
+    def start(self) -> None:
+        """A new chat has begun: its session file, with the history so far."""
+        from .journal import Journal, Saved
+
+        core, protocol = self.core, self.core.protocol
+        self.contact = time.time()
+        if self.settings.resume_window <= 0:
+            return
+        saved = Saved(role=core.role, host=core.host, port=core.port, name=core.name,
+                      token=protocol.session, peer=protocol.peer_name,
+                      peer_address=core.peer_address, window=self.settings.resume_window,
+                      delivery=protocol.delivery, turn=protocol.turn,
+                      lines=[(line.text, line.kind) for line in core.history.lines],
+                      contact=self.contact)
+        try:
+            self.journal = Journal.create(saved)
+        except OSError as error:
+            core.warn(f"Cannot save the chat for resuming: {describe_os_error(error)}")
+
+    def take_up(self) -> None:
+        """A session file for this role, address and port: show its chat and resume it."""
+        from ..wire.protocol import Protocol
+        from .journal import InUse, Journal, SessionError, load, session_path, set_aside
+
+        core = self.core
+        if self.settings.resume_window <= 0:
+            return
+        path = session_path(core.role, core.host, core.port)
+        try:
+            journal = Journal.claim(path)
+        except (FileNotFoundError, InUse):
+            return  # none, or another program's chat under way: a new chat
+        except OSError as error:
+            core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
+            return
+        try:
+            saved = load(path, core.role, core.host, core.port)
+        except (SessionError, FileNotFoundError) as error:
+            journal.close(delete=False)
+            with contextlib.suppress(OSError):
+                path = set_aside(path)
+            core.warn(f"Warning: the saved chat {path} cannot be used: {error}; it was set aside")
+            return
+        silent_for = max(time.time() - saved.contact, 0.0)
+        if silent_for >= saved.window:
+            journal.close(delete=True)
+            core.warn(f"A saved chat with {clean_name(saved.peer)} is older than its resume "
+                      f"window; a new chat starts.")
+            return
+        protocol = Protocol.restored(core.role, saved.token, saved.delivery, saved.turn,
+                                     saved.peer)
+        self.contact = saved.contact
+        core.restore(protocol, saved.peer_address, saved.lines, silent_for, time.monotonic())
+        self.journal = journal.take_up(saved)
+
+    def heard(self) -> None:
+        self.contact = time.time()
+
+    def line(self, line: Line) -> None:
+        if self.journal is not None:
+            try:
+                self.journal.line(line.text, line.kind)
+            except OSError as error:
+                self._lose(error)
+
+    def save(self) -> None:
+        """Write what changed (a crash of the program cannot lose it after this)."""
+        if self.journal is None or self.core.protocol is None:
+            return
+        try:
+            self.journal.sync(self.core.protocol.delivery, self.core.protocol.turn, self.contact)
+        except OSError as error:
+            self._lose(error)
+
+    def flush(self, now: float) -> None:
+        """Save, and sync it to the disk (nor can a crash of the machine lose it,
+        after this): at once if the last sync was ``SYNC_EVERY`` ago, else when
+        it will be (``sync_due``). At a person's pace every message is synced
+        as it comes; a burst costs one sync a second, not one per message."""
+        self.save()
+        if self.journal is None or not self.journal.unsynced:
+            self.sync_due = None
+        elif now < self.synced_at + self.SYNC_EVERY:
+            self.sync_due = self.synced_at + self.SYNC_EVERY
+        else:
+            self.sync_due, self.synced_at = None, now
+            try:
+                self.journal.flush()
+            except OSError as error:
+                self._lose(error)
+
+    def drop(self) -> None:
+        """The partner no longer has the chat: its file goes."""
+        if self.journal is not None:
+            self.journal.close(delete=True)
+            self.journal = None
+
+    def close(self, exit_code: int | None) -> None:
+        if self.journal is not None:
+            self.save()
+            # Only a hang-up (or a crash, which never gets here) leaves the chat to be resumed.
+            self.journal.close(delete=exit_code != EXIT_HANGUP)
+            self.journal = None
+
+    def _lose(self, error: OSError) -> None:
+        journal, self.journal = self.journal, None
+        with contextlib.suppress(OSError):
+            journal.close(delete=False)
+        self.core.warn(f"Stopped saving the chat for resuming: {describe_os_error(error)}")

@@ -1,0 +1,149 @@
+"""One connection in its handshake, on a socket, until it is established or has failed.
+
+``Link`` says hello, proves the secret when there is one, and reports the
+outcome once: established, or failed with the reason in words (the peer's
+own words shown as theirs). The client's dialer and the server's door
+both hand their connections to one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import selectors
+from collections.abc import Callable
+
+from ..chat.lines import format_address
+from ..limits import MAX_REASON_CHARS
+from ..text.validate import clean
+from ..wire.connection import Connection, describe_os_error
+from ..wire.events import (
+    AuthenticationError,
+    Busy,
+    Bye,
+    ConnectionClosed,
+    Hello,
+    Proof,
+    ProtocolError,
+    RemoteProtocolError,
+    Role,
+    WrongSecret,
+)
+from ..wire.protocol import Protocol
+from .loop import EventLoop
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
+if TYPE_CHECKING:
+    import socket
+
+def format_peer(sockaddr: tuple) -> str:
+    """A socket address as host:port, IPv6 in brackets."""
+    return format_address(str(sockaddr[0]), int(sockaddr[1]))
+
+
+# The server's word to a client that asks to resume a chat it does not have.
+CHAT_OVER = "that chat is over"
+
+
+class Link:
+    """A connection doing its handshake, until ``deadline`` (monotonic).
+
+    The loop calls ``on_ready(mask)``; the outcome comes once, through
+    ``on_done(link, None)`` when established or ``on_done(link, reason)``
+    when it failed. ``may_answer()`` tells whether our hello may go now
+    (the Door holds it back after a wrong secret).
+    """
+
+    def __init__(self, sock: socket.socket, role: Role, address: str, deadline: float,
+                 name: str, secret: bytes | None, who: str,
+                 on_done: Callable[["Link", str | None], None],
+                 may_answer: Callable[[], bool] = lambda: True,
+                 on_hello: Callable[["Link"], bool] = lambda link: True) -> None:
+        self.conn = Connection(sock, Protocol(role, secret=secret))
+        self.address, self.deadline, self.name, self.who = address, deadline, name, who
+        self.on_done, self.may_answer, self.on_hello = on_done, may_answer, on_hello
+        self.closed = False
+        self.done = False
+        self.wrong_secret = False  # the failure was a proof that did not verify
+        self.refused = False  # the peer turned us down (busy, a reason, another secret)
+        self.chat_over = False  # the server does not have the chat we asked to resume
+
+    def on_ready(self, mask: int) -> None:
+        """Writable, readable, or (mask 0) just opened or allowed to answer."""
+        try:
+            if mask & selectors.EVENT_WRITE:
+                self.conn.flush()
+            self.step()
+            if mask & selectors.EVENT_READ and not self.done:
+                for event in self.conn.receive():
+                    self._on_event(event)
+                    if self.done:
+                        return  # what follows is the chat's: it stays in the Connection
+        except AuthenticationError as error:
+            self.wrong_secret = isinstance(error, WrongSecret)
+            self.refused = True
+            self.refuse(str(error), str(error))
+        except RemoteProtocolError as error:
+            self.refused = True
+            self.refuse(f"protocol error: {error}", f"{self.who} broke the protocol: {error}")
+        except OSError as error:
+            self._finish(describe_os_error(error))
+
+    def step(self) -> None:
+        """Send whatever the handshake expects of us now; report once it is done."""
+        protocol = self.conn.protocol
+        if self.done:
+            return
+        if protocol.hello_due:
+            if not self.may_answer():
+                return  # it waits its turn
+            self.conn.send(protocol.hello(self.name))
+        if protocol.proof_due:
+            self.conn.send(protocol.proof())
+        if protocol.established:
+            self._finish(None)
+
+    @property
+    def waiting_for_answer(self) -> bool:
+        return not self.done and self.conn.protocol.hello_due
+
+    @property
+    def progress(self) -> tuple[int, float]:
+        """How far the handshake has come: whole frames received, then how recently."""
+        return self.conn.frames_received, self.conn.last_received
+
+    def _on_event(self, event) -> None:
+        if isinstance(event, Hello) and not self.on_hello(self):
+            return
+        if isinstance(event, (Hello, Proof)):
+            self.step()
+        elif isinstance(event, Busy):
+            self.refused = True
+            self._finish("the server is busy in another chat")
+        elif isinstance(event, Bye):
+            self.refused = self.refused or bool(event.reason)
+            self.chat_over = event.reason == CHAT_OVER
+            # A reason is the peer's own words, shown as theirs, never as our diagnosis.
+            self._finish(f"{self.who} said: {clean(event.reason)}" if event.reason
+                         else f"{self.who} left during the handshake")
+        elif isinstance(event, ConnectionClosed):
+            self._finish(f"{self.who} closed the connection without saying goodbye")
+
+    def refuse(self, told: str, shown: str) -> None:
+        """Tell the peer why we hang up (best effort), then fail."""
+        with contextlib.suppress(OSError, ProtocolError):
+            self.conn.send(Bye(told[:MAX_REASON_CHARS]))
+        self._finish(shown)
+
+    def time_out(self, reason: str) -> None:
+        self._finish(reason)
+
+    def _finish(self, reason: str | None) -> None:
+        if not self.done:
+            self.done = True
+            self.on_done(self, reason)
+
+    def close(self, loop: EventLoop, linger: float = 0.0) -> None:
+        if not self.closed:
+            self.closed = True
+            loop.unwatch(self.conn)
+            self.conn.close(linger)

@@ -1,0 +1,243 @@
+"""The curses view: ``Screen`` draws a ``chat.frame.Frame``, touching only what changed.
+
+The layout, top to bottom: history rows, a status row in reverse video,
+the input area. It knows nothing of the chat: what to show comes in the
+frame. It also carries out the screen's part of what the core asks: the
+bell, a flash, the title, a repaint, suspending and resuming.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+
+from ..chat.frame import Frame
+from ..text.cells import cell_width, clip, pad
+from ..text.validate import clean
+from .terminal import BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, curses, write_terminal
+
+
+class Screen:
+    """Draws frames and reads keys. The layout, top to bottom: history rows,
+    one status row in reverse video, one input row."""
+
+    MIN_ROWS, MIN_COLS = 3, 16
+    # The typed text keeps at least this many cells; a longer prompt is cut
+    # and ends in CUT_PROMPT instead.
+    MIN_FIELD = 12
+    CUT_PROMPT = "...: "
+
+    def __init__(self, window: "curses.window", colour: bool = True) -> None:
+        self.window = window
+        self.styles = line_styles(colour)
+        self.title = ""
+        self.has_title = has_title(os.environ.get("TERM", ""))
+        self.input_height = 1  # rows of the input area, as last drawn
+        self.size = (0, 0)  # rows and columns, as last drawn
+        self.shown: list[tuple[str, int] | None] = []  # each row's text and attribute, as drawn
+        self.cursor_shown: bool | None = None
+        self.pending = b""  # the bell and the title, written with the next draw
+        window.idlok(True)  # the pane scrolls with the terminal's own scrolling, where it has one
+
+    def history_size(self) -> tuple[int, int]:
+        """Width and height of the history pane (as last drawn)."""
+        rows, cols = self.window.getmaxyx()
+        return cols, max(rows - 1 - self.input_height, 0)
+
+    def follow_terminal_size(self) -> None:
+        """Adopt the terminal's new size at once (after SIGWINCH)."""
+        try:
+            size = os.get_terminal_size(sys.__stdout__.fileno())
+            curses.resizeterm(size.lines, size.columns)
+        except (OSError, ValueError, curses.error):
+            pass
+
+    def repaint(self) -> None:
+        """Repaint every cell on the next draw (Ctrl-L)."""
+        self.window.clearok(True)
+
+    def bell(self) -> None:
+        """The terminal's bell (BEL): the one alert that passes SSH, tmux and screen.
+        It rings with the next draw, in the same write as the title."""
+        self.pending += b"\a"
+
+    def flash(self) -> None:
+        """A visible flash of the screen (or the bell, where the terminal has none)."""
+        with contextlib.suppress(curses.error):
+            curses.flash()
+
+    def set_title(self, title: str) -> None:
+        """Whose turn it is, in the terminal's title, where the terminal has one."""
+        if title != self.title and self.has_title:
+            self.title = title
+            self.pending += b"\x1b]2;" + clean(title).encode("utf-8", "replace") + b"\x07"
+
+    def suspend(self) -> None:
+        """Stop the program (Ctrl-Z, SIGTSTP) with the terminal as the shell
+        had it, and come back whole when the shell continues it.
+
+        A process group that no shell controls (an orphaned one) cannot be
+        stopped: the kernel drops the signal, and the chat simply goes on.
+        """
+        if not hasattr(signal, "SIGTSTP"):
+            return
+        write_terminal(BRACKETED_PASTE_OFF)
+        with contextlib.suppress(curses.error):
+            curses.endwin()
+        handler = signal.signal(signal.SIGTSTP, signal.SIG_DFL)
+        try:
+            os.kill(os.getpid(), signal.SIGTSTP)  # returns once continued
+        finally:
+            signal.signal(signal.SIGTSTP, handler)
+        self.resume()
+
+    def resume(self) -> None:
+        """After SIGCONT: the shell may have put the terminal back in its own
+        mode (line editing, echo) while we were stopped. Restore ours and repaint."""
+        with contextlib.suppress(curses.error):
+            curses.reset_prog_mode()
+        write_terminal(BRACKETED_PASTE_ON)
+        self.follow_terminal_size()  # it may have been resized meanwhile
+        self.repaint()
+
+    def draw(self, frame: Frame) -> None:
+        """Draw the frame, touching only the rows that changed since the last draw.
+
+        When new history lines push the old ones up, the pane is scrolled
+        (a scrolling region on the terminal, where it has one) and only the
+        new rows are written; a row that is as it was is left alone.
+        """
+        if frame.title:
+            self.set_title(frame.title)
+        if self.pending:  # the bell and the title, in one write
+            write_terminal(self.pending)
+            self.pending = b""
+        rows, cols = self.window.getmaxyx()
+        if (rows, cols) != self.size:  # a new size: nothing on screen can be trusted
+            self.size, self.shown = (rows, cols), [None] * rows
+            self.window.erase()
+        if rows < self.MIN_ROWS or cols < self.MIN_COLS:
+            self._show([(clip("Terminal too small", cols), 0)] + [("", 0)] * (rows - 1), 0)
+            self._show_cursor(False)
+        else:
+            prompt, typed, cursor = self._input_rows(frame, rows, cols)
+            self.input_height = len(typed)
+            top = rows - len(typed)
+            styles = self.styles  # (the rows are wrapped to the width: each fits)
+            wanted = [(text, styles.get(kind, 0))
+                      for text, kind in frame.scrollback.rows(frame.history, cols, top - 1)]
+            wanted += [("", 0)] * (top - 1 - len(wanted))
+            wanted.append((pad(frame.status, cols), curses.A_REVERSE))
+            wanted += [((prompt if number == 0 else "") + text, 0) for number, text in enumerate(typed)]
+            self._show(wanted, top - 1)
+            self._show_cursor(cursor is not None)
+            if cursor is not None:
+                with contextlib.suppress(curses.error):
+                    self.window.move(top + cursor[0], cursor[1])
+        self.window.refresh()
+
+    def _show(self, wanted: list[tuple[str, int]], pane: int) -> None:
+        """Make the screen's rows hold ``wanted`` (text, attribute), the first
+        ``pane`` of them the history, which may scroll as a whole."""
+        shown = self.shown
+        moved = _rows_moved_up(shown[:pane], wanted[:pane])
+        if moved:
+            with contextlib.suppress(curses.error):
+                self.window.setscrreg(0, pane - 1)
+                self.window.scrollok(True)
+                self.window.scroll(moved)
+                self.window.scrollok(False)
+                shown[:pane] = shown[moved:pane] + [("", 0)] * moved
+                self.window.setscrreg(0, len(shown) - 1)
+        last = len(wanted) - 1
+        for y, row in enumerate(wanted):
+            if shown[y] != row:
+                shown[y] = row
+                self._put(y, row[0], row[1], y == last)
+
+    def _input_rows(self, frame: Frame, rows: int, cols: int):
+        """The input area: the prompt, the rows of typed text, and where the cursor goes.
+
+        It grows upwards as the text wraps, up to a third of the screen, and
+        scrolls within itself beyond that, the cursor always in view.
+        """
+        if frame.editor is None:
+            return "", [clip(frame.prompt, cols)], None
+        prompt = frame.prompt
+        room = cols - self.MIN_FIELD
+        if cell_width(prompt) > room:
+            prompt = clip(prompt, room - len(self.CUT_PROMPT)).rstrip() + self.CUT_PROMPT
+        start = cell_width(prompt)
+        most = max(1, min(rows // 3, rows - self.MIN_ROWS + 1))
+        shown, row, column, top = frame.editor.layout(cols - start, cols, most)
+        if top > 0:  # scrolled within itself past the prompt's row
+            prompt, start = "", 0
+        return prompt, shown, (row, (start if row == 0 else 0) + column)
+
+    def _put(self, y: int, text: str, attr: int, bottom: bool) -> None:
+        """Row ``y`` holds ``text`` and nothing else."""
+        window = self.window
+        try:
+            window.move(y, 0)
+            window.clrtoeol()
+            if bottom:
+                # insstr neither wraps nor moves the cursor, so the bottom-right
+                # cell can be written without the error addstr raises there.
+                window.insstr(y, 0, text, attr)
+            else:  # addstr, elsewhere: insstr shifts the row along for every character
+                window.addstr(y, 0, text, attr)
+        except curses.error:
+            pass
+
+    def _show_cursor(self, visible: bool) -> None:
+        if visible is not self.cursor_shown:
+            self.cursor_shown = visible
+            with contextlib.suppress(curses.error):
+                curses.curs_set(1 if visible else 0)
+
+
+def _rows_moved_up(before: list, after: list) -> int:
+    """By how many rows ``after`` is ``before`` moved up with new rows below
+    (0 when it is not): how far a scrolling pane scrolls."""
+    if before == after:
+        return 0
+    for moved in range(1, len(after)):
+        if after[0] == before[moved] and after[: len(after) - moved] == before[moved:]:
+            return moved
+    return 0
+
+
+def has_title(term: str) -> bool:
+    """The xterm, screen and tmux families have a title; the console and vt100 do not."""
+    return term.startswith(("xterm", "screen", "tmux", "rxvt", "alacritty", "kitty", "foot",
+                            "wezterm", "ghostty", "putty", "gnome", "konsole", "vte"))
+
+
+def line_styles(colour: bool) -> dict[str, int]:
+    """curses attributes for each kind of history line.
+
+    With colours: own lines green, the partner's cyan, the program's yellow,
+    errors red, all on the terminal's own background. Without (NO_COLOR, or
+    a monochrome terminal): own lines bold and the program's dim.
+    """
+    plain = {"own": curses.A_BOLD, "peer": curses.A_NORMAL, "system": curses.A_DIM,
+             "warning": curses.A_BOLD, "error": curses.A_BOLD}
+    if not colour or not curses.has_colors():
+        return plain
+    try:
+        curses.start_color()
+        curses.use_default_colors()  # -1 below: keep the terminal's background
+        pairs = {"own": curses.COLOR_GREEN, "peer": curses.COLOR_CYAN,
+                 "system": curses.COLOR_YELLOW, "warning": curses.COLOR_YELLOW,
+                 "error": curses.COLOR_RED}
+        styles = {}
+        for number, (kind, foreground) in enumerate(pairs.items(), start=1):
+            curses.init_pair(number, foreground, -1)
+            styles[kind] = curses.color_pair(number)
+    except curses.error:
+        return plain
+    styles["warning"] |= curses.A_BOLD
+    styles["error"] |= curses.A_BOLD
+    return styles

@@ -1,0 +1,236 @@
+"""The wire's vocabulary: the roles, the events and the protocol errors. No I/O.
+
+Each event is a small immutable value (``values.Value``) that checks its
+fields when made and raises ``LocalProtocolError``; the decoder (``codec``)
+turns that into ``RemoteProtocolError`` for what came from the wire.
+``protocol`` says when each may be sent; ``codec`` how each is written.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from ..limits import MAX_NAME_CHARS, MAX_REASON_CHARS, MAX_TEXT_BYTES
+from ..values import Pattern, Value, settle
+
+PROTOCOL_VERSION = 2
+# One frame, newline excluded: the text at its worst escaped size plus the
+# framing around it.
+MAX_FRAME_BYTES = 2 * MAX_TEXT_BYTES + 1024
+AUTH_METHOD = "hmac-sha256"
+
+
+class ProtocolError(Exception):
+    """Base of the two kinds of protocol error."""
+
+
+class LocalProtocolError(ProtocolError):
+    """We tried to do something the protocol does not allow."""
+
+
+class RemoteProtocolError(ProtocolError):
+    """The peer sent something the protocol does not allow."""
+
+
+class AuthenticationError(RemoteProtocolError):
+    """The two sides do not share the same secret (or only one has one)."""
+
+
+class WrongSecret(AuthenticationError):
+    """The peer's proof does not verify: it holds another secret, or guessed."""
+
+
+class Role(enum.Enum):
+    __hash__ = object.__hash__  # in C, not enum's Python-level hash of the name: see protocol.State
+
+    CLIENT = "client"
+    SERVER = "server"
+
+    @property
+    def other(self) -> "Role":
+        return Role.SERVER if self is Role.CLIENT else Role.CLIENT
+
+
+# --- Events ----------------------------------------------------------------
+# Each validates its fields on creation and raises LocalProtocolError; the
+# decoder turns that into RemoteProtocolError for events from the wire.
+# (The complaints are built only when raised: this runs for every message,
+# which checks only what the wire can get wrong.)
+
+
+def _utf8_size(text: str) -> int | None:
+    """Bytes of UTF-8 the text takes, or None if it cannot be encoded."""
+    if text.isascii():
+        return len(text)
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:  # a lone surrogate smuggled in as \ud800
+        return None
+
+
+_NONCE_RE = Pattern(r"[0-9a-f]{32}")
+_SESSION_RE = _NONCE_RE  # a chat's resume token: 128 random bits in hexadecimal
+
+
+def _count(value: object, what: str) -> None:
+    if type(value) is not int or not 0 <= value <= _MAX_COUNT:
+        raise LocalProtocolError(f"{what} must be a whole number from 0 to {_MAX_COUNT}")
+
+
+_MAX_COUNT = 2**53
+_MAC_RE = Pattern(r"[0-9a-f]{64}")
+# The times a message may carry: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+MIN_TIME, MAX_TIME = 0, 253402300799
+
+
+class Hello(Value):
+    """Opens the conversation: who is speaking, in which protocol version.
+
+    ``auth`` and ``nonce`` are set when the speaker uses a shared secret.
+    ``session`` names the chat: empty in a client's hello for a new chat, the
+    new chat's token in the server's answer, the token of the chat to resume
+    in both hellos of a resume. ``received`` tells how far the speaker has
+    received the other's messages (see ``delivery``).
+    """
+
+    __slots__ = _fields = _compared = ("name", "version", "auth", "nonce", "session", "received")
+
+    def __init__(self, name: str, version: int = PROTOCOL_VERSION, auth: str | None = None,
+                 nonce: str = "", session: str = "", received: int = 0) -> None:
+        if type(version) is not int:
+            raise LocalProtocolError("hello version must be a whole number")
+        if version != PROTOCOL_VERSION:
+            raise LocalProtocolError(f"partner speaks protocol version {version}, "
+                                     f"this program speaks {PROTOCOL_VERSION}")
+        if not isinstance(name, str):
+            raise LocalProtocolError("hello name must be text")
+        if not 1 <= len(name) <= MAX_NAME_CHARS:
+            raise LocalProtocolError(f"user name must be 1 to {MAX_NAME_CHARS} characters")
+        if not name.strip():
+            raise LocalProtocolError("user name is blank")
+        if _utf8_size(name) is None:
+            raise LocalProtocolError("user name is not valid Unicode")
+        if auth not in (None, AUTH_METHOD):
+            raise LocalProtocolError(f"unsupported authentication {str(auth)[:20]!r}")
+        if auth is not None and not (isinstance(nonce, str) and _NONCE_RE.fullmatch(nonce)):
+            raise LocalProtocolError("hello nonce must be 32 hexadecimal digits")
+        if not (session == "" or (isinstance(session, str) and _SESSION_RE.fullmatch(session))):
+            raise LocalProtocolError("hello session must be 32 hexadecimal digits")
+        _count(received, "hello received")
+        for field, value in zip(self._fields, (name, version, auth, nonce, session, received)):
+            settle(self, field, value)
+
+
+class Proof(Value):
+    """Shows knowledge of the shared secret: an HMAC-SHA256, in hexadecimal."""
+
+    __slots__ = _fields = _compared = ("mac",)
+
+    def __init__(self, mac: str) -> None:
+        if not (isinstance(mac, str) and _MAC_RE.fullmatch(mac)):
+            raise LocalProtocolError("proof must be 64 hexadecimal digits")
+        settle(self, "mac", mac)
+
+
+class Message(Value):
+    """One chat message; ``sent`` is the sender's clock, whole seconds since the epoch (UTC).
+
+    ``seq`` numbers it (from 1, per direction) and ``ack`` acknowledges the
+    other side's; ``Protocol.send`` fills both in (``numbered``). They are
+    delivery's bookkeeping, not the message: equality leaves them out.
+    """
+
+    __slots__ = _fields = ("text", "sent", "seq", "ack")
+    _compared = ("text", "sent")
+
+    def __init__(self, text: str, sent: int, seq: int = 0, ack: int = 0) -> None:
+        if not isinstance(text, str):
+            raise LocalProtocolError("message text must be text")
+        if not text.strip():
+            raise LocalProtocolError("message is empty")
+        size = _utf8_size(text)
+        if size is None:
+            raise LocalProtocolError("message is not valid Unicode")
+        if size > MAX_TEXT_BYTES:
+            raise LocalProtocolError(
+                f"message is too long ({size:,} bytes; at most {MAX_TEXT_BYTES:,})")
+        if type(sent) is not int:
+            raise LocalProtocolError("message time must be whole seconds")
+        if not MIN_TIME <= sent <= MAX_TIME:
+            raise LocalProtocolError("message time is out of range")
+        _count(seq, "message seq")
+        _count(ack, "message ack")
+        settle(self, "text", text)
+        settle(self, "sent", sent)
+        settle(self, "seq", seq)
+        settle(self, "ack", ack)
+
+    def numbered(self, seq: int, ack: int) -> "Message":
+        """The same message with its number and acknowledgement."""
+        _count(seq, "message seq")
+        _count(ack, "message ack")
+        message = object.__new__(Message)
+        settle(message, "text", self.text)
+        settle(message, "sent", self.sent)
+        settle(message, "seq", seq)
+        settle(message, "ack", ack)
+        return message
+
+
+class Ping(Value):
+    """Says "still here" on a quiet link, and acknowledges messages (``ack``)."""
+
+    __slots__ = _fields = ("ack",)
+    _compared = ()
+
+    def __init__(self, ack: int = 0) -> None:
+        _count(ack, "ping ack")
+        settle(self, "ack", ack)
+
+
+class Typing(Value):
+    """The side whose turn it is is writing (never what): a notice, not kept or numbered."""
+
+    __slots__ = ()
+
+
+class Busy(Value):
+    """The server's answer to a hello while it is in a chat with someone else."""
+
+    __slots__ = ()
+
+
+class Bye(Value):
+    """Ends the conversation, from either side, at any moment.
+
+    A normal goodbye has no reason; a reason says why the connection is
+    being refused or broken off.
+    """
+
+    __slots__ = _fields = _compared = ("reason",)
+
+    def __init__(self, reason: str = "") -> None:
+        if not isinstance(reason, str):
+            raise LocalProtocolError("bye reason must be text")
+        if len(reason) > MAX_REASON_CHARS:
+            raise LocalProtocolError("bye reason is too long")
+        if _utf8_size(reason) is None:
+            raise LocalProtocolError("bye reason is not valid Unicode")
+        settle(self, "reason", reason)
+
+
+class ConnectionClosed(Value):
+    """The peer closed its side of the connection (end of file)."""
+
+    __slots__ = ()
+
+
+Event = Hello | Proof | Message | Ping | Typing | Busy | Bye | ConnectionClosed
+
+
+class _NeedData:
+    def __repr__(self) -> str:
+        return "NEED_DATA"
+
+
+NEED_DATA = _NeedData()

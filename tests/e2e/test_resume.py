@@ -1,0 +1,258 @@
+"""End-to-end: a chat survives a broken link (SPEC 10).
+
+The client talks to the server through ``FaultProxy``, which breaks the
+link for real: it resets it, swallows its bytes while keeping it open, or
+stops listening. Each test checks the transcripts both sides keep
+(``--log``): every message once, in order.
+"""
+
+import re
+import signal
+import time
+
+import pytest
+
+from .faultproxy import FaultProxy
+from .terminal import CLIENT_PROMPT, CTRL_D, message_line, start_client, start_server
+
+FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}  # silence is noticed after 1.5 s
+WIDE = 120
+
+
+@pytest.fixture
+def proxy(port):
+    proxy = FaultProxy(port)
+    yield proxy
+    proxy.close()
+
+
+def chat_through(spawn, port, proxy, tmp_path, window="300", env=FAST):
+    server = start_server(spawn, port, "--log", str(tmp_path / "server.log"),
+                          "--resume-window", window, env=env, cols=WIDE)
+    client = start_client(spawn, proxy.port, "--log", str(tmp_path / "client.log"),
+                          "--resume-window", window, env=env, cols=WIDE)
+    client.wait_for(CLIENT_PROMPT)
+    server.wait_for("Waiting for user...")
+    return server, client
+
+
+def say(sender, receiver, name, text):
+    sender.type_line(text)
+    receiver.wait_for(message_line(name, text))
+
+
+def messages_in(log_path):
+    """The messages in a transcript, in order: (name, text)."""
+    found = re.findall(r"^<[^>]+> \[(\w+)\]: (.*)$", log_path.read_text(), re.MULTILINE)
+    return found
+
+
+def assert_every_message_once_in_order(tmp_path, expected):
+    for side in ("server", "client"):
+        assert messages_in(tmp_path / f"{side}.log") == expected, side
+
+
+def test_a_reset_link_is_resumed_in_the_same_turn(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "before the reset")
+    proxy.reset()
+    client.wait_for("Connection lost: ")
+    server.wait_for("Waiting for user to come back")
+    client.wait_for("Reconnected to server")
+    server.wait_for("Reconnected to user")
+    assert proxy.accepted == 2
+    say(server, client, "server", "after the reset")  # the server's turn, as before
+    say(client, server, "user", "and on")
+    client.send(CTRL_D)
+    assert client.wait_exit() == 0 and server.wait_exit() == 0
+    assert_every_message_once_in_order(tmp_path, [
+        ("user", "before the reset"), ("server", "after the reset"), ("user", "and on")])
+
+
+def test_a_message_sent_into_a_dead_link_arrives_exactly_once(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "first")
+    say(server, client, "server", "second")
+    proxy.swallow()  # the route drops everything; TCP does not know
+    client.type_line("into the void")
+    client.wait_for("Connection lost: ", timeout=10)  # whichever side notices the silence first
+    client.wait_for("Reconnected to server", timeout=15)
+    server.wait_for(message_line("user", "into the void"), timeout=10)
+    say(server, client, "server", "got it")
+    server.send(CTRL_D)
+    assert client.wait_exit() == 0 and server.wait_exit() == 0
+    assert_every_message_once_in_order(tmp_path, [
+        ("user", "first"), ("server", "second"), ("user", "into the void"), ("server", "got it")])
+
+
+def test_writing_during_the_outage_is_delivered_when_the_link_is_back(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    proxy.stop_listening()
+    proxy.reset()
+    client.wait_for("Reconnecting to")
+    client.type_line("typed while away")
+    client.wait_until(lambda _: "1 to deliver" in client.lines()[-2], "the count of what waits")
+    proxy.start_listening()
+    server.wait_for(message_line("user", "typed while away"), timeout=20)
+    assert_every_message_once_in_order(tmp_path, [("user", "typed while away")])
+
+
+def test_a_stranger_is_told_busy_while_the_server_waits_for_its_partner(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    proxy.stop_listening()
+    proxy.reset()
+    server.wait_for("Waiting for user to come back")
+    stranger = start_client(spawn, port, name="mallory", cols=WIDE)
+    assert stranger.wait_exit() == 1
+    assert (f"Could not connect to 127.0.0.1:{port}: the server is busy in another chat"
+            in stranger.text().replace("\n", ""))
+    proxy.start_listening()
+    client.wait_for("Reconnected to server", timeout=20)
+    say(client, server, "user", "still ours")
+
+
+def test_when_the_window_runs_out_both_give_up(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path, window="2")
+    proxy.stop_listening()
+    proxy.reset()
+    assert client.wait_exit(timeout=10) == 1 and server.wait_exit(timeout=10) == 1
+    for side in (server, client):
+        lines = [line for line in side.lines() if line]
+        assert lines[-1].startswith("Connection lost: "), side.describe()
+
+
+# --- a program that died comes back ----------------------------------------------------
+
+
+def restart_client(spawn, proxy, tmp_path, window="300"):
+    return start_client(spawn, proxy.port, "--log", str(tmp_path / "client.log"),
+                        "--resume-window", window, env=FAST, cols=WIDE)
+
+
+def test_a_client_killed_and_started_again_resumes_with_its_history(spawn, port, proxy, tmp_path,
+                                                                   state_home):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "before the crash")
+    say(server, client, "server", "the reply")
+    folder = state_home / "chat-curses"
+    [saved] = [path for path in folder.iterdir() if path.name.startswith("client-")]
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    assert oct(saved.stat().st_mode & 0o777) == "0o600"
+    client.kill()
+    server.wait_for("Waiting for user to come back")
+    again = restart_client(spawn, proxy, tmp_path)
+    again.wait_for("Resuming the chat with server")
+    again.wait_for("Reconnected to server")
+    assert message_line("server", "the reply").search(again.text())  # its history, shown again
+    server.wait_for("Reconnected to user")
+    say(again, server, "user", "after the crash")  # the same turn: the client's
+    again.send(CTRL_D)
+    assert again.wait_exit() == 0 and server.wait_exit() == 0
+    assert not any(folder.iterdir())  # a clean end deletes the session files
+    assert messages_in(tmp_path / "server.log") == [
+        ("user", "before the crash"), ("server", "the reply"), ("user", "after the crash")]
+
+
+def test_a_server_killed_and_started_again_is_found_by_its_waiting_client(spawn, port, proxy,
+                                                                          tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "hello")
+    server.kill()
+    client.wait_for("Reconnecting to")
+    again = start_server(spawn, port, "--log", str(tmp_path / "server.log"),
+                         "--resume-window", "300", env=FAST, cols=WIDE)
+    again.wait_for("Resuming the chat with user")
+    client.wait_for("Reconnected to server", timeout=20)
+    say(again, client, "server", "back from the dead")
+    assert messages_in(tmp_path / "client.log") == [("user", "hello"),
+                                                     ("server", "back from the dead")]
+
+
+def test_sighup_ends_the_program_not_the_chat(spawn, port, proxy, tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "then my ssh session dies")
+    client.kill(signal.SIGHUP)
+    assert client.wait_exit() == 129
+    server.wait_for("Waiting for user to come back")
+    again = restart_client(spawn, proxy, tmp_path)
+    again.wait_for("Reconnected to server")
+    say(server, again, "server", "welcome back")
+
+
+def test_a_saved_chat_older_than_its_window_is_dropped_and_a_new_one_starts(spawn, port, proxy,
+                                                                            tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path, window="2")
+    client.kill()
+    assert server.wait_exit(timeout=10) == 1  # the window ran out for the server too
+    time.sleep(0.5)
+    fresh = start_server(spawn, port, env=FAST, cols=WIDE)
+    again = restart_client(spawn, proxy, tmp_path, window="2")
+    again.wait_for("is older than its resume window; a new chat starts")
+    again.wait_for(CLIENT_PROMPT)
+    fresh.wait_for("Connection established.")
+
+
+def test_a_damaged_session_file_is_set_aside_with_a_warning(spawn, port, state_home):
+    folder = state_home / "chat-curses"
+    folder.mkdir(mode=0o700)
+    damaged = folder / f"client-127.0.0.1-{port}.session"
+    damaged.write_text("this is not a session\n")
+    server = start_server(spawn, port, cols=WIDE)
+    client = start_client(spawn, port, cols=WIDE)
+    client.wait_for("cannot be used")
+    client.wait_for(CLIENT_PROMPT)
+    server.wait_for("Connection established.")
+    assert any(path.name.startswith(damaged.name + ".bad-") for path in folder.iterdir())
+
+
+def test_a_saved_chat_the_server_no_longer_has_is_dropped_and_a_new_one_starts(spawn, port, proxy,
+                                                                               tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "one")
+    client.kill()
+    server.send(CTRL_D)  # the server ends the chat while the client is away
+    assert server.wait_exit() == 0
+    fresh = start_server(spawn, port, env=FAST, cols=WIDE)
+    again = restart_client(spawn, proxy, tmp_path)
+    again.wait_for("cannot be resumed")
+    again.wait_for("a new chat starts")
+    again.wait_for(CLIENT_PROMPT)
+    fresh.wait_for("Connection established.")
+    say(again, fresh, "user", "a new beginning")
+
+
+def test_a_forged_resume_token_is_told_busy_and_takes_nothing_over(spawn, port, proxy, tmp_path):
+    from .terminal import RawPeer
+
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    forger = RawPeer.connect(port)
+    forger.send({"type": "hello", "version": 2, "name": "user", "session": "ab" * 16,
+                 "received": 0})
+    assert forger.receive_until("busy") == {"type": "busy"}
+    forger.close()
+    say(client, server, "user", "undisturbed")
+    assert "Reconnected" not in server.text()
+
+
+def test_with_a_shared_secret_the_return_proves_it_again(spawn, port, proxy, tmp_path):
+    secret = {**FAST, "CHAT_SECRET": "a long shared secret for this test only"}
+    server, client = chat_through(spawn, port, proxy, tmp_path, env=secret)
+    say(client, server, "user", "secret one")
+    proxy.reset()
+    client.wait_for("Reconnected to server")
+    server.wait_for("Reconnected to user")
+    say(server, client, "server", "secret two")
+    assert_every_message_once_in_order(tmp_path, [("user", "secret one"), ("server", "secret two")])
+
+
+def test_a_saved_chat_that_is_not_wanted_any_more_ends_with_ctrl_d(spawn, port, proxy, tmp_path,
+                                                                  state_home):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    client.kill()
+    server.kill()
+    again = start_server(spawn, port, "--resume-window", "300", env=FAST, cols=WIDE)
+    again.wait_for("Resuming the chat with user")
+    again.send(CTRL_D)
+    assert again.wait_exit() == 0
+    assert not [path for path in (state_home / "chat-curses").iterdir()
+                if path.name.startswith("server-")]

@@ -1,0 +1,85 @@
+"""Property-based tests of wrapping, clipping and the line editor.
+
+Random text mixing ASCII, CJK, emoji, halfwidth forms, combining marks and
+spaces, at every width, under random key sequences: the invariants hold.
+"""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from _chat_curses.text.cells import cell_width, char_width, clip, wrap
+from _chat_curses.text.editor import LineEditor
+
+MARKS = "\u0301\u0302\u0323\u20dd\ufe0f"
+characters = st.sampled_from(list("ab z.,-") + list("漢字かな한") + ["😀", "🎉"] + list("ｱｲ")
+                             + list(MARKS) + [" "])
+texts = st.lists(characters, max_size=60).map("".join)
+widths = st.integers(min_value=1, max_value=30)
+
+
+def starts_with_mark(text: str) -> bool:
+    return bool(text) and char_width(text[0]) == 0
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=texts, width=widths)
+def test_wrap_fits_keeps_everything_and_never_splits(text, width):
+    rows = wrap(text, width)
+    indent = min(4, (width - 1) // 2)  # what the wrapper puts before continuation rows
+    for number, row in enumerate(rows):
+        content = row[indent:] if number else row
+        # a row is too wide only when it holds one character wider than the row
+        assert cell_width(row) <= width or len(content.strip(" ").rstrip(MARKS)) == 1
+        # no row begins with a mark torn from its character
+        assert not starts_with_mark(content) or (number == 0 and starts_with_mark(text))
+    assert "".join(rows).replace(" ", "") == text.replace(" ", "")
+
+
+@settings(max_examples=500, deadline=None)
+@given(text=texts, width=st.integers(min_value=-2, max_value=30))
+def test_clip_is_a_prefix_that_fits_and_keeps_marks_with_their_base(text, width):
+    clipped = clip(text, width)
+    assert text.startswith(clipped)
+    assert cell_width(clipped) <= max(width, 0)
+    rest = text[len(clipped):]
+    assert not starts_with_mark(rest) or not clipped
+
+
+keys = st.lists(st.one_of(
+    st.tuples(st.just("insert"), characters),
+    st.sampled_from([("backspace",), ("delete",), ("left",), ("right",), ("home",), ("end",),
+                     ("kill_to_start",), ("kill_to_end",), ("kill_word",)]),
+), max_size=80)
+
+
+@settings(max_examples=400, deadline=None)
+@given(steps=keys, width=widths)
+def test_editor_cursor_stays_on_a_character_boundary_and_in_view(steps, width):
+    editor = LineEditor()
+    for step in steps:
+        if step[0] == "insert":
+            editor.insert(step[1])
+        else:
+            getattr(editor, step[0])()
+        assert 0 <= editor.cursor <= len(editor.text)
+        shown, column = editor.view(width)
+        assert cell_width(shown) <= width
+        assert 0 <= column < width
+        # the cell under the cursor shows the character at the cursor, or is past the end
+        if editor.cursor < len(editor.text) and not starts_with_mark(editor.text[editor.cursor:]):
+            assert cell_width(shown[:len(clip(shown, column))]) == column
+
+
+@settings(max_examples=300, deadline=None)
+@given(steps=keys)
+def test_cursor_moves_never_land_inside_a_character(steps):
+    editor = LineEditor()
+    for step in steps:
+        if step[0] == "insert":
+            editor.insert(step[1])
+        elif step[0] in ("left", "right", "home", "end", "backspace", "delete"):
+            getattr(editor, step[0])()
+            if editor.cursor < len(editor.text) and editor.cursor > 0:
+                # after a move, the cursor is never on a mark unless marks begin the line
+                assert not starts_with_mark(editor.text[editor.cursor:]) or all(
+                    char_width(c) == 0 for c in editor.text[:editor.cursor])

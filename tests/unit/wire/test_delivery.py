@@ -1,0 +1,193 @@
+"""Tests of delivery.py and of the protocol's numbering, acknowledging and resuming.
+
+Every message carries a number per direction and an acknowledgement; the
+outbox keeps what is not acknowledged; a new connection resumes the chat
+and sends the rest again; duplicates are ignored and gaps refused, through
+every split of the byte stream.
+"""
+
+import pytest
+
+from _chat_curses.wire.delivery import DUPLICATE, NEW, Delivery, SequenceError
+from _chat_curses.wire.events import NEED_DATA, Busy, Message, Ping, RemoteProtocolError, Role
+from _chat_curses.wire.protocol import Protocol, State
+
+T0 = 1681731763
+SECRET = b"a secret both sides know, long enough"
+
+
+def events(protocol, data, split=None):
+    """Feed ``data`` (in two parts at ``split``, or byte by byte when split is -1); the events."""
+    parts = [data] if split is None else (
+        [data[i:i + 1] for i in range(len(data))] if split == -1 else [data[:split], data[split:]])
+    found = []
+    for part in parts:
+        protocol.receive_data(part)
+        while (event := protocol.next_event()) is not NEED_DATA:
+            found.append(event)
+    return found
+
+
+def handshake(client, server, split=None):
+    for sender, receiver in [(client, server), (server, client)] * 2:
+        if sender.hello_due:
+            events(receiver, sender.send(sender.hello(sender.our_role.value)), split)
+        if sender.proof_due:
+            events(receiver, sender.send(sender.proof()), split)
+    assert client.established and server.established
+
+
+def new_chat(secret=None):
+    client, server = Protocol(Role.CLIENT, secret), Protocol(Role.SERVER, secret)
+    handshake(client, server)
+    return client, server
+
+
+# --- Delivery alone --------------------------------------------------------------
+
+
+def test_numbers_acknowledgements_and_the_outbox():
+    delivery = Delivery()
+    for number in (1, 2, 3):
+        delivery.keep(number, f"frame {number}\n".encode())
+    assert delivery.waiting == 3
+    delivery.acknowledge(2)
+    assert delivery.to_resend() == b"frame 3\n" and delivery.acked == 2
+    delivery.acknowledge(1)  # an old acknowledgement changes nothing
+    assert delivery.waiting == 1
+    with pytest.raises(SequenceError):
+        delivery.acknowledge(4)  # more than was ever sent
+
+
+def test_the_receiver_takes_the_next_ignores_what_it_has_and_refuses_a_gap():
+    delivery = Delivery()
+    assert [delivery.accept(1), delivery.accept(2), delivery.accept(1)] == [NEW, NEW, DUPLICATE]
+    with pytest.raises(SequenceError, match="missing"):
+        delivery.accept(4)
+
+
+# --- the protocol numbers and acknowledges ---------------------------------------
+
+
+@pytest.mark.parametrize("split", [None, -1, 5, 40])
+def test_messages_are_numbered_per_direction_and_acknowledged(split):
+    client, server = new_chat()
+    one = events(server, client.send(Message("one", T0)), split)
+    assert one == [Message("one", T0)] and one[0].seq == 1 and one[0].ack == 0
+    reply = events(client, server.send(Message("reply", T0)), split)
+    assert reply[0].seq == 1 and reply[0].ack == 1  # the server has the client's 1
+    assert client.delivery.waiting == 0 and server.delivery.waiting == 1
+    two = events(server, client.send(Message("two", T0)), split)
+    assert two[0].seq == 2 and server.delivery.waiting == 0
+
+
+def test_pings_carry_the_acknowledgement():
+    client, server = new_chat()
+    events(server, client.send(Message("one", T0)))
+    ping = events(client, server.send(Ping()))
+    assert ping[0].ack == 1 and client.delivery.waiting == 0
+
+
+def test_a_duplicate_is_ignored_and_a_gap_is_a_protocol_error():
+    client, server = new_chat()
+    frame = client.send(Message("one", T0))
+    assert events(server, frame) == [Message("one", T0)]
+    assert events(server, frame) == []  # sent again: ignored, the turn unchanged
+    assert server.state is State.SERVER_TURN
+    client2, server2 = new_chat()
+    client2.send(Message("one", T0))  # lost on the way
+    events(server2, client2.send(Ping()))
+    gap = b'{"type":"message","seq":2,"ack":0,"text":"two","sent":"2023-04-17T11:42:43Z"}\n'
+    with pytest.raises(RemoteProtocolError, match="missing"):
+        events(server2, gap)
+
+
+def test_acknowledging_what_was_never_sent_is_a_protocol_error():
+    client, server = new_chat()
+    with pytest.raises(RemoteProtocolError, match="only 0 were sent"):
+        events(client, b'{"type":"ping","ack":5}\n')
+
+
+# --- resuming a chat on a new connection ----------------------------------------------
+
+
+def resume(client_old, server_old, split=None, secret=None):
+    """New protocols for both sides, taking up the old ones' chat; the frames each resends."""
+    client, server = Protocol(Role.CLIENT, secret), Protocol(Role.SERVER, secret)
+    client.resume(client_old.session, client_old.delivery, client_old.turn)
+    events(server, client.send(client.hello("client")), split)
+    assert server.peer_session == server_old.session
+    server.resume(server_old.session, server_old.delivery, server_old.turn)
+    events(client, server.send(server.hello("server")), split)
+    if secret is not None:
+        events(server, client.send(client.proof()), split)
+        events(client, server.send(server.proof()), split)
+    assert client.established and server.established and client.resumed and server.resumed
+    return client, server
+
+
+@pytest.mark.parametrize("split", [None, -1, 7])
+@pytest.mark.parametrize("secret", [None, SECRET])
+def test_a_message_lost_with_the_old_link_arrives_once_after_resuming(split, secret):
+    client_old, server_old = new_chat(secret)
+    assert client_old.session == server_old.session and len(client_old.session) == 32
+    events(server_old, client_old.send(Message("delivered", T0)))
+    events(client_old, server_old.send(Message("reply", T0)))
+    client_old.send(Message("lost in a dead link", T0))  # TCP took it; the route dropped it
+    client, server = resume(client_old, server_old, split, secret)
+    assert client.turn is Role.SERVER and server.turn is Role.CLIENT  # not yet the same
+    resent = client.delivery.to_resend()
+    assert events(server, resent, split) == [Message("lost in a dead link", T0)]
+    assert server.turn is Role.SERVER  # now they agree
+    assert events(server, resent) == []  # a second copy is ignored
+    events(client, server.send(Message("and the answer", T0)), split)
+    assert client.delivery.waiting == 0 and client.turn is Role.CLIENT
+
+
+def test_what_the_partner_already_has_is_not_sent_again():
+    client_old, server_old = new_chat()
+    events(server_old, client_old.send(Message("arrived, never acknowledged", T0)))
+    assert client_old.delivery.waiting == 1
+    client, server = resume(client_old, server_old)
+    assert client.delivery.waiting == 0 and client.delivery.to_resend() == b""
+    assert client.turn is Role.SERVER and server.turn is Role.SERVER
+
+
+def test_a_server_that_no_longer_has_the_chat_is_refused_by_the_client():
+    client_old, _ = new_chat()
+    client = Protocol(Role.CLIENT)
+    client.resume(client_old.session, client_old.delivery, client_old.turn)
+    server = Protocol(Role.SERVER)  # a new chat: a new token
+    events(server, client.send(client.hello("client")))
+    with pytest.raises(RemoteProtocolError, match="no longer has this chat"):
+        events(client, server.send(server.hello("server")))
+
+
+def test_a_resume_token_is_fresh_per_chat():
+    assert new_chat()[0].session != new_chat()[0].session
+
+
+def test_a_busy_server_answers_a_hello_with_busy():
+    client, server = Protocol(Role.CLIENT), Protocol(Role.SERVER)
+    events(server, client.send(client.hello("stranger")))
+    assert events(client, server.send(Busy())) == [Busy()]
+    assert client.state is State.CLOSED
+
+
+@pytest.mark.parametrize("wire, complaint", [
+    (b'{"type":"hello","version":2,"name":"u","session":"nothex","received":0}\n', "session"),
+    (b'{"type":"hello","version":2,"name":"u","session":"' + b"a" * 32 + b'","received":-1}\n',
+     "received"),
+    (b'{"type":"hello","version":2,"name":"u","session":"' + b"a" * 32 + b'","received":"9"}\n',
+     "received"),
+])
+def test_malformed_resume_hellos_are_protocol_errors(wire, complaint):
+    with pytest.raises(RemoteProtocolError, match=complaint):
+        events(Protocol(Role.SERVER), wire)
+
+
+def test_a_client_cannot_be_resumed_after_its_hello():
+    client = Protocol(Role.CLIENT)
+    client.send(client.hello("u"))
+    with pytest.raises(Exception, match="before our hello"):
+        client.resume("a" * 32, Delivery(), Role.CLIENT)
