@@ -20,6 +20,7 @@ would draw, as ``Protocol`` is tested with bytes.
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 from ..limits import MAX_REASON_CHARS
@@ -56,6 +57,7 @@ from .setup import Setup
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from ..wire.protocol import Protocol
+    from ..wire.record import ChatRecord
 
 
 class ChatCore:
@@ -73,7 +75,8 @@ class ChatCore:
         self.actions: list[Effect] = []
         self.phase = "setting up"  # for the status bar, before the chat
         self.note = ""  # what the input line says while it is locked
-        self.protocol: Protocol | None = None  # the partner's, once the handshake is done
+        self.chat: ChatRecord | None = None  # the chat, once a handshake began it (or a file kept it)
+        self.protocol: Protocol | None = None  # the partner's connection's, while the link is up
         self.peer_name = ""
         self.peer_address = ""
         self.waiting_since = 0.0  # since when the partner has had the turn
@@ -147,8 +150,8 @@ class ChatCore:
 
     def connected(self, protocol: Protocol, address: str, now: float) -> None:
         """The handshake is done: the chat begins."""
-        self.protocol = protocol
-        self.peer_name = clean_name(protocol.peer_name)
+        self.protocol, self.chat = protocol, protocol.chat
+        self.peer_name = clean_name(self.chat.peer)
         self.peer_address = address
         self.heartbeat = Heartbeat(self.settings.heartbeat, now)
         self.history.add("Connection established.")
@@ -156,15 +159,15 @@ class ChatCore:
         self.note = f"Waiting for {self.peer_name}..."
         self.waiting_since = now
 
-    def restore(self, protocol: Protocol, address: str, lines: list[tuple[str, str]],
+    def restore(self, chat: ChatRecord, address: str, lines: list[tuple[str, str]],
                 silent_for: float, now: float) -> None:
         """Take up a chat this program was in when it stopped (its session file):
         show its history again and wait for the link, as after a broken one.
         ``silent_for``: seconds since the partner was last heard from."""
         for text, kind in lines:
             self.history.add(text, kind)
-        self.protocol, self.peer_address = protocol, address
-        self.peer_name = clean_name(protocol.peer_name)
+        self.chat, self.peer_address = chat, address
+        self.peer_name = clean_name(chat.peer)
         self.note = f"Waiting for {self.peer_name}..."
         self.heartbeat = Heartbeat(self.settings.heartbeat, now - silent_for)
         self.waiting_since = now
@@ -174,14 +177,14 @@ class ChatCore:
 
     def start_over(self, reason: str) -> None:
         """The chat could not be resumed, for the partner no longer has it: a new one starts."""
-        self.protocol, self.outage = None, None
+        self.chat, self.protocol, self.outage = None, None, None
         self.history.add(f"The chat with {self.peer_name} cannot be resumed ({reason}); "
                          f"a new chat starts.", "warning")
 
     def keep_unsent_draft(self) -> None:
         """The chat ends with a message half typed: keep it in the transcript, marked unsent."""
         draft = self.editor.text
-        if draft.strip() and self.protocol is not None:
+        if draft.strip() and self.chat is not None:
             body = "\n".join(clean(line) for line in draft.split("\n"))
             self.history.add(f"Not sent (you were typing): {body}", "warning")
 
@@ -207,7 +210,7 @@ class ChatCore:
         if self.settings.resume_window <= 0:
             self.lost(reason)
             return
-        self.outage = Outage(now, reason)
+        self.outage, self.protocol = Outage(now, reason), None
         self.actions.append(Effect.LINK_DOWN)
         window = minutes_or_seconds(self.settings.resume_window)
         self.history.add(f"Connection lost: {reason}", "warning")
@@ -299,7 +302,10 @@ class ChatCore:
         try:
             check_message(text)
             sent = int(time.time())
-            self._send_event(Message(text, sent), now)
+            if self.linked:
+                self._send_event(Message(text, sent), now)
+            else:  # it waits in the chat's outbox for the link to come back
+                self.chat.post(Message(text, sent), self.role)
         except (ValidationError, LocalProtocolError) as error:
             self.history.add(as_invalid_input(error), "warning")
             if not text.strip():
@@ -324,10 +330,9 @@ class ChatCore:
         if self.exit_code is not None:
             return
         if self.chatting:
-            try:
-                self._send_event(Bye())
-            except ProtocolError:
-                pass
+            if self.protocol is not None:
+                with contextlib.suppress(ProtocolError):
+                    self._send_event(Bye())
             self.history.add(f"User {self.name} left the chat.")
             self.history.add("Shutting down connection...")
         else:
@@ -347,16 +352,20 @@ class ChatCore:
 
     @property
     def chatting(self) -> bool:
-        return self.protocol is not None and self.exit_code is None
+        return self.chat is not None and self.exit_code is None
 
     @property
     def linked(self) -> bool:
         """The chat is on and its link is up."""
-        return self.chatting and self.outage is None
+        return self.chatting and self.protocol is not None
+
+    @property
+    def our_turn(self) -> bool:
+        return self.chat is not None and self.chat.turn is self.role
 
     @property
     def typing_message(self) -> bool:
-        return self.chatting and self.protocol.our_turn
+        return self.chatting and self.our_turn
 
     @property
     def input_open(self) -> bool:

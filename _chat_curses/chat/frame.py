@@ -39,7 +39,7 @@ def title_of(core) -> str:
     """For the terminal's title: whose turn it is (nothing when quiet)."""
     if core.settings.quiet or not core.chatting:
         return ""
-    if core.protocol.our_turn:
+    if core.our_turn:
         return f"chat_curses: your turn ({core.peer_name} wrote)"
     return f"chat_curses: {core.peer_name}'s turn"
 
@@ -47,7 +47,7 @@ def title_of(core) -> str:
 def status_line(core, now: float) -> str:
     """The status bar: most important first, since a narrow screen cuts the end off."""
     if core.chatting:
-        if core.protocol.our_turn:
+        if core.our_turn:
             turn = "your turn"
         elif now < core.peer_typing_until:
             turn = f"{core.peer_name} is typing..."
@@ -61,7 +61,7 @@ def status_line(core, now: float) -> str:
             link += f", last contact {minutes_or_seconds(now - core.heartbeat.last_received)} ago"
         parts = [turn, link, core.role.value, f"you: {core.name}",
                  f"partner: {core.peer_name}@{core.peer_address}"]
-        waiting = core.protocol.delivery.waiting
+        waiting = core.chat.delivery.waiting
         if waiting and core.outage is not None:
             parts.insert(1, f"{waiting} to deliver")
     else:

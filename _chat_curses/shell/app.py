@@ -227,7 +227,7 @@ class App:
         door = Door(self.loop, self.core.name, self.settings.secret, self.settings.timeout,
                     on_partner=self._on_partner_found, on_ignored=self.core.note_ignored,
                     on_note=self.core.warn,
-                    chat=lambda: self.core.protocol if self.core.chatting else None)
+                    chat=lambda: self.core.chat if self.core.chatting else None)
         try:
             where = door.open(self.core.host, self.core.port)
         except ListenError as error:
@@ -276,8 +276,7 @@ class App:
         self.link = Link(sock, Role.CLIENT, address, self.connect_deadline, self.core.name,
                          self.settings.secret, "the server", self._on_handshake_done)
         if self.core.outage is not None:  # take the chat up again
-            chat = self.core.protocol
-            self.link.conn.protocol.resume(chat.session, chat.delivery, chat.turn)
+            self.link.conn.protocol.take_up(self.core.chat)
         else:
             self.core.handshaking()
         self.link.on_ready(0)  # say hello
@@ -343,7 +342,7 @@ class App:
         self.redial_at, self.redials = None, 0
         self.core.resumed(link.conn.protocol, link.address, time.monotonic())
         try:
-            self.partner.write(link.conn.protocol.delivery.to_resend())
+            self.partner.write(link.conn.protocol.resend())
         except OSError as error:
             self.core.link_broke(describe_os_error(error), time.monotonic())
         self.on_partner(selectors.EVENT_READ)

@@ -34,6 +34,7 @@ except ImportError:  # Windows: no locks; one program per chat is the user's to 
 
 from ..wire.delivery import Delivery
 from ..wire.events import Role
+from ..wire.record import ChatRecord
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start-up
 if TYPE_CHECKING:
@@ -64,16 +65,13 @@ def _claim(path: Path) -> int:
 
 
 class Saved:
-    """A chat as its session file keeps it."""
+    """A chat as its session file keeps it: the chat's record, and what surrounds it here."""
 
-    def __init__(self, role: Role, host: str, port: int, name: str, token: str, peer: str,
-                 peer_address: str, window: float, delivery: Delivery | None = None,
-                 turn: Role = Role.CLIENT, lines: list[tuple[str, str]] | None = None,
+    def __init__(self, role: Role, host: str, port: int, name: str, chat: ChatRecord,
+                 peer_address: str, window: float, lines: list[tuple[str, str]] | None = None,
                  contact: float = 0.0) -> None:
         self.role, self.host, self.port, self.name = role, host, port, name
-        self.token, self.peer, self.peer_address, self.window = token, peer, peer_address, window
-        self.delivery = Delivery() if delivery is None else delivery
-        self.turn = turn
+        self.chat, self.peer_address, self.window = chat, peer_address, window
         self.lines = [] if lines is None else lines  # (text, kind), as shown
         self.contact = contact  # wall-clock time of the last frame from the partner
 
@@ -113,8 +111,8 @@ class Journal:
         path = session_path(saved.role, saved.host, saved.port)
         _private_folder(path.parent)
         header = {"chat_curses_session": FORMAT, "role": saved.role.value, "host": saved.host,
-                  "port": saved.port, "name": saved.name, "token": saved.token,
-                  "peer": saved.peer, "peer_address": saved.peer_address,
+                  "port": saved.port, "name": saved.name, "token": saved.chat.token,
+                  "peer": saved.chat.peer, "peer_address": saved.peer_address,
                   "window": saved.window, "started": time.time()}
         records = [header] + [{"line": text, "kind": kind} for text, kind in saved.lines]
         temporary = path.with_suffix(".tmp")
@@ -135,9 +133,9 @@ class Journal:
 
     def take_up(self, saved: Saved) -> "Journal":
         """Append from where ``saved`` (what the file holds) leaves off."""
-        self.written = Delivery(saved.delivery.sent, saved.delivery.received,
-                                saved.delivery.acked)
-        self.turn, self.contact = saved.turn, saved.contact
+        delivery = saved.chat.delivery
+        self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
+        self.turn, self.contact = saved.chat.turn, saved.contact
         return self
 
     @classmethod
@@ -150,9 +148,10 @@ class Journal:
         one write and one sync per turn of the loop, however many lines it added."""
         self._lines.append({"line": text, "kind": kind})
 
-    def sync(self, delivery: Delivery, turn: Role | None, contact: float) -> None:
-        """Append what changed since the last call, as one write."""
+    def sync(self, chat: ChatRecord, contact: float) -> None:
+        """Append what changed in the chat since the last call, as one write."""
         records, self._lines = self._lines, []
+        delivery, turn = chat.delivery, chat.turn
         for number in range(self.written.sent + 1, delivery.sent + 1):
             frame = delivery.unacked.get(number)  # None if acknowledged already
             records.append({"sent": number} if frame is None else
@@ -161,7 +160,7 @@ class Journal:
             records.append({"received": delivery.received})
         if delivery.acked != self.written.acked:
             records.append({"acked": delivery.acked})
-        if turn is not None and turn is not self.turn:
+        if turn is not self.turn:
             records.append({"turn": turn.value})
         if contact - self.contact >= 1.0:
             records.append({"contact": round(contact, 1)})
@@ -169,7 +168,7 @@ class Journal:
         if records:
             self._append(records)
             self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
-            self.turn = turn if turn is not None else self.turn
+            self.turn = turn
 
     @property
     def unsynced(self) -> bool:
@@ -228,12 +227,12 @@ def load(path: Path, role: Role, host: str, port: int) -> Saved:
         if not isinstance(header, dict) or header.get("chat_curses_session") != FORMAT:
             raise SessionError("it is not a chat_curses session of this version")
         saved = Saved(role=Role(header["role"]), host=header["host"], port=header["port"],
-                      name=header["name"], token=header["token"], peer=header["peer"],
+                      name=header["name"], chat=ChatRecord(header["token"], header["peer"]),
                       peer_address=header["peer_address"], window=float(header["window"]),
                       contact=float(header["started"]))
         if (saved.role, saved.host, saved.port) != (role, host, port):
             raise SessionError("it belongs to another chat")
-        if not re.fullmatch(r"[0-9a-f]{32}", saved.token):
+        if not re.fullmatch(r"[0-9a-f]{32}", saved.chat.token):
             raise SessionError("its token is malformed")
         for raw in lines[1:]:
             _apply(saved, json.loads(raw))
@@ -245,11 +244,11 @@ def load(path: Path, role: Role, host: str, port: int) -> Saved:
 
 
 def _apply(saved: Saved, record: dict) -> None:
-    delivery = saved.delivery
+    delivery = saved.chat.delivery
     if "line" in record:
         saved.lines.append((str(record["line"]), str(record.get("kind", "system"))))
-    elif "sent" in record and "frame" in record:
-        delivery.keep(int(record["sent"]), str(record["frame"]).encode("utf-8"))
+    elif "sent" in record and "frame" in record:  # (a file of an older version ends it in \n)
+        delivery.keep(int(record["sent"]), str(record["frame"]).rstrip("\n").encode("utf-8"))
     elif "sent" in record:
         delivery.sent = delivery.acked = max(delivery.sent, int(record["sent"]))
     elif "received" in record:
@@ -257,7 +256,7 @@ def _apply(saved: Saved, record: dict) -> None:
     elif "acked" in record:
         delivery.acknowledge(int(record["acked"]))
     elif "turn" in record:
-        saved.turn = Role(record["turn"])
+        saved.chat.turn = Role(record["turn"])
     elif "contact" in record:
         saved.contact = float(record["contact"])
     else:

@@ -40,14 +40,13 @@ class SessionKeeper:
         """A new chat has begun: its session file, with the history so far."""
         from .journal import Journal, Saved
 
-        core, protocol = self.core, self.core.protocol
+        core = self.core
         self.contact = time.time()
         if self.settings.resume_window <= 0:
             return
         saved = Saved(role=core.role, host=core.host, port=core.port, name=core.name,
-                      token=protocol.session, peer=protocol.peer_name,
-                      peer_address=core.peer_address, window=self.settings.resume_window,
-                      delivery=protocol.delivery, turn=protocol.turn,
+                      chat=core.chat, peer_address=core.peer_address,
+                      window=self.settings.resume_window,
                       lines=[(line.text, line.kind) for line in core.history.lines],
                       contact=self.contact)
         try:
@@ -57,7 +56,6 @@ class SessionKeeper:
 
     def take_up(self) -> None:
         """A session file for this role, address and port: show its chat and resume it."""
-        from ..wire.protocol import Protocol
         from .journal import InUse, Journal, SessionError, load, session_path, set_aside
 
         core = self.core
@@ -82,13 +80,11 @@ class SessionKeeper:
         silent_for = max(time.time() - saved.contact, 0.0)
         if silent_for >= saved.window:
             journal.close(delete=True)
-            core.warn(f"A saved chat with {clean_name(saved.peer)} is older than its resume "
+            core.warn(f"A saved chat with {clean_name(saved.chat.peer)} is older than its resume "
                       f"window; a new chat starts.")
             return
-        protocol = Protocol.restored(core.role, saved.token, saved.delivery, saved.turn,
-                                     saved.peer)
         self.contact = saved.contact
-        core.restore(protocol, saved.peer_address, saved.lines, silent_for, time.monotonic())
+        core.restore(saved.chat, saved.peer_address, saved.lines, silent_for, time.monotonic())
         self.journal = journal.take_up(saved)
 
     def heard(self) -> None:
@@ -103,10 +99,10 @@ class SessionKeeper:
 
     def save(self) -> None:
         """Write what changed (a crash of the program cannot lose it after this)."""
-        if self.journal is None or self.core.protocol is None:
+        if self.journal is None or self.core.chat is None:
             return
         try:
-            self.journal.sync(self.core.protocol.delivery, self.core.protocol.turn, self.contact)
+            self.journal.sync(self.core.chat, self.contact)
         except OSError as error:
             self._lose(error)
 

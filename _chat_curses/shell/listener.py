@@ -24,7 +24,7 @@ from functools import partial
 from ..chat.lines import format_address
 from ..wire.connection import describe_os_error
 from ..wire.events import Busy, ProtocolError, Role
-from ..wire.protocol import Protocol
+from ..wire.record import ChatRecord
 from .link import CHAT_OVER, Link, format_peer
 from .loop import EventLoop
 
@@ -129,7 +129,7 @@ class Door:
     ``on_partner(link)`` hands over each link whose handshake is done: the
     first partner, and later the same partner resuming the chat on a new
     connection (``link.conn.protocol.resumed``). While a chat is on
-    (``chat()`` gives its Protocol), the door stays open for that return
+    (``chat()`` gives its record), the door stays open for that return
     alone: anyone else is answered ``busy``. ``on_ignored(address, reason)``
     tells of each stranger turned away, ``on_note(text)`` of what else the
     server should show.
@@ -139,7 +139,7 @@ class Door:
                  on_partner: Callable[[Link], None],
                  on_ignored: Callable[[str, str], None],
                  on_note: Callable[[str], None],
-                 chat: Callable[[], Protocol | None] = lambda: None) -> None:
+                 chat: Callable[[], ChatRecord | None] = lambda: None) -> None:
         self.loop, self.name, self.secret, self.timeout = loop, name, secret, timeout
         self.on_partner, self.on_ignored, self.on_note = on_partner, on_ignored, on_note
         self.chat = chat
@@ -265,8 +265,8 @@ class Door:
         token = protocol.peer_session
         if chat is None and not token:
             return True
-        if chat is not None and token == chat.session:
-            protocol.resume(token, chat.delivery, chat.turn)
+        if chat is not None and token == chat.token:
+            protocol.take_up(chat)
             return True
         if chat is None:
             link.refuse(CHAT_OVER, "it asked to resume a chat that is over")

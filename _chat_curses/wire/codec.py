@@ -1,8 +1,8 @@
 """Events as frames: one JSON object each, and times as the wire writes them. No I/O.
 
-``encode`` turns an event into its frame, one line of UTF-8 JSON;
-``decode`` turns a frame (without its line end) back into an event, or
-raises ``RemoteProtocolError``. A message, the frame of nearly every exchange, is
+``encode`` turns an event into its frame, a JSON object in UTF-8 (the
+channel frames it on the wire); ``decode`` turns a frame back into an
+event, or raises ``RemoteProtocolError``. A message, the frame of nearly every exchange, is
 written directly and read with json's own scanner. Times are UTC to the
 second, ``2023-04-17T11:42:43Z``, parsed by arithmetic.
 """
@@ -124,9 +124,9 @@ _JSON_SPACE = b" \t\r\n"
 def encode(event: Event) -> bytes:
     if type(event) is Message:  # the frame of nearly every exchange, written directly
         return (f'{{"type":"message","seq":{event.seq},"ack":{event.ack},'
-                f'"text":{_JSON.quote(event.text)},"sent":"{format_utc(event.sent)}"}}\n'
+                f'"text":{_JSON.quote(event.text)},"sent":"{format_utc(event.sent)}"}}'
                 ).encode("utf-8")
-    return _JSON.encoder.encode(_frame_fields(event)).encode("utf-8") + b"\n"
+    return _JSON.encoder.encode(_frame_fields(event)).encode("utf-8")
 
 
 def _event_from(fields: dict) -> Event:
@@ -161,7 +161,7 @@ def _event_from(fields: dict) -> Event:
 
 
 def decode(line: bytes) -> Event:
-    """Turn one frame (without its newline) into an event, or raise RemoteProtocolError."""
+    """Turn one frame into an event, or raise RemoteProtocolError."""
     try:
         text = line.strip(_JSON_SPACE).decode("utf-8")
         fields, end = _JSON.scan(text, 0)

@@ -18,8 +18,10 @@ number, ignores a number it already has (a resent duplicate) and refuses a
 gap, which only a broken or hostile peer makes.
 
 ``Delivery`` is that bookkeeping for one side, across every connection of
-one chat; ``netproto.Protocol`` consults it. It is plain data, so the
-shell can save it in the session file and a new process can take it up.
+one chat (it is part of the chat's ``record.ChatRecord``), and
+``protocol.Protocol`` consults it. It is plain data, so the shell can save
+it in the session file and a new process can take it up. The frames it
+keeps are unsealed: each connection seals them anew (``Protocol.resend``).
 """
 
 from __future__ import annotations
@@ -71,9 +73,9 @@ class Delivery:
         self.received = number
         return NEW
 
-    def to_resend(self) -> bytes:
+    def to_resend(self) -> list[bytes]:
         """The frames the partner does not have yet, in order, for a new connection."""
-        return b"".join(self.unacked.values())
+        return list(self.unacked.values())
 
     @property
     def waiting(self) -> int:

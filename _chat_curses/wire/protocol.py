@@ -3,14 +3,16 @@
 Theory of operation
 -------------------
 
-A ``Protocol`` is the state of one conversation seen from one side (the
+A ``Protocol`` is one connection of a conversation seen from one side (the
 client or the server). It never touches a socket. Bytes that arrive go in
 through ``receive_data``; ``next_event`` hands out what they mean, one event
 at a time, or ``NEED_DATA``. An event we want to send goes through ``send``,
 which checks that it is legal now and returns the bytes to write.
 
-On the wire every frame is one JSON object on one line, UTF-8, ended by
-``\\n``, so a person can follow a chat with ``nc``::
+Under it, its ``channel`` makes frames of the bytes and bytes of the frames
+(``channel.LineChannel``: one JSON object per line, UTF-8, ended by
+``\\n``, so a person can follow a chat with ``nc``); above it, nothing
+knows how frames cross the wire::
 
     client: {"type":"hello","version":2,"name":"user"}
     server: {"type":"hello","version":2,"name":"server","session":"5f0c...","received":0}
@@ -40,12 +42,14 @@ secret learns nothing from the server, which proves second. Hellos that
 disagree about using a secret, or a proof that does not verify, raise
 ``AuthenticationError``, whose text reads right on either side's screen.
 
-A chat outlives its connection. Messages are numbered per direction and
-acknowledged (``delivery.Delivery`` keeps that bookkeeping and the outbox);
-the server's hello names a new chat with a fresh token, and a client that
-comes back on a new connection names it again (``resume``), both hellos
-saying how far they have received, so that each side sends again what the
-other lacks. A resumed chat goes on in the turn it had.
+A chat outlives its connections: what it is (its token, the partner's
+name, whose turn it is, and ``delivery.Delivery``'s numbers,
+acknowledgements and outbox) is a ``record.ChatRecord``, which the
+protocol of each connection carries on. The server's hello names a new
+chat with a fresh token; a client that comes back on a new connection
+names it again (``take_up``), both hellos saying how far they have
+received, so that each side sends again what the other lacks (``resend``).
+A resumed chat goes on in the turn it had.
 
 Sizes are bounded: a message carries at most 64 KiB of UTF-8 text, and the
 decoder never holds more than one frame's limit of unfinished bytes (twice
@@ -58,11 +62,12 @@ from __future__ import annotations
 import enum
 import os
 
+from .channel import LineChannel
 from .codec import decode, encode
-from .delivery import DUPLICATE, Delivery, SequenceError
+from .delivery import DUPLICATE, SequenceError
+from .record import ChatRecord
 from .events import (
     AUTH_METHOD,
-    MAX_FRAME_BYTES,
     NEED_DATA,
     PROTOCOL_VERSION,
     AuthenticationError,
@@ -137,6 +142,7 @@ _TRANSITIONS: dict[tuple[State, Role, str], State] = {
     (State.SERVER_TURN, S, "typing"): State.SERVER_TURN,
 }
 _TURN_OF = {State.CLIENT_TURN: C, State.SERVER_TURN: S}
+_TURN_STATE = {C: State.CLIENT_TURN, S: State.SERVER_TURN}
 _HELLO_DUE = {(State.AWAIT_CLIENT_HELLO, C), (State.AWAIT_SERVER_HELLO, S),
               (State.AWAIT_SERVER_HELLO_AUTH, S)}
 
@@ -152,48 +158,43 @@ def _mac(secret: bytes, prover: Role, client: Hello, server: Hello) -> str:
 
 
 class Protocol:
-    """One side of a conversation: bytes in, events out; events in, bytes out.
+    """One side of one connection: bytes in, events out; events in, bytes out.
 
-    ``secret``, when given, is the shared secret this side insists on.
+    ``secret``, when given, is the shared secret this side insists on. The
+    chat the connection carries is ``chat`` (a ``record.ChatRecord``): a new
+    one, made once the hellos have named it, or one taken up to resume it
+    (``take_up``). ``channel`` is the seam where frames are sealed and opened
+    (``channel.LineChannel`` by default: one frame per line).
     """
 
     def __init__(self, our_role: Role, secret: bytes | None = None,
-                 delivery: Delivery | None = None) -> None:
+                 channel: LineChannel | None = None) -> None:
         self.our_role = our_role
         self.state = State.AWAIT_CLIENT_HELLO
         self.peer_name: str | None = None
-        self.delivery = delivery if delivery is not None else Delivery()
-        self.session = ""  # the chat's token, once known
-        self._resume_turn: Role | None = None  # whose turn it was, when resuming a chat
-        self._settled = False  # what follows the handshake has been done
+        self.chat: ChatRecord | None = None
+        self.resumed = False  # the chat is one taken up, not a new one
+        self.channel = LineChannel() if channel is None else channel
+        self._settled = False  # the chat is on: its turn is the record's from now on
         self._secret = secret
         self._nonce = os.urandom(16).hex() if secret is not None else ""
         self._hellos: dict[Role, Hello] = {}
-        self._buffer = bytearray()
         self._eof = False
         self._error: RemoteProtocolError | None = None
 
-    @classmethod
-    def restored(cls, our_role: Role, session: str, delivery: Delivery, turn: Role,
-                 peer_name: str) -> "Protocol":
-        """A chat taken from a session file: on, in its turn, with no connection
-        yet. It is the chat a new connection resumes (``resume``)."""
-        protocol = cls(our_role, delivery=delivery)
-        protocol.session, protocol.peer_name, protocol._settled = session, peer_name, True
-        protocol.state = {C: State.CLIENT_TURN, S: State.SERVER_TURN}[turn]
-        return protocol
-
-    def resume(self, session: str, delivery: Delivery, turn: Role) -> None:
-        """Take up a chat where another connection left it, before saying hello.
+    def take_up(self, chat: ChatRecord) -> None:
+        """Carry ``chat`` on where another connection left it, before saying hello.
 
         The client calls it before its hello; the server once the client's
-        hello has named a chat it knows (``peer_session``).
+        hello has named a chat it knows (``peer_session``). Once both hellos
+        agree, the chat goes on in its own turn, and what the peer already
+        has is dropped from the outbox.
         """
         if self._hellos.get(self.our_role) is not None:
-            raise LocalProtocolError("a chat can only be resumed before our hello")
-        self.session, self.delivery, self._resume_turn = session, delivery, turn
+            raise LocalProtocolError("a chat can only be taken up before our hello")
+        self.chat, self.resumed = chat, True
 
-        # -- queries --
+    # -- queries --
 
     @property
     def their_role(self) -> Role:
@@ -219,10 +220,6 @@ class Protocol:
         return self.state is {C: State.AWAIT_CLIENT_PROOF, S: State.AWAIT_SERVER_PROOF}[self.our_role]
 
     @property
-    def resumed(self) -> bool:
-        return self._resume_turn is not None
-
-    @property
     def turn(self) -> Role | None:
         """Whose turn it is, once the chat is on."""
         return _TURN_OF.get(self.state)
@@ -236,19 +233,19 @@ class Protocol:
     @property
     def buffered(self) -> int:
         """How many received bytes wait to be decoded."""
-        return len(self._buffer)
+        return self.channel.buffered
 
     # -- making our handshake events --
 
     def hello(self, name: str) -> Hello:
         """Our hello, carrying a fresh nonce when we have a secret, and the chat's token."""
-        if self.our_role is S and not self.session:
-            self.session = os.urandom(16).hex()  # a new chat: fresh and random, never shown
-        received = self.delivery.received if self.session else 0
+        if self.our_role is S and self.chat is None:  # a new chat: a token fresh and random
+            self.chat = ChatRecord(os.urandom(16).hex(), self.peer_name or "")
+        token = self.chat.token if self.chat is not None else ""
+        received = self.chat.delivery.received if self.chat is not None else 0
         if self._secret is None:
-            return Hello(name, session=self.session, received=received)
-        return Hello(name, auth=AUTH_METHOD, nonce=self._nonce, session=self.session,
-                     received=received)
+            return Hello(name, session=token, received=received)
+        return Hello(name, auth=AUTH_METHOD, nonce=self._nonce, session=token, received=received)
 
     def proof(self) -> Proof:
         """Our proof of the secret, once both hellos are known."""
@@ -261,66 +258,62 @@ class Protocol:
     def send(self, event: Event) -> bytes:
         """Check that ``event`` may be sent now, update the state, return its bytes."""
         if self._error is not None:
-            if isinstance(event, Bye):
-                return encode(event)  # saying why we hang up is always allowed
+            if isinstance(event, Bye):  # saying why we hang up is always allowed
+                return self.channel.seal(encode(event))
             raise LocalProtocolError(f"cannot send after a protocol error: {self._error}")
+        next_state = self._next_state(self.our_role, event, LocalProtocolError)
         if type(event) is Message:
-            event = event.numbered(self.delivery.next_number(), self.delivery.received)
-        elif type(event) is Ping:
-            event = Ping(self.delivery.received)
-        data = encode(event)
-        if len(data) - 1 > MAX_FRAME_BYTES:
-            raise LocalProtocolError("message is too long once encoded")
-        self._advance(self.our_role, event, LocalProtocolError)
-        if isinstance(event, Hello):
-            self._hellos[self.our_role] = event
+            frame = self.chat.post(event, self.our_role)  # numbered and kept
+        else:
+            if type(event) is Ping:
+                event = Ping(self.chat.delivery.received)
+            frame = encode(event)
+        self._enter(next_state)
+        if isinstance(event, (Hello, Proof)):
+            if isinstance(event, Hello):
+                self._hellos[self.our_role] = event
             self._check_established()
-        elif isinstance(event, Message):
-            self.delivery.keep(event.seq, data)
-        elif isinstance(event, Proof):
-            self._check_established()
-        return data
+        return self.channel.seal(frame)
+
+    def resend(self) -> bytes:
+        """What the partner lacks of ours, in order, sealed for this connection:
+        after resuming, once the hellos have said how far each side has received."""
+        return b"".join(map(self.channel.seal, self.chat.delivery.to_resend()))
 
     # -- receiving --
 
     def receive_data(self, data: bytes) -> None:
-        """Buffer bytes from the peer; ``b""`` means the peer closed the connection."""
+        """Bytes from the peer; ``b""`` means the peer closed the connection."""
         if self._error is not None:
             raise self._error
-        if not data:
-            self._eof = True
-            return
-        if self._eof:
+        if self._eof and data:
             raise RuntimeError("receive_data after end of file")
-        self._buffer += data
-        unfinished = len(self._buffer) - (self._buffer.rfind(b"\n") + 1)
-        if unfinished > MAX_FRAME_BYTES + 1:  # room for the CR of a CR LF ending
-            self._fail(RemoteProtocolError(f"frame is larger than {MAX_FRAME_BYTES:,} bytes"))
+        self._eof = not data
+        try:
+            self.channel.receive_data(data)
+        except RemoteProtocolError as error:
+            self._fail(error)
 
     def next_event(self) -> Event | _NeedData:
         """The next event from the peer, or NEED_DATA. Raises RemoteProtocolError."""
         if self._error is not None:
             raise self._error
         while True:
-            end = self._buffer.find(b"\n")
-            if end < 0:
-                break
-            # One CR before the newline is allowed (nc sends CR LF), only one,
-            # so that where the bytes were split never changes the verdict.
-            line = self._buffer[: end - 1 if self._buffer[end - 1 : end] == b"\r" else end]
-            del self._buffer[: end + 1]
-            if len(line) > MAX_FRAME_BYTES:
-                self._fail(RemoteProtocolError(f"frame is larger than {MAX_FRAME_BYTES:,} bytes"))
-            if not line or line.isspace():
-                continue  # blank lines are allowed between frames
             try:
-                event = decode(line)
+                frame = self.channel.next_frame()
+            except RemoteProtocolError as error:
+                self._fail(error)
+            if frame is None:
+                return ConnectionClosed() if self.channel.at_eof else NEED_DATA
+            try:
+                event = decode(frame)
                 self._check_secret(event)
                 if isinstance(event, (Message, Ping)) and self.established:
-                    self.delivery.acknowledge(event.ack)
-                    if isinstance(event, Message) and self.delivery.accept(event.seq) is DUPLICATE:
+                    delivery = self.chat.delivery
+                    delivery.acknowledge(event.ack)
+                    if isinstance(event, Message) and delivery.accept(event.seq) is DUPLICATE:
                         continue  # sent again after a reconnect: we have it already
-                self._advance(self.their_role, event, RemoteProtocolError)
+                self._enter(self._next_state(self.their_role, event, RemoteProtocolError))
                 if isinstance(event, Hello):
                     self._hellos[self.their_role] = event
                     self.peer_name = event.name
@@ -330,30 +323,26 @@ class Protocol:
             except RemoteProtocolError as error:
                 self._fail(error)
             return event
-        if self._eof:
-            if self._buffer.strip():
-                self._fail(RemoteProtocolError("connection closed in the middle of a frame"))
-            return ConnectionClosed()
-        return NEED_DATA
 
     # -- internals --
 
     def _check_established(self) -> None:
-        """Once the handshake is done: a resumed chat goes on in its own turn,
-        and what the peer already has is dropped from the outbox."""
+        """Once the handshake is done: a new chat is named by the server's hello;
+        a resumed one goes on in its own turn, and what the peer already has is
+        dropped from the outbox."""
         if not self.established or self._settled:
             return
-        self._settled = True
-        if self.our_role is C and self._resume_turn is None:
-            self.session = self._hellos[S].session  # a new chat's token, from the server
-        if self._resume_turn is not None:
-            if self._hellos[self.their_role].session != self.session:
+        if self.chat is None:  # the client of a new chat: the server named it
+            self.chat = ChatRecord(self._hellos[S].session, self.peer_name)
+        elif self.resumed:
+            if self._hellos[self.their_role].session != self.chat.token:
                 raise RemoteProtocolError("the other side no longer has this chat")
-            self.state = {C: State.CLIENT_TURN, S: State.SERVER_TURN}[self._resume_turn]
+            self.state = _TURN_STATE[self.chat.turn]
             try:
-                self.delivery.acknowledge(self._hellos[self.their_role].received)
+                self.chat.delivery.acknowledge(self._hellos[self.their_role].received)
             except SequenceError as error:
                 self._fail(RemoteProtocolError(str(error)))
+        self._settled = True
 
     def _check_secret(self, event: Event) -> None:
         """Both sides must agree on using a secret, and prove the same one."""
@@ -375,14 +364,20 @@ class Protocol:
         self._error = error
         raise error
 
-    def _advance(self, who: Role, event: Event, error: type[ProtocolError]) -> None:
+    def _next_state(self, who: Role, event: Event, error: type[ProtocolError]) -> State:
+        """The state ``who`` sending ``event`` leads to; raises ``error`` if it may not."""
         if isinstance(event, Bye) and self.state not in (State.CLOSED, State.ERROR):
-            self.state = State.CLOSED
-            return
+            return State.CLOSED
         next_state = _TRANSITIONS.get((self.state, who, _kind(event)))
         if next_state is None:
             raise error(
                 f"the {who.value} may not send {_kind(event)} "
                 f"in state {self.state.name} ({self.state.value})"
             )
-        self.state = next_state
+        return next_state
+
+    def _enter(self, state: State) -> None:
+        """Move to ``state``; once the chat is on, the turn is the record's too."""
+        self.state = state
+        if self._settled and state in _TURN_OF:
+            self.chat.turn = _TURN_OF[state]

@@ -38,6 +38,21 @@ def connected(role=Role.CLIENT, heartbeat=5.0, window=300.0, typing=False):
     return core, theirs
 
 
+def reconnect(core, partner):
+    """A new connection for the core's chat, as a resume makes one: a new Protocol on
+    each side takes its chat up; the handshake is done. The partner's new Protocol."""
+    ours, theirs = Protocol(core.role), Protocol(core.role.other)
+    ours.take_up(core.chat)
+    theirs.take_up(partner.chat)
+    client, server = (ours, theirs) if core.role is Role.CLIENT else (theirs, ours)
+    server.receive_data(client.send(client.hello("user")))
+    server.next_event()
+    client.receive_data(server.send(server.hello("server")))
+    client.next_event()
+    assert ours.resumed and ours.established
+    return ours, theirs
+
+
 def deliver(core, partner, event, now=T):
     """The partner sends ``event``: its bytes go through the core's Protocol, as the shell does."""
     core.protocol.receive_data(partner.send(event))

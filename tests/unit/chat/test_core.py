@@ -11,16 +11,10 @@ from _chat_curses.chat.effects import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, E
 from _chat_curses.chat.settings import Settings
 from _chat_curses.chat.setup import ADDRESS_PROMPT, MESSAGE_PROMPTS, NAME_PROMPT, PORT_PROMPT
 from _chat_curses.text.keys import Key, Paste
-from _chat_curses.wire.events import (
-    Bye,
-    ConnectionClosed,
-    Message,
-    Ping,
-    RemoteProtocolError,
-    Role,
-)
+from _chat_curses.wire.events import (NEED_DATA, Bye, ConnectionClosed, Message, Ping,
+                                      RemoteProtocolError, Role)
 
-from .helpers import T, connected, deliver, sent, texts, typed
+from .helpers import T, connected, deliver, reconnect, sent, texts, typed
 
 # --- setting up ---------------------------------------------------------------------
 
@@ -255,13 +249,20 @@ def test_during_the_outage_one_can_write_on_ones_turn_and_the_status_counts_it()
     typed(core, "written while the link is down")
     assert texts(core)[-1].endswith("[user]: written while the link is down")
     assert "1 to deliver" in core.frame(T).status
-    assert core.protocol.delivery.waiting == 1
+    assert core.protocol is None and core.chat.delivery.waiting == 1
+    ours, partner = reconnect(core, partner)  # it goes with the next connection
+    core.resumed(ours, "127.0.0.1:8000", T + 5)
+    partner.receive_data(ours.resend())
+    resent = partner.next_event()
+    assert isinstance(resent, Message) and resent.text == "written while the link is down"
+    assert resent.seq == 1 and partner.next_event() is NEED_DATA
 
 
 def test_resumed_says_reconnected_and_the_heartbeat_starts_again():
     core, partner = connected(window=300)
     core.link_broke("connection reset by peer", T)
-    core.resumed(core.protocol, "127.0.0.1:8000", T + 5)
+    ours, _ = reconnect(core, partner)
+    core.resumed(ours, "127.0.0.1:8000", T + 5)
     assert texts(core)[-1] == "Reconnected to server (127.0.0.1:8000)."
     assert core.outage is None and core.deadline() == T + 10
     assert "connected" in core.frame(T + 5).status

@@ -10,7 +10,7 @@ from _chat_curses.shell.journal import Journal, load, session_path
 from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Role
 
-from .helpers import new_saved
+from .helpers import chat_with, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 
@@ -30,7 +30,7 @@ def test_what_goes_on_the_wire_is_on_disk_first():
     order = []
     app.keeper.save = Recorder(order, "disk")
     app.partner = type("Partner", (), {"write": Recorder(order, "wire")})()
-    app.core.outgoing = [b'{"type":"message"}\n']
+    app.core.outgoing = [b'{"type":"message"}']
     app._carry_out()
     assert order == ["disk", "wire"]
 
@@ -53,12 +53,12 @@ def test_lines_wait_for_the_sync_and_go_in_one_write(monkeypatch):
     journal.line("<t> [peer]: two", "peer")
     assert writes == [] and syncs == []
     delivery = Delivery()
-    delivery.keep(1, b'{"type":"message","seq":1}\n')
-    journal.sync(delivery, Role.SERVER, 1000.0)
+    delivery.keep(1, b'{"type":"message","seq":1}')
+    journal.sync(chat_with(delivery, Role.SERVER), 1000.0)
     assert len(writes) == 1 and syncs == []  # written: a killed program keeps it
     journal.flush()
     assert len(syncs) == 1  # on the disk: so does a crashed machine
-    journal.sync(delivery, Role.SERVER, 1000.0)  # nothing new: no write, no sync
+    journal.sync(chat_with(delivery, Role.SERVER), 1000.0)  # nothing new: no write, no sync
     journal.flush()
     assert len(writes) == 1 and len(syncs) == 1
     journal.line("<t> [peer]: three", "peer")

@@ -15,7 +15,7 @@ from _chat_curses.shell.journal import (
 from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Role
 
-from .helpers import TOKEN, new_saved
+from .helpers import TOKEN, chat_with, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 
@@ -24,17 +24,19 @@ def test_a_journal_is_read_back_as_written():
     journal = Journal.create(new_saved())
     delivery = Delivery()
     for number in (1, 2, 3):
-        delivery.keep(number, f'{{"type":"message","seq":{number}}}\n'.encode())
+        delivery.keep(number, f'{{"type":"message","seq":{number}}}'.encode())
     delivery.received = 2
     delivery.acknowledge(1)
     journal.line("<t> [user]: hello", "own")
-    journal.sync(delivery, Role.SERVER, 1005.0)
+    journal.sync(chat_with(delivery, Role.SERVER), 1005.0)
     journal.close(delete=False)
     saved = load(session_path(Role.CLIENT, "127.0.0.1", 8000), Role.CLIENT, "127.0.0.1", 8000)
-    assert saved.token == TOKEN and saved.peer == "server" and saved.turn is Role.SERVER
+    assert saved.chat.token == TOKEN and saved.chat.peer == "server"
+    assert saved.chat.turn is Role.SERVER
     assert saved.lines == [("Connection established.", "system"), ("<t> [user]: hello", "own")]
-    assert (saved.delivery.sent, saved.delivery.received, saved.delivery.acked) == (3, 2, 1)
-    assert saved.delivery.to_resend() == delivery.to_resend()
+    kept = saved.chat.delivery
+    assert (kept.sent, kept.received, kept.acked) == (3, 2, 1)
+    assert kept.to_resend() == delivery.to_resend()
     assert saved.contact == 1005.0
 
 
@@ -64,9 +66,9 @@ def test_appending_costs_the_same_in_a_long_chat(monkeypatch):
     real_write = os.write
     monkeypatch.setattr("_chat_curses.shell.journal.os.write", lambda fd, data: written.append(len(data)) or real_write(fd, data))
     for number in range(1, 2001):
-        delivery.keep(number, b'{"type":"message"}\n')
+        delivery.keep(number, b'{"type":"message"}')
         delivery.acknowledge(number - 1)
-        journal.sync(delivery, Role.SERVER if number % 2 else Role.CLIENT, 1000.0)
+        journal.sync(chat_with(delivery, Role.SERVER if number % 2 else Role.CLIENT), 1000.0)
     # what is new, never the whole history (the numbers grow a digit or two)
     assert max(written[-100:]) <= max(written[:100]) + 16
 

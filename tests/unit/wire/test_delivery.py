@@ -11,6 +11,7 @@ import pytest
 from _chat_curses.wire.delivery import DUPLICATE, NEW, Delivery, SequenceError
 from _chat_curses.wire.events import NEED_DATA, Busy, Message, Ping, RemoteProtocolError, Role
 from _chat_curses.wire.protocol import Protocol, State
+from _chat_curses.wire.record import ChatRecord
 
 T0 = 1681731763
 SECRET = b"a secret both sides know, long enough"
@@ -49,10 +50,10 @@ def new_chat(secret=None):
 def test_numbers_acknowledgements_and_the_outbox():
     delivery = Delivery()
     for number in (1, 2, 3):
-        delivery.keep(number, f"frame {number}\n".encode())
+        delivery.keep(number, f"frame {number}".encode())
     assert delivery.waiting == 3
     delivery.acknowledge(2)
-    assert delivery.to_resend() == b"frame 3\n" and delivery.acked == 2
+    assert delivery.to_resend() == [b"frame 3"] and delivery.acked == 2
     delivery.acknowledge(1)  # an old acknowledgement changes nothing
     assert delivery.waiting == 1
     with pytest.raises(SequenceError):
@@ -76,16 +77,16 @@ def test_messages_are_numbered_per_direction_and_acknowledged(split):
     assert one == [Message("one", T0)] and one[0].seq == 1 and one[0].ack == 0
     reply = events(client, server.send(Message("reply", T0)), split)
     assert reply[0].seq == 1 and reply[0].ack == 1  # the server has the client's 1
-    assert client.delivery.waiting == 0 and server.delivery.waiting == 1
+    assert client.chat.delivery.waiting == 0 and server.chat.delivery.waiting == 1
     two = events(server, client.send(Message("two", T0)), split)
-    assert two[0].seq == 2 and server.delivery.waiting == 0
+    assert two[0].seq == 2 and server.chat.delivery.waiting == 0
 
 
 def test_pings_carry_the_acknowledgement():
     client, server = new_chat()
     events(server, client.send(Message("one", T0)))
     ping = events(client, server.send(Ping()))
-    assert ping[0].ack == 1 and client.delivery.waiting == 0
+    assert ping[0].ack == 1 and client.chat.delivery.waiting == 0
 
 
 def test_a_duplicate_is_ignored_and_a_gap_is_a_protocol_error():
@@ -112,12 +113,12 @@ def test_acknowledging_what_was_never_sent_is_a_protocol_error():
 
 
 def resume(client_old, server_old, split=None, secret=None):
-    """New protocols for both sides, taking up the old ones' chat; the frames each resends."""
+    """New protocols for both sides, taking up the old ones' chat records."""
     client, server = Protocol(Role.CLIENT, secret), Protocol(Role.SERVER, secret)
-    client.resume(client_old.session, client_old.delivery, client_old.turn)
+    client.take_up(client_old.chat)
     events(server, client.send(client.hello("client")), split)
-    assert server.peer_session == server_old.session
-    server.resume(server_old.session, server_old.delivery, server_old.turn)
+    assert server.peer_session == server_old.chat.token
+    server.take_up(server_old.chat)
     events(client, server.send(server.hello("server")), split)
     if secret is not None:
         events(server, client.send(client.proof()), split)
@@ -130,33 +131,34 @@ def resume(client_old, server_old, split=None, secret=None):
 @pytest.mark.parametrize("secret", [None, SECRET])
 def test_a_message_lost_with_the_old_link_arrives_once_after_resuming(split, secret):
     client_old, server_old = new_chat(secret)
-    assert client_old.session == server_old.session and len(client_old.session) == 32
+    assert client_old.chat.token == server_old.chat.token and len(client_old.chat.token) == 32
     events(server_old, client_old.send(Message("delivered", T0)))
     events(client_old, server_old.send(Message("reply", T0)))
     client_old.send(Message("lost in a dead link", T0))  # TCP took it; the route dropped it
     client, server = resume(client_old, server_old, split, secret)
     assert client.turn is Role.SERVER and server.turn is Role.CLIENT  # not yet the same
-    resent = client.delivery.to_resend()
+    assert (client.chat.turn, server.chat.turn) == (client.turn, server.turn)
+    resent = client.resend()
     assert events(server, resent, split) == [Message("lost in a dead link", T0)]
     assert server.turn is Role.SERVER  # now they agree
     assert events(server, resent) == []  # a second copy is ignored
     events(client, server.send(Message("and the answer", T0)), split)
-    assert client.delivery.waiting == 0 and client.turn is Role.CLIENT
+    assert client.chat.delivery.waiting == 0 and client.turn is Role.CLIENT
 
 
 def test_what_the_partner_already_has_is_not_sent_again():
     client_old, server_old = new_chat()
     events(server_old, client_old.send(Message("arrived, never acknowledged", T0)))
-    assert client_old.delivery.waiting == 1
+    assert client_old.chat.delivery.waiting == 1
     client, server = resume(client_old, server_old)
-    assert client.delivery.waiting == 0 and client.delivery.to_resend() == b""
+    assert client.chat.delivery.waiting == 0 and client.resend() == b""
     assert client.turn is Role.SERVER and server.turn is Role.SERVER
 
 
 def test_a_server_that_no_longer_has_the_chat_is_refused_by_the_client():
     client_old, _ = new_chat()
     client = Protocol(Role.CLIENT)
-    client.resume(client_old.session, client_old.delivery, client_old.turn)
+    client.take_up(client_old.chat)
     server = Protocol(Role.SERVER)  # a new chat: a new token
     events(server, client.send(client.hello("client")))
     with pytest.raises(RemoteProtocolError, match="no longer has this chat"):
@@ -164,7 +166,7 @@ def test_a_server_that_no_longer_has_the_chat_is_refused_by_the_client():
 
 
 def test_a_resume_token_is_fresh_per_chat():
-    assert new_chat()[0].session != new_chat()[0].session
+    assert new_chat()[0].chat.token != new_chat()[0].chat.token
 
 
 def test_a_busy_server_answers_a_hello_with_busy():
@@ -190,4 +192,4 @@ def test_a_client_cannot_be_resumed_after_its_hello():
     client = Protocol(Role.CLIENT)
     client.send(client.hello("u"))
     with pytest.raises(Exception, match="before our hello"):
-        client.resume("a" * 32, Delivery(), Role.CLIENT)
+        client.take_up(ChatRecord("a" * 32, "server"))

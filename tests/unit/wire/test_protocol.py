@@ -713,17 +713,15 @@ def test_a_peer_dripping_an_unfinished_frame_is_not_alive(socket_pair, monkeypat
 @given(st.text(min_size=1, max_size=200).filter(lambda text: text.strip()),
        st.integers(min_value=1, max_value=2**53), st.integers(min_value=0, max_value=2**53))
 def test_the_message_frame_is_what_the_json_encoder_writes(text, seq, ack):
-    from _chat_curses.wire.codec import _JSON, _frame_fields
-    from _chat_curses.wire.codec import decode as decode
-    from _chat_curses.wire.codec import encode as encode
+    from _chat_curses.wire.codec import _JSON, _frame_fields, decode, encode
 
     try:
         message = Message(text, T0, seq, ack)
     except LocalProtocolError:  # a lone surrogate: no frame is made
         return
     frame = encode(message)
-    assert frame == _JSON.encoder.encode(_frame_fields(message)).encode("utf-8") + b"\n"
-    decoded = decode(frame[:-1])
+    assert frame == _JSON.encoder.encode(_frame_fields(message)).encode("utf-8")
+    decoded = decode(frame)
     assert decoded == message and (decoded.seq, decoded.ack) == (seq, ack)
 
 
