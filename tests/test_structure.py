@@ -8,7 +8,7 @@ sub-packages, each of which imports only those before it (its own
 
 Nothing inside it imports its faces (``chat_curses.py``, ``netproto.py``,
 ``validators.py``), no modules import each other in a circle, no module is
-over 400 lines.
+over 400 lines and no class over 250.
 """
 
 import ast
@@ -113,10 +113,14 @@ def test_no_modules_import_each_other_in_a_circle():
         visit(name)
 
 
-def test_no_module_is_over_400_lines():
+def test_no_module_is_over_400_lines_and_no_class_over_250():
     for name, path in modules().items():
-        lines = path.read_text().count("\n")
-        assert lines <= 400, f"{name} has {lines} lines"
+        text = path.read_text()
+        assert text.count("\n") <= 400, f"{name} has {text.count(chr(10))} lines"
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ClassDef):
+                length = node.end_lineno - node.lineno + 1
+                assert length <= 250, f"{name}.{node.name} has {length} lines"
 
 
 def test_the_pure_parts_and_the_core_know_no_terminal_socket_or_signal():

@@ -8,10 +8,19 @@ is due, when the partner counts as gone, and how the chat ends. What it
 wants done in the world it leaves for the shell (``shell.app.App``) to carry out:
 
 - ``outgoing``: bytes for the partner, already encoded by its ``Protocol``;
-- ``actions``: ``Effect`` values, such as ``LISTEN`` or ``DIAL`` once the
-  setup questions are answered, ``REPAINT`` (Ctrl-L) and ``SUSPEND`` (Ctrl-Z);
+- ``actions``: ``effects.Effect`` values: ``LISTEN`` or ``DIAL`` once the
+  setup questions are answered, ``DIAL`` again when a broken link is to be
+  tried again, ``CANCEL_DIAL`` when a try runs out of time, ``LINK_DOWN``,
+  ``REPAINT`` (Ctrl-L), ``SUSPEND`` (Ctrl-Z), ``BELL``...;
 - ``exit_code``: set when the program should end;
 - ``frame(now)``: what the screen should show.
+
+It decides; the shell carries out. When to dial again, when to give up,
+what a failed handshake means (``connecting.Dialing``), when the partner
+counts as gone and how long a broken chat waits (``liveness.Liveness``):
+all here, none in the shell, which reports what happened to the link to ``reach``
+(``connecting.Reach``: ``dialing``, ``dial_failed``, ``handshake_failed``,
+``connected``, ``link_broke``...) and the rest here.
 
 Every method that depends on the time takes ``now`` (``time.monotonic()``),
 so tests drive it with whatever clock they like and read the frame it
@@ -22,34 +31,26 @@ from __future__ import annotations
 
 import contextlib
 import time
+from collections.abc import Callable
 
 from ..limits import MAX_REASON_CHARS
 from ..text.editor import LineEditor
 from ..text.history import History, Scrollback
 from ..text.keys import Item
-from ..text.validate import ValidationError, check_message, clean, clean_name
-from ..wire.events import (
-    Bye,
-    ConnectionClosed,
-    Event,
-    LocalProtocolError,
-    Message,
-    Ping,
-    ProtocolError,
-    Role,
-    Typing,
-)
+from ..text.validate import ValidationError, check_message, clean
+from ..wire.events import (Bye, ConnectionClosed, Event, LocalProtocolError, Message, Ping,
+                           ProtocolError, Role, Typing)
 from .effects import EXIT_FAILURE, EXIT_HANGUP, EXIT_OK, Effect
 from .frame import Frame, frame_of
 from .keymap import TYPING_SHOWN, Keys
+from .connecting import Dialing, Reach
 from .lines import (
     StrangerNotes,
     as_invalid_input,
     format_address,
     format_message,
-    minutes_or_seconds,
 )
-from .liveness import Heartbeat, Outage
+from .liveness import Due, Liveness, Outage
 from .settings import Settings
 from .setup import Setup
 
@@ -61,14 +62,14 @@ if TYPE_CHECKING:
 
 
 class ChatCore:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
-        self.role = settings.role
+    def __init__(self, settings: Settings, jitter: Callable[[], float] | None = None) -> None:
+        self.settings, self.role = settings, settings.role
         self.history = History()
         self.setup = Setup(settings, self.history)
         self.strangers = StrangerNotes(self.history)
         self.scrollback = Scrollback()
         self.editor = LineEditor()
+        self.keys = Keys(self)
         self.pane = (80, 22)  # the history pane's width and height, kept current by the shell
         self.exit_code: int | None = None
         self.outgoing: list[bytes] = []
@@ -77,14 +78,12 @@ class ChatCore:
         self.note = ""  # what the input line says while it is locked
         self.chat: ChatRecord | None = None  # the chat, once a handshake began it (or a file kept it)
         self.protocol: Protocol | None = None  # the partner's connection's, while the link is up
-        self.peer_name = ""
-        self.peer_address = ""
+        self.peer_name = self.peer_address = ""
         self.waiting_since = 0.0  # since when the partner has had the turn
-        self.outage: Outage | None = None  # the link is down, and the chat waits to be resumed
-        self.keys = Keys(self)
         self.scrolled_at = 0  # the history's length when the view was scrolled back
         self.peer_typing_until = 0.0  # the partner's typing notice shows until then
-        self.heartbeat = Heartbeat(settings.heartbeat, 0.0)
+        self.liveness = Liveness(settings.heartbeat, settings.resume_window)
+        self.reach = Reach(self, Dialing(settings.timeout, jitter or _jitter))  # the link
 
     # -- setting up --
 
@@ -111,36 +110,6 @@ class ChatCore:
     def name(self) -> str | None:
         return self.setup.name
 
-    # -- connecting: what the shell reports --
-
-    def listening(self, where: str) -> None:
-        self.phase = f"waiting on {where}"
-        if self.outage is None:  # not a chat taken up from its session file
-            self.history.add("Trying to connect to another user...")
-            self.note = "Waiting for a partner to connect..."
-
-    def listen_failed(self, reason: str) -> None:
-        """The server cannot listen: ask again for what was asked, else fail."""
-        if not self.setup.ask_again_for_the_address():
-            self._fail(reason)
-            return
-        self.history.add(reason, "warning")
-
-    def dialing(self) -> None:
-        target = self.target
-        self.history.add("Trying to connect to server....")
-        self.phase = f"connecting to {target}"
-        self.note = f"Connecting to {target}..."
-
-    def handshaking(self) -> None:
-        self.phase = f"handshake with {self.target}"
-
-    def could_not_connect(self, reason: str) -> None:
-        self._fail(f"Could not connect to {self.target}: {reason}")
-
-    def note_ignored(self, address: str, reason: str) -> None:
-        self.strangers.note(address, reason)
-
     @property
     def target(self) -> str:
         """The client's HOST:PORT."""
@@ -148,38 +117,36 @@ class ChatCore:
 
     # -- the chat: what the partner does --
 
-    def connected(self, protocol: Protocol, address: str, now: float) -> None:
-        """The handshake is done: the chat begins."""
-        self.protocol, self.chat = protocol, protocol.chat
-        self.peer_name = clean_name(self.chat.peer)
-        self.peer_address = address
-        self.heartbeat = Heartbeat(self.settings.heartbeat, now)
-        self.history.add("Connection established.")
-        self.history.add(f"You are chatting with {self.peer_name} ({address}).")
-        self.note = f"Waiting for {self.peer_name}..."
-        self.waiting_since = now
+    def received(self, event: Event, now: float) -> None:
+        """An event from the partner, decoded and checked by its Protocol."""
+        self.liveness.received(now)
+        if isinstance(event, Typing):
+            self.peer_typing_until = now + TYPING_SHOWN
+        elif isinstance(event, Message):
+            self.peer_typing_until = 0.0
+            self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
+            if not self.settings.quiet:
+                self.actions.append(Effect.BELL)  # your turn: heard in another tmux window, over SSH
+        elif isinstance(event, Bye) and not event.reason:
+            self.history.add(f"User {self.peer_name} left the chat.")
+            self.history.add("Shutting down connection...")
+            self.exit_code = EXIT_OK
+        elif isinstance(event, Bye):
+            # A reason is the partner's own words, shown as theirs, never as our diagnosis.
+            self.lost(f"{self.peer_name} closed the connection; "
+                      f"{self.peer_name} said: {clean(event.reason)}")
+        elif isinstance(event, ConnectionClosed):
+            self.reach.link_broke(f"{self.peer_name} closed the connection without saying goodbye",
+                                  now)
 
-    def restore(self, chat: ChatRecord, address: str, lines: list[tuple[str, str]],
-                silent_for: float, now: float) -> None:
-        """Take up a chat this program was in when it stopped (its session file):
-        show its history again and wait for the link, as after a broken one.
-        ``silent_for``: seconds since the partner was last heard from."""
-        for text, kind in lines:
-            self.history.add(text, kind)
-        self.chat, self.peer_address = chat, address
-        self.peer_name = clean_name(chat.peer)
-        self.note = f"Waiting for {self.peer_name}..."
-        self.heartbeat = Heartbeat(self.settings.heartbeat, now - silent_for)
-        self.waiting_since = now
-        self.outage = Outage(now - silent_for, "the link was lost while this program was stopped")
-        window = minutes_or_seconds(max(self.settings.resume_window - silent_for, 0))
-        self.history.add(f"Resuming the chat with {self.peer_name}; it waits up to {window} more.")
+    def broke_protocol(self, error: ProtocolError) -> None:
+        """The partner sent something the protocol does not allow: tell it why, and stop."""
+        self._send_event(Bye(f"protocol error: {error}"[:MAX_REASON_CHARS]))
+        self.lost(f"{self.peer_name} broke the protocol: {error}")
 
-    def start_over(self, reason: str) -> None:
-        """The chat could not be resumed, for the partner no longer has it: a new one starts."""
-        self.chat, self.protocol, self.outage = None, None, None
-        self.history.add(f"The chat with {self.peer_name} cannot be resumed ({reason}); "
-                         f"a new chat starts.", "warning")
+    def lost(self, reason: str) -> None:
+        """The link to the partner is gone."""
+        self.fail(f"Connection lost: {reason}")
 
     def keep_unsent_draft(self) -> None:
         """The chat ends with a message half typed: keep it in the transcript, marked unsent."""
@@ -197,85 +164,35 @@ class ChatCore:
                              f"take the chat with {self.peer_name} up again.")
         self.exit_code = EXIT_HANGUP
 
-    def resumed(self, protocol: Protocol, address: str, now: float) -> None:
-        """A new connection has taken the chat up where the old one left it."""
-        self.protocol, self.peer_address, self.outage = protocol, address, None
-        self.heartbeat = Heartbeat(self.settings.heartbeat, now)
-        self.history.add(f"Reconnected to {self.peer_name} ({address}).")
-
-    def link_broke(self, reason: str, now: float) -> None:
-        """The connection died without a goodbye: wait for the chat to be resumed, or end it."""
-        if self.outage is not None or self.exit_code is not None:
-            return
-        if self.settings.resume_window <= 0:
-            self.lost(reason)
-            return
-        self.outage, self.protocol = Outage(now, reason), None
-        self.actions.append(Effect.LINK_DOWN)
-        window = minutes_or_seconds(self.settings.resume_window)
-        self.history.add(f"Connection lost: {reason}", "warning")
-        if self.role is Role.CLIENT:
-            self.history.add(f"Reconnecting to {self.target}; the chat waits up to {window}.")
-        else:
-            self.history.add(f"Waiting for {self.peer_name} to come back, up to {window}.")
-
-    def received(self, event: Event, now: float) -> None:
-        """An event from the partner, decoded and checked by its Protocol."""
-        self.heartbeat.received(now)
-        if isinstance(event, Typing):
-            self.peer_typing_until = now + TYPING_SHOWN
-        elif isinstance(event, Message):
-            self.peer_typing_until = 0.0
-            self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
-            if not self.settings.quiet:
-                self.actions.append(Effect.BELL)  # your turn: heard in another tmux window, over SSH
-        elif isinstance(event, Bye) and not event.reason:
-            self.history.add(f"User {self.peer_name} left the chat.")
-            self.history.add("Shutting down connection...")
-            self.exit_code = EXIT_OK
-        elif isinstance(event, Bye):
-            # A reason is the partner's own words, shown as theirs, never as our diagnosis.
-            self.lost(f"{self.peer_name} closed the connection; "
-                      f"{self.peer_name} said: {clean(event.reason)}")
-        elif isinstance(event, ConnectionClosed):
-            self.link_broke(f"{self.peer_name} closed the connection without saying goodbye", now)
-
-    def broke_protocol(self, error: ProtocolError) -> None:
-        """The partner sent something the protocol does not allow: tell it why, and stop."""
-        self._send_event(Bye(f"protocol error: {error}"[:MAX_REASON_CHARS]))
-        self.lost(f"{self.peer_name} broke the protocol: {error}")
-
-    def lost(self, reason: str) -> None:
-        """The link to the partner is gone."""
-        self._fail(f"Connection lost: {reason}")
-
     # -- time --
 
     def deadline(self) -> float | None:
-        """When ``tick`` has something to do next: a ping, giving up on a silent
-        partner, the end of the window for resuming, or a refused key's note."""
-        if not self.chatting:
-            return None
-        due = (self.outage.since + self.settings.resume_window if self.outage is not None
-               else self.heartbeat.deadline())
-        for until in (self.keys.refused_until, self.peer_typing_until):
-            if until:
-                due = min(due, until)
-        return due
+        """When ``tick`` has something to do next: a try's end or the next try, a
+        ping, giving up on a silent partner, the end of the window for resuming,
+        or a refused key's note."""
+        due = [self.reach.deadline()]
+        if self.chatting:
+            due += [self.liveness.deadline(), self.keys.refused_until or None,
+                    self.peer_typing_until or None]
+        due = [time for time in due if time is not None]
+        return min(due) if due else None
 
     def tick(self, now: float) -> None:
+        if self.exit_code is not None:
+            return
+        self.reach.tick(now)
         if not self.chatting:
             return
         self.keys.tick(now)
         if self.peer_typing_until and now >= self.peer_typing_until:
             self.peer_typing_until = 0.0
-        if self.outage is not None:
-            if now >= self.outage.since + self.settings.resume_window:
-                self.lost(self.outage.reason)  # the last word
-        elif self.heartbeat.silent_too_long(now):
-            self.link_broke(f"no answer from {self.peer_name} "
-                            f"for {self.heartbeat.dead_after:g} s", now)
-        elif self.heartbeat.ping_due(now):
+        due = self.liveness.due(now)
+        if due is Due.WINDOW_OVER:
+            self.lost(self.outage.reason)  # the last word
+        elif due is Due.SILENT:
+            self.reach.link_broke(f"no answer from {self.peer_name} "
+                            f"for {self.liveness.dead_after:g} s", now)
+        elif due is Due.PING:
             self._send_event(Ping(), now)
 
     # -- keys --
@@ -321,7 +238,7 @@ class ChatCore:
         """Encode an event for the partner (raising LocalProtocolError if illegal now)."""
         self.outgoing.append(self.protocol.send(event))
         if now is not None:
-            self.heartbeat.sent(now)
+            self.liveness.sent(now)
 
     # -- endings --
 
@@ -339,9 +256,11 @@ class ChatCore:
             self.history.add("Cancelled before the chat began.")
         self.exit_code = code
 
-    def _fail(self, line: str) -> None:
+    def fail(self, line: str) -> None:
+        """The chat cannot go on: the line says why, and the program ends with 1."""
         self.history.add(line, "error")
         self.exit_code = EXIT_FAILURE
+        self.reach.tries.stop()
 
     # -- what the screen shows --
 
@@ -349,6 +268,11 @@ class ChatCore:
         return frame_of(self, now)
 
     # -- state --
+
+    @property
+    def outage(self) -> Outage | None:
+        """The link is down, and the chat waits to be resumed."""
+        return self.liveness.outage
 
     @property
     def chatting(self) -> bool:
@@ -370,3 +294,10 @@ class ChatCore:
     @property
     def input_open(self) -> bool:
         return self.setup.question is not None or self.typing_message
+
+
+def _jitter() -> float:
+    """A factor from 0.8 to 1.2, so that two clients redialling do not keep colliding."""
+    import random  # here, not at the top: only a broken link needs it
+
+    return random.uniform(0.8, 1.2)

@@ -15,8 +15,10 @@ class Effect(str, enum.Enum):
 
     RESTORE = "restore"  # take up the chat saved for this role, address and port, if any
     LISTEN = "listen"  # the server: open the door
-    DIAL = "dial"  # the client: connect to the server
+    DIAL = "dial"  # the client: try to connect to the server (it reports ``dialing``)
+    CANCEL_DIAL = "cancel dial"  # the client: drop the try under way (it ran out of time)
     LINK_DOWN = "link down"  # close the partner's connection: it broke
+    FORGET_SAVED = "forget saved"  # the saved chat's file goes: the partner no longer has it
     REPAINT = "repaint"  # every cell again (Ctrl-L)
     SUSPEND = "suspend"  # stop as the shell asks (Ctrl-Z)
     BELL = "bell"  # your turn has come

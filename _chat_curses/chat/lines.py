@@ -7,6 +7,7 @@ import time
 
 from ..text.history import History
 from ..text.validate import clean, clean_name
+from .settings import SECRET_ENV
 
 # After this many "Ignored connection" lines in a row, further ones are
 # counted on one line instead of filling the history.
@@ -56,6 +57,13 @@ def shorten(text: str, limit: int = ECHO_CHARS) -> str:
 def as_invalid_input(error: Exception) -> str:
     text = str(error)
     return text if text.startswith("Invalid") else f"Invalid input: {text}"
+
+
+def secret_hint(failure: str) -> str:
+    """Our own words after a refusal about the secret, whoever said it."""
+    if "secret" not in failure:
+        return ""
+    return f" (both sides need the same secret: --secret-file PATH or {SECRET_ENV})"
 
 
 class StrangerNotes:

@@ -1,28 +1,55 @@
-"""Whether the partner is still there: the heartbeat's timing, and an outage."""
+"""Whether the link to the partner is up, and what is due about it. No clock of its own.
+
+While a connection carries the chat, a ping goes out after ``period``
+seconds without sending anything, and a partner from whom no whole frame
+came for ``DEAD_AFTER`` periods counts as gone. While the link is down
+(an outage), the chat waits to be resumed for ``window`` seconds from the
+last contact with the partner, then ends. Every method takes ``now``.
+"""
 
 from __future__ import annotations
+
+import enum
 
 # A partner silent for this many heartbeats is gone.
 DEAD_AFTER = 3
 
 
+class Due(enum.Enum):
+    PING = "a ping is due"
+    SILENT = "the partner has been silent too long"
+    WINDOW_OVER = "the window for resuming has passed"
+
+
 class Outage:
     def __init__(self, since: float, reason: str) -> None:
-        self.since = since  # monotonic time the link broke
-        self.reason = reason
+        self.since = since  # monotonic time of the last contact with the partner
+        self.reason = reason  # why the link broke, in words
 
 
-class Heartbeat:
-    """When a quiet link wants a ping, and when a silent partner counts as gone.
-
-    A ping goes out after ``period`` seconds without sending anything; a
-    partner from whom no whole frame came for ``DEAD_AFTER`` periods is gone.
-    """
-
-    def __init__(self, period: float, now: float) -> None:
-        self.period = period
+class Liveness:
+    def __init__(self, period: float, window: float, now: float = 0.0) -> None:
+        self.period, self.window = period, window
         self.dead_after = DEAD_AFTER * period
         self.last_sent = self.last_received = now
+        self.outage: Outage | None = None  # the link is down, and the chat waits
+
+    def up(self, now: float) -> None:
+        """A connection carries the chat (again): the heartbeat starts afresh."""
+        self.last_sent = self.last_received = now
+        self.outage = None
+
+    def down(self, now: float, reason: str) -> bool:
+        """The link broke: the chat waits for the window, or, with none, ends (False)."""
+        if self.window <= 0:
+            return False
+        self.outage = Outage(now, reason)
+        return True
+
+    def lost_while_stopped(self, now: float, silent_for: float, reason: str) -> None:
+        """A chat taken up from its session file: the link broke ``silent_for`` seconds ago."""
+        self.last_received = now - silent_for
+        self.outage = Outage(now - silent_for, reason)
 
     def sent(self, now: float) -> None:
         self.last_sent = now
@@ -31,10 +58,15 @@ class Heartbeat:
         self.last_received = now
 
     def deadline(self) -> float:
+        if self.outage is not None:
+            return self.outage.since + self.window
         return min(self.last_sent + self.period, self.last_received + self.dead_after)
 
-    def silent_too_long(self, now: float) -> bool:
-        return now - self.last_received >= self.dead_after
-
-    def ping_due(self, now: float) -> bool:
-        return now - self.last_sent >= self.period
+    def due(self, now: float) -> Due | None:
+        if self.outage is not None:
+            return Due.WINDOW_OVER if now >= self.outage.since + self.window else None
+        if now - self.last_received >= self.dead_after:
+            return Due.SILENT
+        if now - self.last_sent >= self.period:
+            return Due.PING
+        return None

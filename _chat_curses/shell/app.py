@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..chat.core import ChatCore
 from ..chat.effects import EXIT_FAILURE, Effect
-from ..chat.settings import SECRET_ENV, Settings
+from ..chat.settings import Settings
 from ..text.history import Line
 from ..wire.connection import describe_os_error
 from ..wire.events import Bye, ProtocolError, RemoteProtocolError, Role
@@ -38,14 +38,11 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     import socket
 
+    from ..chat.connecting import Failure
     from ..wire.connection import Connection
     from .dialer import Dialer
     from .link import Link
     from .listener import Door
-
-# The client dials again after a growing delay: from about half a second,
-# doubling, at most REDIAL_MAX, each with up to a fifth more or less (jitter).
-REDIAL_FIRST, REDIAL_MAX = 0.5, 10.0
 
 
 class App:
@@ -57,9 +54,6 @@ class App:
         self.dialer: Dialer | None = None
         self.link: Link | None = None  # the client's connection during its handshake
         self.partner: Connection | None = None
-        self.connect_deadline: float | None = None  # for connecting and the handshake
-        self.redial_at: float | None = None  # when the client dials again after a broken link
-        self.redials = 0  # attempts since the link broke
         self.keeper = SessionKeeper(self.core, settings)
 
     @property
@@ -70,8 +64,9 @@ class App:
         self.loop, self.screen, self.keyboard, self.waker = loop, screen, keyboard, waker
         self.handlers = {  # what the core may ask
             Effect.RESTORE: self.keeper.take_up, Effect.LISTEN: self._listen,
-            Effect.DIAL: self._dial, Effect.REPAINT: screen.repaint,
-            Effect.SUSPEND: screen.suspend, Effect.LINK_DOWN: self._link_down,
+            Effect.DIAL: self._dial, Effect.CANCEL_DIAL: self._cancel_dial,
+            Effect.LINK_DOWN: self._link_down, Effect.FORGET_SAVED: self.keeper.drop,
+            Effect.REPAINT: screen.repaint, Effect.SUSPEND: screen.suspend,
             Effect.BELL: screen.bell, Effect.FLASH: screen.flash,
         }
         loop.watch(waker, self.on_wake)
@@ -101,8 +96,7 @@ class App:
         self.keeper.flush(now)
 
     def seconds_to_deadline(self) -> float | None:
-        deadlines = [self.connect_deadline, self.keyboard.escape_deadline, self.core.deadline(),
-                     self.redial_at, self.keeper.sync_due]
+        deadlines = [self.keyboard.escape_deadline, self.core.deadline(), self.keeper.sync_due]
         if self.door is not None:
             deadlines += self.door.deadlines()
         deadlines = [deadline for deadline in deadlines if deadline is not None]
@@ -115,18 +109,6 @@ class App:
             self.core.on_items(self.keyboard.flush(), now)
         if self.door is not None:
             self.door.on_time(now)
-        if self.connect_deadline is not None and now >= self.connect_deadline:
-            reason = f"timed out after {self.settings.timeout:g} s"
-            if self.link is not None:  # connected, but the handshake never came
-                self.link.time_out(f"connected, but no chat_curses answered within "
-                                   f"{self.settings.timeout:g} s (is something else on that port?)")
-            elif self.core.outage is not None:
-                self._redial_later()
-            else:
-                self.core.could_not_connect(reason)
-        if self.redial_at is not None and now >= self.redial_at:
-            self.redial_at = None
-            self._dial()
         self.core.tick(now)
         self._carry_out()
 
@@ -169,7 +151,7 @@ class App:
         except RemoteProtocolError as error:
             self.core.broke_protocol(error)
         except OSError as error:
-            self.core.link_broke(describe_os_error(error), time.monotonic())
+            self.core.reach.link_broke(describe_os_error(error), time.monotonic())
         self._carry_out()
 
     def close(self) -> None:
@@ -204,7 +186,7 @@ class App:
             try:
                 self.partner.write(data)
             except OSError as error:
-                self.core.link_broke(describe_os_error(error), time.monotonic())
+                self.core.reach.link_broke(describe_os_error(error), time.monotonic())
                 self._carry_out()
         self.core.outgoing.clear()  # while the link is down: the messages wait in the outbox
 
@@ -225,45 +207,45 @@ class App:
         from .listener import Door, ListenError
 
         door = Door(self.loop, self.core.name, self.settings.secret, self.settings.timeout,
-                    on_partner=self._on_partner_found, on_ignored=self.core.note_ignored,
+                    on_partner=self._found, on_ignored=self.core.reach.note_ignored,
                     on_note=self.core.warn,
                     chat=lambda: self.core.chat if self.core.chatting else None)
         try:
             where = door.open(self.core.host, self.core.port)
         except ListenError as error:
-            self.core.listen_failed(str(error))
+            self.core.reach.listen_failed(str(error))
             return
         self.door = door
-        self.core.listening(where)
-        if self.core.outage is None:
-            hint = door.reach_hint()
-            if hint:
-                self.core.history.add(hint)
+        self.core.reach.listening(where, door.reach_hint())
 
-    def _on_partner_found(self, link: Link) -> None:
+    def _found(self, link: Link) -> None:
+        """A handshake is done (either side): the chat begins, or goes on where it was."""
+        import socket  # (loaded with the door or the dialer already)
+
+        self._link_down()  # an old connection, if any, only looked alive
+        self.partner = link.conn
+        with contextlib.suppress(OSError):
+            self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if link.conn.protocol.resumed:
-            self._resume(link)
+            self.core.reach.resumed(link.conn.protocol, link.address, time.monotonic())
         else:
-            self._begin(link)
+            self.core.reach.connected(link.conn.protocol, link.address, time.monotonic())
+            self.keeper.start()
+        self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
 
-    # -- the client: dial, then the handshake --
+    # -- the client: dial, then the handshake (the core decides what a failure means) --
 
     def _dial(self) -> None:
-        if self.core.outage is None:
-            self.core.dialing()
-        self.connect_deadline = time.monotonic() + self.settings.timeout
         from .dialer import Dialer
 
         self.dialer = Dialer(self.core.host, self.core.port, self.loop, self.waker,
                              self._on_connected, self._on_dial_failed)
+        self.core.reach.dialing(time.monotonic())
 
     def _on_dial_failed(self, reason: str) -> None:
         self.dialer = None
-        if self.core.outage is not None:
-            self._redial_later()
-        else:
-            self.connect_deadline = None
-            self.core.could_not_connect(reason)
+        self.core.reach.dial_failed(reason, time.monotonic())
+        self._carry_out()
 
     def _on_connected(self, sock: socket.socket) -> None:
         from .link import Link, format_peer
@@ -273,93 +255,38 @@ class App:
             address = format_peer(sock.getpeername())
         except OSError:  # reset in the meantime; the first read will say so
             address = self.core.target
-        self.link = Link(sock, Role.CLIENT, address, self.connect_deadline, self.core.name,
-                         self.settings.secret, "the server", self._on_handshake_done)
+        self.link = Link(sock, Role.CLIENT, address, self.core.name, self.settings.secret,
+                         "the server", self._on_handshake_done)
         if self.core.outage is not None:  # take the chat up again
             self.link.conn.protocol.take_up(self.core.chat)
-        else:
-            self.core.handshaking()
+        self.core.reach.handshaking()
         self.link.on_ready(0)  # say hello
 
-    def _on_handshake_done(self, link: Link, failure: str | None) -> None:
-        self.connect_deadline = None
+    def _on_handshake_done(self, link: Link, failure: Failure | None) -> None:
         self.link = None
         if failure is not None:
             link.close(self.loop)
-            if self.core.outage is None:
-                self.core.could_not_connect(failure + _secret_hint(failure))
-            elif link.chat_over:  # the server no longer has it: start a new one
-                self.keeper.drop()
-                self.core.start_over(failure)
-                self._dial()
-            elif link.refused:  # the server will not take the chat up again
-                self.core.lost(f"could not resume the chat: {failure}")
-            else:
-                self._redial_later()
-            return
-        self.loop.unwatch(link.conn)
-        if link.conn.protocol.resumed:
-            self._resume(link)
+            self.core.reach.handshake_failed(failure, time.monotonic())
         else:
-            self._begin(link)
+            self.loop.unwatch(link.conn)
+            self._found(link)
+        self._carry_out()
 
-    def _redial_later(self) -> None:
-        """Another try after a growing delay, while the window lasts (the core ends it)."""
-        self.connect_deadline = None
+    def _cancel_dial(self) -> None:
+        """The try under way ran out of time: drop it, whichever part it had reached."""
         if self.dialer is not None:
             self.dialer.close()
             self.dialer = None
-        import random  # here, not at the top: only a broken link needs it
-
-        delay = min(REDIAL_FIRST * 2 ** self.redials, REDIAL_MAX)
-        self.redials += 1
-        self.redial_at = time.monotonic() + delay * random.uniform(0.8, 1.2)
+        if self.link is not None:
+            self.link.close(self.loop)
+            self.link = None
 
     def _link_down(self) -> None:
-        """The partner's connection broke: close it; the client dials again."""
+        """The partner's connection broke: close it (the core says what comes next)."""
         if self.partner is not None:
             self.loop.unwatch(self.partner)
             self.partner.close()
             self.partner = None
-        if self.settings.role is Role.CLIENT:
-            self.redials = 0
-            self._redial_later()
-
-    # -- both: the chat --
-
-    def _begin(self, link: Link) -> None:
-        self._take(link)
-        self.core.connected(link.conn.protocol, link.address, time.monotonic())
-        self.keeper.start()
-        self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
-
-    def _resume(self, link: Link) -> None:
-        """The same chat on a new connection: what the partner lacks is sent again."""
-        if self.partner is not None:  # the old one only looked alive
-            self.loop.unwatch(self.partner)
-            self.partner.close()
-        self._take(link)
-        self.redial_at, self.redials = None, 0
-        self.core.resumed(link.conn.protocol, link.address, time.monotonic())
-        try:
-            self.partner.write(link.conn.protocol.resend())
-        except OSError as error:
-            self.core.link_broke(describe_os_error(error), time.monotonic())
-        self.on_partner(selectors.EVENT_READ)
-
-    def _take(self, link: Link) -> None:
-        import socket  # (loaded with the door or the dialer already)
-
-        self.partner = link.conn
-        with contextlib.suppress(OSError):
-            self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-def _secret_hint(failure: str) -> str:
-    """Our own words after a refusal about the secret, whoever said it."""
-    if "secret" not in failure:
-        return ""
-    return f" (both sides need the same secret: --secret-file PATH or {SECRET_ENV})"
 
 
 def run(app: App, warnings: Callable[[], list[str]]) -> int:

@@ -84,7 +84,7 @@ class SessionKeeper:
                       f"window; a new chat starts.")
             return
         self.contact = saved.contact
-        core.restore(saved.chat, saved.peer_address, saved.lines, silent_for, time.monotonic())
+        core.reach.restore(saved.chat, saved.peer_address, saved.lines, silent_for, time.monotonic())
         self.journal = journal.take_up(saved)
 
     def heard(self) -> None:

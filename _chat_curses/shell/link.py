@@ -12,6 +12,7 @@ import contextlib
 import selectors
 from collections.abc import Callable
 
+from ..chat.connecting import Failure, Outcome
 from ..chat.lines import format_address
 from ..limits import MAX_REASON_CHARS
 from ..text.validate import clean
@@ -45,27 +46,27 @@ CHAT_OVER = "that chat is over"
 
 
 class Link:
-    """A connection doing its handshake, until ``deadline`` (monotonic).
+    """A connection doing its handshake.
 
     The loop calls ``on_ready(mask)``; the outcome comes once, through
-    ``on_done(link, None)`` when established or ``on_done(link, reason)``
-    when it failed. ``may_answer()`` tells whether our hello may go now
-    (the Door holds it back after a wrong secret).
+    ``on_done(link, None)`` when established or ``on_done(link, failure)``
+    (a ``chat.connecting.Failure``: how, and why in words) when it failed;
+    what a failure means is the core's to decide. ``may_answer()`` tells
+    whether our hello may go now (the Door holds it back after a wrong
+    secret). ``deadline`` (monotonic) is the Door's to keep.
     """
 
-    def __init__(self, sock: socket.socket, role: Role, address: str, deadline: float,
-                 name: str, secret: bytes | None, who: str,
-                 on_done: Callable[["Link", str | None], None],
+    def __init__(self, sock: socket.socket, role: Role, address: str, name: str,
+                 secret: bytes | None, who: str,
+                 on_done: Callable[["Link", Failure | None], None],
                  may_answer: Callable[[], bool] = lambda: True,
-                 on_hello: Callable[["Link"], bool] = lambda link: True) -> None:
+                 on_hello: Callable[["Link"], bool] = lambda link: True,
+                 deadline: float | None = None) -> None:
         self.conn = Connection(sock, Protocol(role, secret=secret))
         self.address, self.deadline, self.name, self.who = address, deadline, name, who
         self.on_done, self.may_answer, self.on_hello = on_done, may_answer, on_hello
         self.closed = False
         self.done = False
-        self.wrong_secret = False  # the failure was a proof that did not verify
-        self.refused = False  # the peer turned us down (busy, a reason, another secret)
-        self.chat_over = False  # the server does not have the chat we asked to resume
 
     def on_ready(self, mask: int) -> None:
         """Writable, readable, or (mask 0) just opened or allowed to answer."""
@@ -79,14 +80,13 @@ class Link:
                     if self.done:
                         return  # what follows is the chat's: it stays in the Connection
         except AuthenticationError as error:
-            self.wrong_secret = isinstance(error, WrongSecret)
-            self.refused = True
-            self.refuse(str(error), str(error))
+            kind = Outcome.WRONG_SECRET if isinstance(error, WrongSecret) else Outcome.REFUSED
+            self.refuse(str(error), Failure(str(error), kind))
         except RemoteProtocolError as error:
-            self.refused = True
-            self.refuse(f"protocol error: {error}", f"{self.who} broke the protocol: {error}")
+            self.refuse(f"protocol error: {error}",
+                        Failure(f"{self.who} broke the protocol: {error}", Outcome.REFUSED))
         except OSError as error:
-            self._finish(describe_os_error(error))
+            self._finish(Failure(describe_os_error(error)))
 
     def step(self) -> None:
         """Send whatever the handshake expects of us now; report once it is done."""
@@ -117,30 +117,29 @@ class Link:
         if isinstance(event, (Hello, Proof)):
             self.step()
         elif isinstance(event, Busy):
-            self.refused = True
-            self._finish("the server is busy in another chat")
-        elif isinstance(event, Bye):
-            self.refused = self.refused or bool(event.reason)
-            self.chat_over = event.reason == CHAT_OVER
+            self._finish(Failure("the server is busy in another chat", Outcome.REFUSED))
+        elif isinstance(event, Bye) and event.reason:
+            kind = Outcome.CHAT_OVER if event.reason == CHAT_OVER else Outcome.REFUSED
             # A reason is the peer's own words, shown as theirs, never as our diagnosis.
-            self._finish(f"{self.who} said: {clean(event.reason)}" if event.reason
-                         else f"{self.who} left during the handshake")
+            self._finish(Failure(f"{self.who} said: {clean(event.reason)}", kind))
+        elif isinstance(event, Bye):
+            self._finish(Failure(f"{self.who} left during the handshake"))
         elif isinstance(event, ConnectionClosed):
-            self._finish(f"{self.who} closed the connection without saying goodbye")
+            self._finish(Failure(f"{self.who} closed the connection without saying goodbye"))
 
-    def refuse(self, told: str, shown: str) -> None:
+    def refuse(self, told: str, failure: Failure) -> None:
         """Tell the peer why we hang up (best effort), then fail."""
         with contextlib.suppress(OSError, ProtocolError):
             self.conn.send(Bye(told[:MAX_REASON_CHARS]))
-        self._finish(shown)
+        self._finish(failure)
 
     def time_out(self, reason: str) -> None:
-        self._finish(reason)
+        self._finish(Failure(reason))
 
-    def _finish(self, reason: str | None) -> None:
+    def _finish(self, failure: Failure | None) -> None:
         if not self.done:
             self.done = True
-            self.on_done(self, reason)
+            self.on_done(self, failure)
 
     def close(self, loop: EventLoop, linger: float = 0.0) -> None:
         if not self.closed:

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+from ..chat.connecting import Failure, Outcome
 from ..chat.lines import format_address
 from ..wire.connection import describe_os_error
 from ..wire.events import Busy, ProtocolError, Role
@@ -220,9 +221,9 @@ class Door:
                 weakest = min(self.candidates, key=lambda link: link.progress)
                 weakest.time_out("made the least progress while every handshake place was taken")
                 self.next_replacement_at = time.monotonic() + 1 / REPLACEMENTS_PER_SECOND
-            link = Link(sock, Role.SERVER, format_peer(sockaddr), time.monotonic() + self.timeout,
-                        self.name, self.secret, "it", self._on_done, self._may_answer,
-                        self._on_hello)
+            link = Link(sock, Role.SERVER, format_peer(sockaddr), self.name, self.secret, "it",
+                        self._on_done, self._may_answer, self._on_hello,
+                        deadline=time.monotonic() + self.timeout)
             self.candidates.append(link)
             # A partner's hello is usually there already: read it now, so that
             # its progress counts before the next stranger is weighed against it.
@@ -243,14 +244,14 @@ class Door:
 
     # -- handshakes --
 
-    def _on_done(self, link: Link, failure: str | None) -> None:
+    def _on_done(self, link: Link, failure: Failure | None) -> None:
         if link in self.candidates:
             self.candidates.remove(link)
         if failure is not None:
             link.close(self.loop)
-            if link.wrong_secret:
+            if failure.kind is Outcome.WRONG_SECRET:
                 self._slow_down_guessing()
-            self.on_ignored(link.address, failure)
+            self.on_ignored(link.address, failure.reason)
             return
         self.wrong_proofs = 0
         self.loop.unwatch(link.conn)
@@ -269,7 +270,7 @@ class Door:
             protocol.take_up(chat)
             return True
         if chat is None:
-            link.refuse(CHAT_OVER, "it asked to resume a chat that is over")
+            link.refuse(CHAT_OVER, Failure("it asked to resume a chat that is over", Outcome.REFUSED))
             return False
         with contextlib.suppress(OSError, ProtocolError):
             link.conn.send(Busy())

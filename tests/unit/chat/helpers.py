@@ -12,6 +12,11 @@ from _chat_curses.wire.protocol import Protocol
 T = 1000.0  # a monotonic clock of our own
 
 
+def no_jitter():
+    """The redial delay's random factor, fixed at 1."""
+    return 1.0
+
+
 def texts(core):
     return [line.text for line in core.history.lines]
 
@@ -26,7 +31,7 @@ def connected(role=Role.CLIENT, heartbeat=5.0, window=300.0, typing=False):
     """A core in a chat with a partner whose Protocol decodes what the core sends."""
     core = ChatCore(Settings(role=role, host="127.0.0.1", port=8000, resume_window=window,
                              name="user" if role is Role.CLIENT else "server", heartbeat=heartbeat,
-                             typing_notice=typing))
+                             typing_notice=typing), jitter=no_jitter)
     core.start()
     ours, theirs = Protocol(role), Protocol(role.other)
     client, server = (ours, theirs) if role is Role.CLIENT else (theirs, ours)
@@ -34,7 +39,7 @@ def connected(role=Role.CLIENT, heartbeat=5.0, window=300.0, typing=False):
     server.next_event()
     client.receive_data(server.send(Hello("server")))
     client.next_event()
-    core.connected(ours, "127.0.0.1:8000", T)
+    core.reach.connected(ours, "127.0.0.1:8000", T)
     return core, theirs
 
 

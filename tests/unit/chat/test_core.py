@@ -35,7 +35,7 @@ def test_the_questions_come_in_order_then_the_client_dials():
     typed(core, "")
     assert core.actions == [Effect.RESTORE, Effect.DIAL]  # a saved chat first
     assert (core.host, core.port, core.name) == ("localhost", 9000, "user")
-    core.dialing()
+    core.reach.dialing(T)
     frame = core.frame(T)
     assert frame.editor is None and frame.prompt == "Connecting to localhost:9000..."
     assert "connecting to localhost:9000" in frame.status
@@ -45,7 +45,7 @@ def test_flags_skip_the_questions_and_the_server_listens():
     core = ChatCore(Settings(role=Role.SERVER, host="127.0.0.1", port=8000, name="server"))
     core.start()
     assert core.actions == [Effect.RESTORE, Effect.LISTEN]
-    core.listening("127.0.0.1:8000")
+    core.reach.listening("127.0.0.1:8000")
     assert texts(core) == ["Trying to connect to another user..."]
     assert core.frame(T).prompt == "Waiting for a partner to connect..."
 
@@ -55,11 +55,11 @@ def test_a_port_in_use_asks_again_when_prompted_and_fails_when_flagged():
     prompted.start()
     typed(prompted, "127.0.0.1")
     typed(prompted, "8000")
-    prompted.listen_failed("Port 8000 is already in use on 127.0.0.1")
+    prompted.reach.listen_failed("Port 8000 is already in use on 127.0.0.1")
     assert prompted.exit_code is None and prompted.frame(T).prompt == ADDRESS_PROMPT
     flagged = ChatCore(Settings(role=Role.SERVER, host="127.0.0.1", port=8000, name="server"))
     flagged.start()
-    flagged.listen_failed("Port 8000 is already in use on 127.0.0.1")
+    flagged.reach.listen_failed("Port 8000 is already in use on 127.0.0.1")
     assert flagged.exit_code == EXIT_FAILURE
     assert flagged.history.lines[-1].kind == "error"
 
@@ -67,7 +67,7 @@ def test_a_port_in_use_asks_again_when_prompted_and_fails_when_flagged():
 def test_could_not_connect_names_the_target():
     core = ChatCore(Settings(role=Role.CLIENT, host="::1", port=8000, name="user"))
     core.start()
-    core.could_not_connect("connection refused (is the server running?)")
+    core.reach.dial_failed("connection refused (is the server running?)", T)
     assert texts(core)[-1] == "Could not connect to [::1]:8000: connection refused (is the server running?)"
     assert core.exit_code == EXIT_FAILURE
 
@@ -227,7 +227,10 @@ def test_a_broken_link_waits_to_be_resumed_and_the_window_ends_it():
                                 "Reconnecting to 127.0.0.1:8000; the chat waits up to 1 min."]
     status = core.frame(T + 31).status
     assert "reconnecting, last contact 30 s ago" in status
-    assert core.deadline() == T + 61
+    assert core.deadline() == T + 1.5  # the first try again, half a second on
+    core.tick(T + 1.5)
+    assert core.actions[-1] is Effect.DIAL
+    assert core.liveness.deadline() == T + 61  # the window: a minute from the last contact
     core.tick(T + 60.9)
     assert core.exit_code is None
     core.tick(T + 61)
@@ -245,13 +248,13 @@ def test_the_server_waits_for_its_partner_to_come_back():
 
 def test_during_the_outage_one_can_write_on_ones_turn_and_the_status_counts_it():
     core, partner = connected(window=300)
-    core.link_broke("connection reset by peer", T)
+    core.reach.link_broke("connection reset by peer", T)
     typed(core, "written while the link is down")
     assert texts(core)[-1].endswith("[user]: written while the link is down")
     assert "1 to deliver" in core.frame(T).status
     assert core.protocol is None and core.chat.delivery.waiting == 1
     ours, partner = reconnect(core, partner)  # it goes with the next connection
-    core.resumed(ours, "127.0.0.1:8000", T + 5)
+    core.reach.resumed(ours, "127.0.0.1:8000", T + 5)
     partner.receive_data(ours.resend())
     resent = partner.next_event()
     assert isinstance(resent, Message) and resent.text == "written while the link is down"
@@ -260,9 +263,9 @@ def test_during_the_outage_one_can_write_on_ones_turn_and_the_status_counts_it()
 
 def test_resumed_says_reconnected_and_the_heartbeat_starts_again():
     core, partner = connected(window=300)
-    core.link_broke("connection reset by peer", T)
+    core.reach.link_broke("connection reset by peer", T)
     ours, _ = reconnect(core, partner)
-    core.resumed(ours, "127.0.0.1:8000", T + 5)
+    core.reach.resumed(ours, "127.0.0.1:8000", T + 5)
     assert texts(core)[-1] == "Reconnected to server (127.0.0.1:8000)."
     assert core.outage is None and core.deadline() == T + 10
     assert "connected" in core.frame(T + 5).status
@@ -270,7 +273,7 @@ def test_resumed_says_reconnected_and_the_heartbeat_starts_again():
 
 def test_with_no_window_a_broken_link_ends_the_chat_at_once():
     core, partner = connected(window=0)
-    core.link_broke("connection reset by peer", T)
+    core.reach.link_broke("connection reset by peer", T)
     assert texts(core)[-1] == "Connection lost: connection reset by peer"
     assert core.exit_code == EXIT_FAILURE
 

@@ -14,7 +14,7 @@ def test_strangers_are_listed_then_counted_on_one_line():
     chat = Chat(Settings(role=Role.SERVER))
     chat.history.add("Trying to connect to another user...")
     for number in range(1, 8):
-        chat.note_ignored(f"10.0.0.{number}:1", "no handshake within 10 s")
+        chat.reach.note_ignored(f"10.0.0.{number}:1", "no handshake within 10 s")
     assert IGNORED_LINES_SHOWN == 3
     assert texts(chat) == [
         "Trying to connect to another user...",
@@ -28,16 +28,16 @@ def test_strangers_are_listed_then_counted_on_one_line():
 def test_one_more_is_said_in_the_singular():
     chat = Chat(Settings(role=Role.SERVER))
     for number in range(1, 5):
-        chat.note_ignored(f"10.0.0.{number}:1", "it closed the connection")
+        chat.reach.note_ignored(f"10.0.0.{number}:1", "it closed the connection")
     assert texts(chat)[-1] == "Ignored 1 more connection; the last from 10.0.0.4:1: it closed the connection"
 
 
 def test_a_streak_broken_by_another_line_starts_again():
     chat = Chat(Settings(role=Role.SERVER))
     for number in range(1, 6):
-        chat.note_ignored(f"10.0.0.{number}:1", "x")
+        chat.reach.note_ignored(f"10.0.0.{number}:1", "x")
     chat.history.add("Warning: something else")
-    chat.note_ignored("10.0.0.9:1", "x")
+    chat.reach.note_ignored("10.0.0.9:1", "x")
     assert texts(chat)[-1] == "Ignored connection from 10.0.0.9:1: x"
     assert sum(text.startswith("Ignored connection") for text in texts(chat)) == 4
 
@@ -54,7 +54,7 @@ def test_a_running_count_reaches_the_log_once_with_its_last_value():
     chat = Chat(Settings(role=Role.SERVER))
     chat.history.on_add = logged.append
     for number in range(1, 1001):
-        chat.note_ignored(f"10.0.0.{number % 250}:{number}", "x")
+        chat.reach.note_ignored(f"10.0.0.{number % 250}:{number}", "x")
     assert len(logged) == 3  # the summary is still counting
     chat.history.add("Connection established.")
     assert [line.text for line in logged[3:]] == [

@@ -1,0 +1,190 @@
+"""Tests of chat/connecting.py and chat/liveness.py: the client's tries, what a failure
+means, the heartbeat and the window, all with a clock of the test's own."""
+
+import pytest
+
+from _chat_curses.chat.connecting import Decision, Dialing, Failure, Outcome
+from _chat_curses.chat.core import ChatCore
+from _chat_curses.chat.effects import EXIT_FAILURE, Effect
+from _chat_curses.chat.liveness import Due, Liveness
+from _chat_curses.chat.settings import Settings
+from _chat_curses.wire.events import Role
+
+from .helpers import T, connected, no_jitter, texts
+
+
+def client(timeout=10.0, window=300.0):
+    core = ChatCore(Settings(role=Role.CLIENT, host="127.0.0.1", port=8000, name="user",
+                             timeout=timeout, resume_window=window), jitter=no_jitter)
+    core.start()
+    core.actions.clear()
+    core.reach.dialing(T)
+    return core
+
+
+# --- the tries, alone ----------------------------------------------------------------
+
+
+def test_tries_again_from_half_a_second_doubling_to_ten():
+    tries = Dialing(10.0)
+    delays = []
+    for _ in range(8):
+        tries.later(T)
+        delays.append(tries.redial_at - T)
+    assert delays == [0.5, 1, 2, 4, 8, 10, 10, 10]
+
+
+@pytest.mark.parametrize("factor", [0.8, 1.2])
+def test_each_delay_is_a_fifth_more_or_less(factor):
+    tries = Dialing(10.0, jitter=lambda: factor)
+    tries.later(T)
+    assert tries.redial_at == pytest.approx(T + 0.5 * factor)
+
+
+def test_a_broken_link_starts_the_delays_again_and_a_success_ends_them():
+    tries = Dialing(10.0)
+    for _ in range(4):
+        tries.later(T)
+    tries.link_broke(T)
+    assert tries.redial_at == T + 0.5
+    tries.succeeded()
+    assert tries.deadline() is None and tries.redials == 0
+
+
+def test_the_next_try_is_due_once():
+    tries = Dialing(10.0)
+    tries.later(T)
+    assert not tries.redial_due(T + 0.4)
+    assert tries.redial_due(T + 0.5) and not tries.redial_due(T + 0.6)
+
+
+def test_a_try_runs_out_of_time_in_words_that_say_how_far_it_came():
+    tries = Dialing(10.0)
+    tries.started(T)
+    assert tries.deadline() == T + 10 and tries.timed_out(T + 9.9) is None
+    assert tries.timed_out(T + 10) == Failure("timed out after 10 s")
+    tries.connect()
+    assert "connected, but no chat_curses answered within 10 s" in tries.timed_out(T + 10).reason
+
+
+@pytest.mark.parametrize("kind", list(Outcome))
+def test_before_the_chat_every_failure_is_the_last_word(kind):
+    assert Dialing(10.0).after(Failure("no", kind), resuming=False, now=T) is Decision.GIVE_UP
+
+
+@pytest.mark.parametrize("kind, decision", [
+    (Outcome.CHAT_OVER, Decision.START_OVER), (Outcome.REFUSED, Decision.LOST),
+    (Outcome.WRONG_SECRET, Decision.LOST), (Outcome.BROKEN, Decision.RETRY),
+])
+def test_while_resuming_a_failure_means_what_its_kind_says(kind, decision):
+    tries = Dialing(10.0)
+    tries.started(T)
+    assert tries.after(Failure("no", kind), resuming=True, now=T + 1) is decision
+    assert tries.try_ends is None
+    assert (tries.redial_at == T + 1.5) if decision is Decision.RETRY else tries.redial_at is None
+
+
+# --- the policy, as the core carries it out --------------------------------------------
+
+
+def test_the_first_try_running_out_of_time_is_cancelled_and_the_last_word():
+    core = client(timeout=10)
+    assert core.deadline() == T + 10
+    core.tick(T + 10)
+    assert core.actions == [Effect.CANCEL_DIAL]
+    assert texts(core)[-1] == "Could not connect to 127.0.0.1:8000: timed out after 10 s"
+    assert core.exit_code == EXIT_FAILURE and core.deadline() is None
+
+
+def test_a_refusal_about_the_secret_says_what_both_sides_need():
+    core = client()
+    core.reach.handshaking()
+    core.reach.handshake_failed(Failure("the server said: the shared secrets do not match",
+                                        Outcome.REFUSED), T + 1)
+    assert texts(core)[-1].endswith("(both sides need the same secret: --secret-file PATH "
+                                    "or CHAT_SECRET)")
+
+
+def broken(window=300.0):
+    """A client whose chat's link broke at T."""
+    core, partner = connected(window=window)
+    core.reach.link_broke("connection reset by peer", T)
+    core.actions.clear()
+    return core, partner
+
+
+def test_a_broken_link_is_tried_again_and_again_until_the_window_ends():
+    core, _ = broken(window=20)
+    now, tries = T, []
+    while core.exit_code is None and now < T + 60:
+        now = core.deadline()
+        core.tick(now)
+        if Effect.DIAL in core.actions:
+            tries.append(round(now - T, 3))
+            core.actions.clear()
+            core.reach.dialing(now)
+            core.reach.dial_failed("connection refused", now)  # the server is not back yet
+    assert tries == [0.5, 1.5, 3.5, 7.5, 15.5]
+    assert core.exit_code == EXIT_FAILURE and now == T + 20  # the window, from the last contact
+    assert texts(core)[-1] == "Connection lost: connection reset by peer"
+
+
+def test_a_try_that_times_out_while_resuming_is_cancelled_and_tried_again():
+    core, _ = broken()
+    core.tick(T + 0.5)
+    core.reach.dialing(T + 0.5)
+    core.reach.handshaking()
+    core.actions.clear()
+    core.tick(T + 10.5)
+    assert core.actions == [Effect.CANCEL_DIAL] and core.exit_code is None
+    assert core.deadline() == T + 11.5  # the next try, a second later
+
+
+def test_a_server_that_no_longer_has_the_chat_starts_a_new_one_at_once():
+    core, _ = broken()
+    core.reach.handshake_failed(Failure("the server said: that chat is over",
+                                        Outcome.CHAT_OVER), T + 1)
+    assert core.actions == [Effect.FORGET_SAVED, Effect.DIAL]
+    assert core.chat is None and core.outage is None and not core.chatting
+    assert "cannot be resumed (the server said: that chat is over); a new chat starts" in texts(core)[-1]
+
+
+def test_a_server_that_refuses_the_resume_ends_the_chat():
+    core, _ = broken()
+    core.reach.handshake_failed(Failure("the server is busy in another chat",
+                                        Outcome.REFUSED), T + 1)
+    assert texts(core)[-1] == ("Connection lost: could not resume the chat: "
+                               "the server is busy in another chat")
+    assert core.exit_code == EXIT_FAILURE
+
+
+# --- liveness, alone --------------------------------------------------------------------
+
+
+def test_a_quiet_link_wants_a_ping_and_a_silent_partner_is_gone():
+    live = Liveness(period=1.0, window=300.0, now=T)
+    assert live.due(T + 0.9) is None and live.deadline() == T + 1
+    assert live.due(T + 1) is Due.PING
+    live.sent(T + 1)
+    assert live.due(T + 2.9) is Due.PING and live.due(T + 3) is Due.SILENT
+    live.received(T + 2.5)
+    assert live.due(T + 3) is Due.PING
+
+
+def test_an_outage_waits_for_its_window_and_a_new_link_ends_it():
+    live = Liveness(period=1.0, window=60.0, now=T)
+    assert live.down(T + 5, "reset")
+    assert live.deadline() == T + 65 and live.due(T + 64.9) is None
+    assert live.due(T + 65) is Due.WINDOW_OVER
+    live.up(T + 70)
+    assert live.outage is None and live.due(T + 70.5) is None
+
+
+def test_without_a_window_a_broken_link_ends_the_chat():
+    assert not Liveness(period=1.0, window=0, now=T).down(T, "reset")
+
+
+def test_a_chat_taken_up_from_its_file_counts_the_window_from_the_last_contact():
+    live = Liveness(period=1.0, window=60.0, now=T)
+    live.lost_while_stopped(T, silent_for=50, reason="stopped")
+    assert live.deadline() == T + 10 and live.last_received == T - 50
