@@ -1,13 +1,10 @@
 """The server's door: listening sockets, the handshakes under way, and the choice of partner.
 
-``Door`` listens on every address the host names, runs up to
-``MAX_CANDIDATES`` handshakes at once (each a ``link.Link``), and lets the
-first one to finish in. While every place is taken, a newcomer replaces the
-one that has made the least progress, at most ``REPLACEMENTS_PER_SECOND``
-times a second, so that strangers holding connections open cannot keep a
-real partner out. A failing ``accept()`` (out of file descriptors) rests
-the listener; after a wrong proof of the secret, hellos are answered more
-and more slowly, so that guessing online costs seconds per try.
+``Door`` listens on every address the host names, runs the handshakes of
+the connections it accepts (each a ``link.Link``), and lets the first one
+to finish in. Whom it admits and how fast (squatters replaced, accept()
+resting, guessing slowed down, busy for strangers while a chat is on) is
+``chat.admission``'s to decide; the door carries it out on sockets.
 """
 
 from __future__ import annotations
@@ -21,6 +18,8 @@ import time
 from collections.abc import Callable
 from functools import partial
 
+from ..chat.admission import (ACCEPT_PAUSE, GUESS_PAUSE, GUESS_PAUSE_CAP, Admission, Answer,
+                              answer, weakest)
 from ..chat.connecting import Failure, Outcome
 from ..chat.lines import format_address
 from ..wire.connection import describe_os_error
@@ -29,23 +28,13 @@ from ..wire.record import ChatRecord
 from .link import CHAT_OVER, Link, format_peer
 from .loop import EventLoop
 
-# Handshakes the server runs at once with connections that have not yet
-# finished theirs.
-MAX_CANDIDATES = 8
-# Connections the kernel queues for us; a flood waits there, not in SYN retries.
+# Connections the kernel queues for us; a flood waits there, not in SYN
+# retries. Strangers who reconnect as fast as they are dropped wait there,
+# and so does a real partner, whose hello is there by the time it is
+# accepted: it counts as progress at once, and keeps its place.
 LISTEN_BACKLOG = 128
 # Connections taken per wake-up, so that a flood cannot starve the rest.
 ACCEPTS_PER_WAKE = 16
-# At most this many handshakes are cut short for newcomers in a second.
-# Strangers who reconnect as fast as they are dropped then wait in the
-# backlog, and so does a real partner, whose hello is there by the time it
-# is accepted: it counts as progress at once, and keeps its place.
-REPLACEMENTS_PER_SECOND = 50
-# When accept() itself fails (out of file descriptors), the listener rests this long.
-ACCEPT_PAUSE = 1.0
-# After a wrong proof of the secret, the server answers the next hello only
-# after this pause, doubled with each further failure up to the cap.
-GUESS_PAUSE, GUESS_PAUSE_CAP = 1.0, 8.0
 
 
 class ListenError(Exception):
@@ -145,12 +134,8 @@ class Door:
         self.on_partner, self.on_ignored, self.on_note = on_partner, on_ignored, on_note
         self.chat = chat
         self.listeners: dict[socket.socket, Callable[[int], None]] = {}
-        self.candidates: list[Link] = []
-        self.accept_paused_until = 0.0  # monotonic time; accept() failed and rests until then
-        self.accept_failing = False  # said once per run of failures
-        self.next_replacement_at = 0.0  # monotonic time; handshakes are cut for newcomers no sooner
-        self.wrong_proofs = 0  # in a row, since the last good handshake
-        self.next_answer_at = 0.0  # monotonic time before which no hello is answered
+        self.candidates: list[Link] = []  # connections in their handshake
+        self.admission = Admission()
 
     def reach_hint(self) -> str:
         """Who can reach this door, in words, when it is not plain."""
@@ -167,7 +152,7 @@ class Door:
     def before_sleep(self) -> None:
         for link in self.candidates:
             self.loop.watch(link.conn, link.on_ready, write=link.conn.wants_write)
-        accepting = time.monotonic() >= self.accept_paused_until
+        accepting = self.admission.accepting(time.monotonic())
         for listener, on_accept in self.listeners.items():
             if accepting:
                 self.loop.watch(listener, on_accept)
@@ -176,10 +161,10 @@ class Door:
 
     def deadlines(self) -> list[float]:
         deadlines = [link.deadline for link in self.candidates]
-        if self.listeners and self.accept_paused_until > time.monotonic():
-            deadlines.append(self.accept_paused_until)
+        if self.listeners and not self.admission.accepting(time.monotonic()):
+            deadlines.append(self.admission.accept_paused_until)
         if self._waiting_for_answer():
-            deadlines.append(self.next_answer_at)
+            deadlines.append(self.admission.next_answer_at)
         return deadlines
 
     def on_time(self, now: float) -> None:
@@ -187,7 +172,7 @@ class Door:
             if now >= link.deadline:
                 link.time_out(f"no handshake within {self.timeout:g} s")
         waiting = self._waiting_for_answer()
-        if waiting and now >= self.next_answer_at:
+        if waiting and now >= self.admission.next_answer_at:
             waiting[0].on_ready(0)  # the longest waiting is answered next
 
     def close(self) -> None:
@@ -202,25 +187,23 @@ class Door:
     # -- accepting --
 
     def _on_accept(self, listener: socket.socket, mask: int) -> None:
+        admission = self.admission
         for _ in range(ACCEPTS_PER_WAKE):
-            if len(self.candidates) >= MAX_CANDIDATES and not self._may_replace():
+            if not admission.room(len(self.candidates), time.monotonic()):
                 return
             try:
                 sock, sockaddr = listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
             except OSError as error:  # e.g. out of file descriptors: rest, say so once
-                self.accept_paused_until = time.monotonic() + ACCEPT_PAUSE
-                if not self.accept_failing:
-                    self.accept_failing = True
+                if admission.accept_failed(time.monotonic()):
                     self.on_note(f"Could not accept a connection: {describe_os_error(error)}; "
                                  f"trying again every {ACCEPT_PAUSE:g} s")
                 return
-            self.accept_failing = False
-            if len(self.candidates) >= MAX_CANDIDATES:
-                weakest = min(self.candidates, key=lambda link: link.progress)
-                weakest.time_out("made the least progress while every handshake place was taken")
-                self.next_replacement_at = time.monotonic() + 1 / REPLACEMENTS_PER_SECOND
+            admission.accepted()
+            if admission.must_replace(len(self.candidates), time.monotonic()):
+                weakest(self.candidates).time_out(
+                    "made the least progress while every handshake place was taken")
             link = Link(sock, Role.SERVER, format_peer(sockaddr), self.name, self.secret, "it",
                         self._on_done, self._may_answer, self._on_hello,
                         deadline=time.monotonic() + self.timeout)
@@ -229,19 +212,6 @@ class Door:
             # its progress counts before the next stranger is weighed against it.
             link.on_ready(selectors.EVENT_READ)
 
-    def _may_replace(self) -> bool:
-        """Another handshake may be cut short for a newcomer; if not, the listener rests.
-
-        Replacements are spaced evenly, never in bursts: a connection just
-        accepted then has MAX_CANDIDATES spacings (160 ms) to say hello
-        before it could be the one with the least progress.
-        """
-        now = time.monotonic()
-        if now >= self.next_replacement_at:
-            return True
-        self.accept_paused_until = self.next_replacement_at
-        return False
-
     # -- handshakes --
 
     def _on_done(self, link: Link, failure: Failure | None) -> None:
@@ -249,11 +219,14 @@ class Door:
             self.candidates.remove(link)
         if failure is not None:
             link.close(self.loop)
-            if failure.kind is Outcome.WRONG_SECRET:
-                self._slow_down_guessing()
+            if (failure.kind is Outcome.WRONG_SECRET
+                    and self.admission.wrong_proof(time.monotonic())):
+                self.on_note(f"Someone tried a wrong secret: the next attempts are answered "
+                             f"more slowly, from {GUESS_PAUSE:g} s apart, doubling up to "
+                             f"{GUESS_PAUSE_CAP:g} s")
             self.on_ignored(link.address, failure.reason)
             return
-        self.wrong_proofs = 0
+        self.admission.good_handshake()
         self.loop.unwatch(link.conn)
         for other in list(self.candidates):
             if not other.conn.protocol.resumed:
@@ -263,13 +236,13 @@ class Door:
     def _on_hello(self, link: Link) -> bool:
         """A hello came: a new chat, the partner resuming ours, or someone we must turn away."""
         protocol, chat = link.conn.protocol, self.chat()
-        token = protocol.peer_session
-        if chat is None and not token:
+        verdict = answer(chat.token if chat is not None else None, protocol.peer_session)
+        if verdict is Answer.NEW:
             return True
-        if chat is not None and token == chat.token:
+        if verdict is Answer.RESUME:
             protocol.take_up(chat)
             return True
-        if chat is None:
+        if verdict is Answer.CHAT_OVER:
             link.refuse(CHAT_OVER, Failure("it asked to resume a chat that is over", Outcome.REFUSED))
             return False
         with contextlib.suppress(OSError, ProtocolError):
@@ -278,26 +251,10 @@ class Door:
         return False
 
     def _may_answer(self) -> bool:
-        if time.monotonic() < self.next_answer_at:
-            return False
-        if self.wrong_proofs:
-            self.next_answer_at = time.monotonic() + self._guess_pause()
-        return True
-
-    def _slow_down_guessing(self) -> None:
-        """A wrong proof of the secret: answer the next hellos more slowly."""
-        self.wrong_proofs += 1
-        self.next_answer_at = time.monotonic() + self._guess_pause()
-        if self.wrong_proofs == 1:
-            self.on_note(f"Someone tried a wrong secret: the next attempts are answered more "
-                         f"slowly, from {GUESS_PAUSE:g} s apart, doubling up to "
-                         f"{GUESS_PAUSE_CAP:g} s")
-
-    def _guess_pause(self) -> float:
-        return min(GUESS_PAUSE * 2 ** (self.wrong_proofs - 1), GUESS_PAUSE_CAP)
+        return self.admission.may_answer(time.monotonic())
 
     def _waiting_for_answer(self) -> list[Link]:
         """Candidates whose hello waits for an answer, held back after a wrong secret."""
-        if self.next_answer_at == 0.0:
+        if not self.admission.holding_back():
             return []
         return [link for link in self.candidates if link.waiting_for_answer]
