@@ -4,10 +4,9 @@ The cursor is an index into the text. It moves by whole characters: a
 base character and the combining marks after it count as one, so the
 cursor never lands between them and deleting takes them together.
 
-``view(width)`` decides what part of a long line is on screen. The window
-scrolls sideways only as far as needed to keep the cursor (and the
-character under it) in view, so typing at the end of a long line moves the
-text left one character at a time, the way readline does.
+``layout(first, width, most)`` lays the text out in rows for the input
+area: the first row after the prompt, the rest the screen's width, at most
+``most`` of them, scrolled so that the cursor is always in view.
 
 Up and Down recall the messages sent before (``remember`` records them).
 The line being typed when browsing starts is kept as the draft and comes
@@ -19,7 +18,7 @@ The text may hold newlines (a pasted block); on screen they show as
 
 from __future__ import annotations
 
-from .cells import cell_width, cells_of, char_width, clip, fit_from
+from .cells import cell_width, cells_of, char_width, fit_from
 
 NEWLINE_MARK = "\u00b6"  # the pilcrow, one cell, in every console font
 
@@ -37,7 +36,6 @@ class LineEditor:
     def __init__(self, text: str = "") -> None:
         self.text = text
         self.cursor = len(text)
-        self._scroll = 0  # index of the first character on screen
         self.sent: list[str] = []  # what was sent, oldest first, for recall
         self._browsing: int | None = None  # index into sent while recalling
         self._draft = ""
@@ -190,34 +188,9 @@ class LineEditor:
             self._replace(self.sent[self._browsing])
 
     def _replace(self, text: str) -> None:
-        self.text, self.cursor, self._scroll = text, len(text), 0
+        self.text, self.cursor = text, len(text)
 
     # -- display --
-
-    def view(self, width: int) -> tuple[str, int]:
-        """The part of the text to show in ``width`` cells, and the cursor's column in it."""
-        if width <= 0:
-            return "", 0
-        scroll = min(self._scroll, self.cursor)
-        if scroll < len(self.text) and _is_mark(self.text[scroll]):
-            scroll = self._previous_boundary(scroll)  # a mark was typed at the edge
-        under = self.text[self.cursor : self._next_boundary(self.cursor)]
-        room = width - max(cell_width(under), 1)
-        # Walk back from the cursor, at most a window's width: the window
-        # starts where it did, or as far right as the cursor needs. (Never
-        # measure from the start of a long pasted text: that is slow.)
-        start, column = self.cursor, 0
-        while start > scroll:
-            before = self._previous_boundary(start)
-            cells = cell_width(self.text[before:start])
-            if column + cells > room:
-                scroll = start
-                break
-            column += cells
-            start = before
-        self._scroll = scroll
-        shown = clip(self.text[scroll:], width).replace("\n", NEWLINE_MARK)
-        return shown, min(column, width - 1)
 
     def layout(self, first: int, width: int, most: int) -> tuple[list[str], int, int, int]:
         """The text in rows of ``width`` cells, the first row holding ``first``

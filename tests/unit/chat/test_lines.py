@@ -1,4 +1,4 @@
-"""The application's bookkeeping that needs neither a screen nor a socket."""
+"""Tests of chat/lines.py: the lines the chat shows, and the notes of strangers turned away."""
 
 from _chat_curses.chat.core import ChatCore as Chat
 from _chat_curses.chat.lines import IGNORED_LINES_SHOWN

@@ -1,4 +1,4 @@
-"""Tests of eventloop.Waker: a thread's or a signal's write wakes a sleeping selector."""
+"""Tests of shell/loop.Waker: a thread's or a signal's write wakes a sleeping selector."""
 
 import os
 import selectors

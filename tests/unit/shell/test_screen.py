@@ -1,4 +1,4 @@
-"""Tests of view.Screen's drawing against a window that keeps its cells as text:
+"""Tests of shell/screen.Screen's drawing against a window that keeps its cells as text:
 what ends up on each row, and how little is written to get there."""
 
 import pytest

@@ -131,12 +131,12 @@ def test_hangul_vowel_and_final_jamo_take_no_cell():
 @pytest.mark.parametrize("unit", ["e\u0301 word ", "漢字 ", "😀 ", "Ünïcödé "])
 @pytest.mark.parametrize("width", [16, 80])
 def test_a_long_line_measures_each_character_a_bounded_number_of_times(monkeypatch, unit, width):
-    from _chat_curses.text import cells as screentext
+    from _chat_curses.text import cells
 
     calls = []
-    real = screentext.char_width
-    monkeypatch.setattr(screentext, "char_width", lambda c: calls.append(c) or real(c))
-    monkeypatch.setattr(screentext, "_CELLS", screentext._CellTable())
+    real = cells.char_width
+    monkeypatch.setattr(cells, "char_width", lambda c: calls.append(c) or real(c))
+    monkeypatch.setattr(cells, "_CELLS", cells._CellTable())
     text = (unit * (64 * 1024 // len(unit)))[:64 * 1024]
     rows = wrap(text, width)
     assert "".join(rows).replace(" ", "") == text.replace(" ", "")

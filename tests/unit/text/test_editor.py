@@ -56,7 +56,7 @@ def test_on_an_empty_line_every_key_is_harmless():
     for action in ("backspace", "delete", "left", "right", "home", "end"):
         getattr(editor, action)()
     assert (editor.text, editor.cursor) == ("", 0)
-    assert editor.view(10) == ("", 0)
+    assert editor.layout(10, 10, 3) == ([""], 0, 0, 0)
 
 
 def test_home_and_end():
@@ -95,82 +95,37 @@ def test_take_returns_the_text_and_clears():
     assert (editor.text, editor.cursor) == ("", 0)
 
 
-# --- the sideways view ---------------------------------------------------------
+# --- the input area: the cursor always in view --------------------------------------
 
 
-def test_short_text_is_shown_whole():
-    assert editor_with("hello").view(10) == ("hello", 5)
+def cursor_cell(editor, first, width, most):
+    """Lay the editor out; check the rows fit and the cursor is on a shown row,
+    inside it; the cursor's (row, column)."""
+    rows, row, column, top = editor.layout(first, width, most)
+    assert 1 <= len(rows) <= max(most, 1) and 0 <= row < len(rows)
+    for number, text in enumerate(rows):
+        room = first if number + top == 0 else width
+        assert cell_width(text) <= room or len(text.rstrip("\u0301")) == 1  # a too-wide char alone
+    room = first if row + top == 0 else width
+    assert 0 <= column < room
+    assert cell_width(rows[row]) >= column
+    return row, column
 
 
-def test_typing_past_the_edge_scrolls_one_character_at_a_time():
-    editor = LineEditor()
-    views = []
-    for char in "abcdefgh":
-        editor.insert(char)
-        views.append(editor.view(5))
-    assert views[3] == ("abcd", 4)
-    assert views[4] == ("bcde", 4)
-    assert views[7] == ("efgh", 4)
-
-
-def test_moving_home_scrolls_back():
-    editor = editor_with("abcdefghij")
-    editor.view(5)
-    editor.home()
-    assert editor.view(5) == ("abcde", 0)
-
-
-def test_view_is_stable_while_the_cursor_stays_inside():
-    editor = editor_with("abcdefghij")
-    editor.view(5)  # scrolled to the end
-    editor.left()
-    assert editor.view(5) == ("ghij", 3)
-
-
-@pytest.mark.parametrize("width", range(1, 12))
+@pytest.mark.parametrize("first, width", [(1, 1), (3, 5), (5, 11), (22, 80)])
 @pytest.mark.parametrize("text", [
     "plain ascii text that is long",
     "漢字漢字漢字漢字漢字漢字",
     "a漢b字c😀d",
     (E_ACUTE + "x") * 10,
 ])
-def test_cursor_is_always_in_view_and_nothing_overflows(text, width):
+def test_at_every_cursor_position_the_cursor_is_in_view_and_nothing_overflows(text, first, width):
     editor = editor_with(text, 0)
-    positions = []
     while True:
-        shown, column = editor.view(width)
-        assert cell_width(shown) <= width
-        assert 0 <= column < width
-        # the text before the cursor column is exactly what precedes the cursor
-        positions.append(editor.cursor)
+        cursor_cell(editor, first, width, 3)
         if editor.cursor == len(text):
             break
         editor.right()
-    for cursor in reversed(positions):
-        editor.cursor = cursor
-        shown, column = editor.view(width)
-        assert cell_width(shown) <= width and 0 <= column < width
-
-
-def test_wide_character_under_the_cursor_is_fully_visible():
-    editor = editor_with("abcd漢", 4)
-    shown, column = editor.view(5)
-    assert "漢" in shown
-    assert column + 2 <= 5
-
-
-def test_a_mark_typed_at_the_left_edge_keeps_its_base_in_view():
-    editor = editor_with("abcdefgh")
-    assert editor.view(4) == ("fgh", 3)  # the window starts at "f"
-    editor.cursor = 5
-    editor.insert("\u0301")  # now "f" is preceded by e + accent; the window began on the accent
-    shown, column = editor.view(4)
-    assert shown.startswith("e\u0301")
-    assert column == 1
-
-
-def test_zero_width_view():
-    assert editor_with("abc").view(0) == ("", 0)
 
 
 # --- readline keys -------------------------------------------------------------
@@ -256,11 +211,6 @@ def test_sending_ends_browsing():
     assert editor.text == ""
 
 
-def test_newlines_show_as_a_one_cell_mark():
-    editor = editor_with("one\ntwo")
-    assert editor.view(20) == ("one\u00b6two", 7)
-
-
 def test_typing_before_a_lone_accent_joins_them_and_the_cursor_steps_past():
     editor = LineEditor()
     editor.insert("\u0301")
@@ -269,19 +219,6 @@ def test_typing_before_a_lone_accent_joins_them_and_the_cursor_steps_past():
     assert (editor.text, editor.cursor) == ("a\u0301", 2)
     editor.backspace()
     assert (editor.text, editor.cursor) == ("", 0)
-
-
-def test_the_view_of_a_huge_paste_measures_only_a_window_of_it(monkeypatch):
-    from _chat_curses.text import editor as lineeditor
-
-    editor = LineEditor()
-    editor.insert("pasted words " * 20_000)  # 260,000 characters, the cursor at the end
-    measured = []
-    real = lineeditor.cell_width
-    monkeypatch.setattr(lineeditor, "cell_width", lambda text: measured.append(len(text)) or real(text))
-    text, column = editor.view(60)
-    assert text == ("pasted words " * 5)[-59:] and column == 59
-    assert sum(measured) < 200  # a window's worth, not the whole text
 
 
 # --- word moves, word kills and yank (readline, irssi) --------------------------------

@@ -1,4 +1,4 @@
-"""Tests of keyinput.py: the keyboard's bytes as keys, text and pastes, however they are split."""
+"""Tests of text/keys.py: the keyboard's bytes as keys, text and pastes, however they are split."""
 
 import pytest
 from hypothesis import given, settings

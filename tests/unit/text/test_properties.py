@@ -53,8 +53,8 @@ keys = st.lists(st.one_of(
 
 
 @settings(max_examples=400, deadline=None)
-@given(steps=keys, width=widths)
-def test_editor_cursor_stays_on_a_character_boundary_and_in_view(steps, width):
+@given(steps=keys, first=widths, width=widths, most=st.integers(min_value=1, max_value=4))
+def test_editor_cursor_stays_on_a_character_boundary_and_in_view(steps, first, width, most):
     editor = LineEditor()
     for step in steps:
         if step[0] == "insert":
@@ -62,12 +62,18 @@ def test_editor_cursor_stays_on_a_character_boundary_and_in_view(steps, width):
         else:
             getattr(editor, step[0])()
         assert 0 <= editor.cursor <= len(editor.text)
-        shown, column = editor.view(width)
-        assert cell_width(shown) <= width
-        assert 0 <= column < width
-        # the cell under the cursor shows the character at the cursor, or is past the end
-        if editor.cursor < len(editor.text) and not starts_with_mark(editor.text[editor.cursor:]):
-            assert cell_width(shown[:len(clip(shown, column))]) == column
+        rows, row, column, top = editor.layout(first, width, most)
+        assert 1 <= len(rows) <= most and 0 <= row < len(rows)
+        for number, text in enumerate(rows):
+            room = first if number + top == 0 else width
+            # a row is too wide only when it holds one character wider than the row
+            assert cell_width(text) <= room or len(text.rstrip(MARKS)) == 1
+        room = first if row + top == 0 else width
+        assert 0 <= column < room
+        # the cells before the cursor hold exactly the characters before it on its row
+        if top == 0 and "\n" not in editor.text:
+            before = "".join(rows[:row])
+            assert cell_width(rows[row][:editor.cursor - len(before)]) == column
 
 
 @settings(max_examples=300, deadline=None)

@@ -1,4 +1,4 @@
-"""Table-driven tests of validators.py: what a person may type, and the cleaner."""
+"""Table-driven tests of text/validate.py: what a person may type, and the cleaner."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Tests of delivery.py and of the protocol's numbering, acknowledging and resuming.
+"""Tests of wire/delivery.py and of the protocol's numbering, acknowledging and resuming.
 
 Every message carries a number per direction and an acknowledgement; the
 outbox keeps what is not acknowledged; a new connection resumes the chat

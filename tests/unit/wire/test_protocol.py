@@ -1,4 +1,4 @@
-"""Tests of netproto.py: framing under every split, the turn state machine, limits."""
+"""Tests of wire/protocol.py: framing under every split, the turn state machine, limits."""
 
 import calendar
 import json
