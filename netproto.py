@@ -8,7 +8,7 @@ non-blocking socket wrapper a selector loop drives. The implementation is
 """
 
 from _chat_curses.wire.codec import format_utc, parse_utc
-from _chat_curses.wire.connection import Connection, describe_os_error
+from _chat_curses.wire.connection import Connection
 from _chat_curses.wire.delivery import Delivery, SequenceError
 from _chat_curses.wire.events import (
     MAX_FRAME_BYTES,
@@ -40,5 +40,5 @@ __all__ = [
     "Event", "Hello", "Proof", "Message", "Ping", "Typing", "Busy", "Bye", "ConnectionClosed",
     "ProtocolError", "LocalProtocolError", "RemoteProtocolError", "AuthenticationError",
     "WrongSecret", "SequenceError",
-    "format_utc", "parse_utc", "describe_os_error",
+    "format_utc", "parse_utc",
 ]

@@ -142,13 +142,17 @@ def test_the_faces_hand_on_the_package_and_define_nothing():
 
 
 def test_the_first_prompt_does_not_wait_for_what_only_a_chat_needs():
-    """Start-up imports what the questions need; the door, the dialer, the
+    """Start-up imports what the questions need; the way to the partner and
+    the link's liveness once they are answered; the door, the dialer, the
     handshake, the protocol and the session file (and what they bring:
-    socket, threading, json...) come once a chat begins."""
+    socket, threading, json...) once a chat begins; the transcript only
+    with --log, the Unicode tables with the first text beyond ASCII."""
     later = ["_chat_curses.shell.listener", "_chat_curses.shell.dialer",
              "_chat_curses.shell.link", "_chat_curses.shell.journal",
              "_chat_curses.wire.protocol", "_chat_curses.wire.codec",
-             "_chat_curses.wire.delivery", "threading", "dataclasses", "typing", "inspect",
+             "_chat_curses.wire.delivery", "_chat_curses.wire.connection",
+             "_chat_curses.chat.connecting", "_chat_curses.chat.liveness",
+             "_chat_curses.shell.transcript", "unicodedata", "threading", "dataclasses", "typing", "inspect",
              "datetime", "hashlib", "random", "pathlib", "shutil", "json", "socket"]
     code = ("import sys; import chat_curses; from _chat_curses.shell import cli; "
             "cli.parse_args(['--client']); "

@@ -6,19 +6,19 @@ that failed, the chat established, broken, taken up from a file, resumed.
 ``Dialing`` is the client's policy for its tries, with no clock of its own.
 
 A try is dialing the server and the handshake after it; it must be done
-within the timeout (``--timeout``). What a failure means is decided here,
-in one place (``after``):
+within the timeout (``--timeout``). What a failure means is decided in one
+place, ``Reach.handshake_failed``:
 
-- before the chat: every failure is the last word (``GIVE_UP``);
+- before the chat: every failure is the last word;
 - a chat waiting to be resumed:
   - the server no longer has it (``Outcome.CHAT_OVER``): it is given up
-    and a new chat starts at once (``START_OVER``);
+    and a new chat starts at once;
   - the server turned it down (``Outcome.REFUSED``, ``WRONG_SECRET``): the
-    chat is lost (``LOST``);
-  - the link failed (``Outcome.BROKEN``): another try later (``RETRY``),
-    from about half a second, doubling up to ``REDIAL_MAX``, each a fifth
-    more or less (jitter, so that two clients do not keep colliding), while
-    the resume window lasts (the core ends it).
+    chat is lost;
+  - the link failed (``Outcome.BROKEN``): another try later
+    (``Dialing.later``), from about half a second, doubling up to
+    ``REDIAL_MAX``, each a fifth more or less (jitter, so that two clients
+    do not keep colliding), while the resume window lasts (the core ends it).
 
 Every method that depends on the time takes ``now``; the jitter is a
 function passed in, so tests give their own.
@@ -34,6 +34,7 @@ from ..values import Value, settle
 from ..wire.events import Role
 from .effects import Effect
 from .lines import minutes_or_seconds, secret_hint
+from .liveness import Liveness
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -60,13 +61,6 @@ class Failure(Value):
     def __init__(self, reason: str, kind: Outcome = Outcome.BROKEN) -> None:
         settle(self, "reason", reason)
         settle(self, "kind", kind)
-
-
-class Decision(enum.Enum):
-    GIVE_UP = "could not connect"
-    START_OVER = "start a new chat"
-    LOST = "the chat is lost"
-    RETRY = "try again later"
 
 
 def _no_jitter() -> float:
@@ -97,17 +91,9 @@ class Dialing:
         self.try_ends = self.redial_at = None
         self.connected, self.redials = False, 0
 
-    def after(self, failure: Failure, resuming: bool, now: float) -> Decision:
-        """The try failed: what it means (see the module's words)."""
+    def failed(self) -> None:
+        """The try under way failed (what that means is ``Reach.handshake_failed``'s)."""
         self.try_ends, self.connected = None, False
-        if not resuming:
-            return Decision.GIVE_UP
-        if failure.kind is Outcome.CHAT_OVER:
-            return Decision.START_OVER
-        if failure.kind is not Outcome.BROKEN:
-            return Decision.LOST
-        self.later(now)
-        return Decision.RETRY
 
     def later(self, now: float) -> None:
         """Another try, after a growing delay."""
@@ -200,19 +186,21 @@ class Reach:
         self.handshake_failed(Failure(reason), now)
 
     def handshake_failed(self, failure: Failure, now: float) -> None:
-        """The client's try failed: give up, start a new chat, lose this one, or try again."""
+        """The client's try failed: what it means (the module's words say it)."""
         core = self.core
-        decision = self.tries.after(failure, core.outage is not None, now)
-        if decision is Decision.GIVE_UP:
+        self.tries.failed()
+        if core.outage is None:  # before the chat: the last word
             core.fail(f"Could not connect to {core.target}: "
                       f"{failure.reason}{secret_hint(failure.reason)}")
-        elif decision is Decision.START_OVER:  # the server no longer has it
+        elif failure.kind is Outcome.CHAT_OVER:  # the server no longer has it: a new chat
             core.history.add(f"The chat with {core.peer_name} cannot be resumed "
                              f"({failure.reason}); a new chat starts.", "warning")
-            core.chat = core.liveness.outage = None
+            core.chat = core.liveness = None
             core.actions += [Effect.FORGET_SAVED, Effect.DIAL]
-        elif decision is Decision.LOST:
+        elif failure.kind is not Outcome.BROKEN:  # turned down: the chat is lost
             core.lost(f"could not resume the chat: {failure.reason}")
+        else:  # another try, later
+            self.tries.later(now)
 
     # -- the chat's link --
 
@@ -222,7 +210,7 @@ class Reach:
         core.protocol, core.chat, core.peer_address = protocol, protocol.chat, address
         core.peer_name = clean_name(core.chat.peer)
         self.tries.succeeded()
-        core.liveness.up(now)
+        core.liveness = Liveness(core.settings.heartbeat, core.settings.resume_window, now)
         core.history.add("Connection established.")
         core.history.add(f"You are chatting with {core.peer_name} ({address}).")
         core.note = f"Waiting for {core.peer_name}..."
@@ -240,6 +228,7 @@ class Reach:
         core.peer_name = clean_name(chat.peer)
         core.note = f"Waiting for {core.peer_name}..."
         core.waiting_since = now
+        core.liveness = Liveness(core.settings.heartbeat, core.settings.resume_window, now)
         core.liveness.lost_while_stopped(now, silent_for,
                                          "the link was lost while this program was stopped")
         window = minutes_or_seconds(max(core.settings.resume_window - silent_for, 0))

@@ -38,27 +38,36 @@ from ..text.editor import LineEditor
 from ..text.history import History, Scrollback
 from ..text.keys import Item
 from ..text.validate import ValidationError, check_message, clean
-from ..wire.events import (Bye, ConnectionClosed, Event, LocalProtocolError, Message, Ping,
-                           ProtocolError, Role, Typing)
+from ..wire.events import (
+    Bye,
+    ConnectionClosed,
+    Event,
+    LocalProtocolError,
+    Message,
+    Ping,
+    ProtocolError,
+    Role,
+    Typing,
+)
 from .effects import EXIT_FAILURE, EXIT_HANGUP, EXIT_OK, Effect
 from .frame import Frame, frame_of
 from .keymap import TYPING_SHOWN, Keys
-from .connecting import Dialing, Reach
 from .lines import (
     StrangerNotes,
     as_invalid_input,
     format_address,
     format_message,
 )
-from .liveness import Due, Liveness, Outage
-from .settings import Settings
-from .setup import Setup
+from .setup import Settings, Setup
 
-# The protocol comes with the first connection: the first prompt need not wait for it.
+# The protocol comes with the first connection, the way to the partner once the
+# questions are answered: the first prompt need not wait for them.
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from ..wire.protocol import Protocol
     from ..wire.record import ChatRecord
+    from .connecting import Reach
+    from .liveness import Liveness, Outage
 
 
 class ChatCore:
@@ -82,8 +91,9 @@ class ChatCore:
         self.waiting_since = 0.0  # since when the partner has had the turn
         self.scrolled_at = 0  # the history's length when the view was scrolled back
         self.peer_typing_until = 0.0  # the partner's typing notice shows until then
-        self.liveness = Liveness(settings.heartbeat, settings.resume_window)
-        self.reach = Reach(self, Dialing(settings.timeout, jitter or _jitter))  # the link
+        self.jitter = jitter or _jitter  # the redial delay's random factor
+        self.reach: Reach | None = None  # the way to the partner, once the questions are answered
+        self.liveness: Liveness | None = None  # whether the link is up, once there is a chat
 
     # -- setting up --
 
@@ -94,6 +104,10 @@ class ChatCore:
         self.history.add(text, "warning")
 
     def _next_step(self, done: bool) -> None:
+        if done and self.reach is None:
+            from .connecting import Dialing, Reach  # here, not at the top: the questions come first
+
+            self.reach = Reach(self, Dialing(self.settings.timeout, self.jitter))
         if done:
             connect = Effect.LISTEN if self.role is Role.SERVER else Effect.DIAL
             self.actions += [Effect.RESTORE, connect]  # a chat saved when the program stopped first
@@ -170,6 +184,8 @@ class ChatCore:
         """When ``tick`` has something to do next: a try's end or the next try, a
         ping, giving up on a silent partner, the end of the window for resuming,
         or a refused key's note."""
+        if self.reach is None:
+            return None  # the questions are still being asked: nothing is timed
         due = [self.reach.deadline()]
         if self.chatting:
             due += [self.liveness.deadline(), self.keys.refused_until or None,
@@ -178,7 +194,7 @@ class ChatCore:
         return min(due) if due else None
 
     def tick(self, now: float) -> None:
-        if self.exit_code is not None:
+        if self.exit_code is not None or self.reach is None:
             return
         self.reach.tick(now)
         if not self.chatting:
@@ -186,13 +202,12 @@ class ChatCore:
         self.keys.tick(now)
         if self.peer_typing_until and now >= self.peer_typing_until:
             self.peer_typing_until = 0.0
-        due = self.liveness.due(now)
-        if due is Due.WINDOW_OVER:
+        if self.liveness.window_over(now):
             self.lost(self.outage.reason)  # the last word
-        elif due is Due.SILENT:
+        elif self.liveness.silent(now):
             self.reach.link_broke(f"no answer from {self.peer_name} "
-                            f"for {self.liveness.dead_after:g} s", now)
-        elif due is Due.PING:
+                                  f"for {self.liveness.dead_after:g} s", now)
+        elif self.liveness.ping_due(now):
             self._send_event(Ping(), now)
 
     # -- keys --
@@ -260,7 +275,8 @@ class ChatCore:
         """The chat cannot go on: the line says why, and the program ends with 1."""
         self.history.add(line, "error")
         self.exit_code = EXIT_FAILURE
-        self.reach.tries.stop()
+        if self.reach is not None:
+            self.reach.tries.stop()
 
     # -- what the screen shows --
 
@@ -272,7 +288,7 @@ class ChatCore:
     @property
     def outage(self) -> Outage | None:
         """The link is down, and the chat waits to be resumed."""
-        return self.liveness.outage
+        return self.liveness.outage if self.liveness is not None else None
 
     @property
     def chatting(self) -> bool:

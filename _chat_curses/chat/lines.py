@@ -1,19 +1,18 @@
-"""The lines the chat shows, as text: messages, times, addresses, durations, and the
-notes of strangers turned away."""
+"""The lines the chat shows, as text: messages, times, addresses, durations, socket
+errors in words, and the notes of strangers turned away."""
 
 from __future__ import annotations
 
+import errno
 import time
 
 from ..text.history import History
 from ..text.validate import clean, clean_name
-from .settings import SECRET_ENV
+from .setup import SECRET_ENV
 
 # After this many "Ignored connection" lines in a row, further ones are
 # counted on one line instead of filling the history.
 IGNORED_LINES_SHOWN = 3
-# The longest echo of a typed answer in the history.
-ECHO_CHARS = 100
 
 
 def format_address(host: str, port: int) -> str:
@@ -50,10 +49,6 @@ def minutes_or_seconds(seconds: float) -> str:
     return f"{int(seconds)} s" if seconds < 60 else minutes(seconds)
 
 
-def shorten(text: str, limit: int = ECHO_CHARS) -> str:
-    return text if len(text) <= limit else text[:limit] + "..."
-
-
 def as_invalid_input(error: Exception) -> str:
     text = str(error)
     return text if text.startswith("Invalid") else f"Invalid input: {text}"
@@ -64,6 +59,21 @@ def secret_hint(failure: str) -> str:
     if "secret" not in failure:
         return ""
     return f" (both sides need the same secret: --secret-file PATH or {SECRET_ENV})"
+
+
+def describe_os_error(error: OSError) -> str:
+    """A socket error in the words a person expects."""
+    words = {
+        errno.ECONNREFUSED: "connection refused",
+        errno.ECONNRESET: "connection reset by peer",
+        errno.EPIPE: "the partner is no longer there (broken pipe)",
+        errno.ETIMEDOUT: "the connection timed out",
+        errno.EHOSTUNREACH: "no route to host",
+        errno.ENETUNREACH: "network is unreachable",
+    }
+    if error.errno in words:
+        return words[error.errno]
+    return (error.strerror or str(error)).lower()
 
 
 class StrangerNotes:

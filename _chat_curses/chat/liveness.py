@@ -9,16 +9,8 @@ last contact with the partner, then ends. Every method takes ``now``.
 
 from __future__ import annotations
 
-import enum
-
 # A partner silent for this many heartbeats is gone.
 DEAD_AFTER = 3
-
-
-class Due(enum.Enum):
-    PING = "a ping is due"
-    SILENT = "the partner has been silent too long"
-    WINDOW_OVER = "the window for resuming has passed"
 
 
 class Outage:
@@ -62,11 +54,14 @@ class Liveness:
             return self.outage.since + self.window
         return min(self.last_sent + self.period, self.last_received + self.dead_after)
 
-    def due(self, now: float) -> Due | None:
-        if self.outage is not None:
-            return Due.WINDOW_OVER if now >= self.outage.since + self.window else None
-        if now - self.last_received >= self.dead_after:
-            return Due.SILENT
-        if now - self.last_sent >= self.period:
-            return Due.PING
-        return None
+    def window_over(self, now: float) -> bool:
+        """The link is down, and the window for resuming has passed."""
+        return self.outage is not None and now >= self.outage.since + self.window
+
+    def silent(self, now: float) -> bool:
+        """The link is up, and the partner has said nothing for too long."""
+        return self.outage is None and now - self.last_received >= self.dead_after
+
+    def ping_due(self, now: float) -> bool:
+        """The link is up, and we have said nothing for a heartbeat."""
+        return self.outage is None and now - self.last_sent >= self.period

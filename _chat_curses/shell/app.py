@@ -20,15 +20,14 @@ from collections.abc import Callable
 
 from ..chat.core import ChatCore
 from ..chat.effects import EXIT_FAILURE, Effect
-from ..chat.settings import Settings
+from ..chat.lines import describe_os_error
+from ..chat.setup import Settings
 from ..text.history import Line
-from ..wire.connection import describe_os_error
 from ..wire.events import Bye, ProtocolError, RemoteProtocolError, Role
 from .keeper import SessionKeeper
-from .keyboard import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard
 from .loop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
 from .screen import Screen
-from .terminal import curses_screen
+from .terminal import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, curses_screen
 
 # The door, the dialer and the handshake serve only once the questions are
 # answered: they are imported then (in _listen, _dial and _on_connected), so

@@ -14,10 +14,11 @@ import locale
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 
 from .. import __version__
 from ..chat.effects import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from ..chat.settings import (
+from ..chat.setup import (
     DEFAULT_HEARTBEAT,
     DEFAULT_RESUME_WINDOW,
     DEFAULT_TIMEOUT,
@@ -37,7 +38,6 @@ from ..text.validate import (
 from ..wire.events import Role
 from .app import App, run
 from .terminal import TerminalError, curses, describe_descriptor_limit
-from .transcript import Transcript
 
 HEARTBEAT_ENV = "CHAT_CURSES_HEARTBEAT"
 MAX_SECRET_BYTES = 4096
@@ -114,15 +114,6 @@ def readable_by_others(path: str) -> bool:
         return False
 
 
-class HelpLayout(argparse.HelpFormatter):
-    """argparse's help, told the terminal's width at once. Left to find it,
-    argparse imports shutil, which imports zlib, bz2 and lzma: about 4 ms of
-    every start, for a width that only --help and usage errors use."""
-
-    def __init__(self, prog: str) -> None:
-        super().__init__(prog, width=terminal_columns() - 2)
-
-
 def terminal_columns() -> int:
     """The width shutil.get_terminal_size() gives: COLUMNS, else the terminal's, else 80."""
     with contextlib.suppress(ValueError):
@@ -138,7 +129,11 @@ def terminal_columns() -> int:
 def parse_args(argv: list[str] | None = None) -> Settings:
     """Read the command line; a bad one prints usage and exits 2."""
     parser = argparse.ArgumentParser(
-        formatter_class=HelpLayout,
+        # argparse's help, told the terminal's width at once, and once: left to
+        # find it, argparse imports shutil, which imports zlib, bz2 and lzma
+        # (about 4 ms of every start), and it makes a formatter for every
+        # option it is given.
+        formatter_class=partial(argparse.HelpFormatter, width=terminal_columns() - 2),
         prog=program_name(),
         description="A one-to-one chat in the terminal. The two sides take "
         "turns, client first; type 'end' to leave.",
@@ -193,6 +188,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
             parser.error(f"environment variable {HEARTBEAT_ENV}: {error}")
     log = None  # opened last: a usage error must not leave a new file behind
     if args.log is not None:
+        from .transcript import Transcript  # here, not at the top: only --log needs it
+
         try:
             log = Transcript.open(args.log)
         except (OSError, ValueError) as error:

@@ -8,7 +8,7 @@ import socket
 import threading
 from collections.abc import Callable
 
-from ..wire.connection import describe_os_error
+from ..chat.lines import describe_os_error
 from .loop import EventLoop, Waker
 
 

@@ -7,10 +7,10 @@ import time
 
 from ..chat.core import ChatCore
 from ..chat.effects import EXIT_HANGUP
-from ..chat.settings import Settings
+from ..chat.lines import describe_os_error
+from ..chat.setup import Settings
 from ..text.history import Line
 from ..text.validate import clean_name
-from ..wire.connection import describe_os_error
 
 # The session file serves only once the questions are answered: it is
 # imported then, so the first prompt does not wait for it (nor for pathlib

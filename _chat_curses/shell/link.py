@@ -13,10 +13,10 @@ import selectors
 from collections.abc import Callable
 
 from ..chat.connecting import Failure, Outcome
-from ..chat.lines import format_address
+from ..chat.lines import describe_os_error, format_address
 from ..limits import MAX_REASON_CHARS
 from ..text.validate import clean
-from ..wire.connection import Connection, describe_os_error
+from ..wire.connection import Connection
 from ..wire.events import (
     AuthenticationError,
     Busy,

@@ -18,11 +18,17 @@ import time
 from collections.abc import Callable
 from functools import partial
 
-from ..chat.admission import (ACCEPT_PAUSE, GUESS_PAUSE, GUESS_PAUSE_CAP, Admission, Answer,
-                              answer, weakest)
+from ..chat.admission import (
+    ACCEPT_PAUSE,
+    GUESS_PAUSE,
+    GUESS_PAUSE_CAP,
+    Admission,
+    Answer,
+    answer,
+    weakest,
+)
 from ..chat.connecting import Failure, Outcome
-from ..chat.lines import format_address
-from ..wire.connection import describe_os_error
+from ..chat.lines import describe_os_error, format_address
 from ..wire.events import Busy, ProtocolError, Role
 from ..wire.record import ChatRecord
 from .link import CHAT_OVER, Link, format_peer

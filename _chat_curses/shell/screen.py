@@ -20,7 +20,7 @@ from .terminal import BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, curses, write_ter
 
 
 class Screen:
-    """Draws frames and reads keys. The layout, top to bottom: history rows,
+    """Draws frames. The layout, top to bottom: history rows,
     one status row in reverse video, one input row."""
 
     MIN_ROWS, MIN_COLS = 3, 16

@@ -11,7 +11,6 @@ it holds no control characters.
 
 from __future__ import annotations
 
-import unicodedata
 from bisect import bisect_right
 from functools import lru_cache
 from itertools import accumulate
@@ -25,6 +24,8 @@ WRAP_INDENT = 4
 @lru_cache(maxsize=4096)
 def char_width(char: str) -> int:
     """Cells taken by one printable character: 0, 1 or 2."""
+    import unicodedata  # here, not at the top: ASCII needs none of its tables (once per character)
+
     if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
         return 0
     if "\u1160" <= char <= "\u11ff" or "\ud7b0" <= char <= "\ud7ff":

@@ -10,8 +10,6 @@ and matched with ``fullmatch``, in the manner of h11's ``_abnf.py``.
 
 from __future__ import annotations
 
-import unicodedata
-
 from ..limits import MAX_NAME_CHARS, MAX_TEXT_BYTES
 from ..values import Pattern
 
@@ -237,6 +235,8 @@ def clean_name(name: str) -> str:
 
 def has_visible_character(text: str) -> bool:
     """Something in ``text`` draws ink: not only blanks, fillers and marks."""
+    import unicodedata  # here, not at the top: start-up need not load its tables
+
     return any(not char.isspace() and char.isprintable() and not _NAME_MARKS_RE.match(char)
                and unicodedata.category(char) not in ("Mn", "Me")
                for char in text)

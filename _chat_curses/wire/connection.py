@@ -6,7 +6,6 @@ given: it owns no selector and imports no socket module at load.
 
 from __future__ import annotations
 
-import errno
 import time
 from collections.abc import Iterator
 
@@ -113,18 +112,3 @@ class Connection:
             except OSError:
                 pass
         self.sock.close()
-
-
-def describe_os_error(error: OSError) -> str:
-    """A socket error in the words a person expects."""
-    words = {
-        errno.ECONNREFUSED: "connection refused",
-        errno.ECONNRESET: "connection reset by peer",
-        errno.EPIPE: "the partner is no longer there (broken pipe)",
-        errno.ETIMEDOUT: "the connection timed out",
-        errno.EHOSTUNREACH: "no route to host",
-        errno.ENETUNREACH: "network is unreachable",
-    }
-    if error.errno in words:
-        return words[error.errno]
-    return (error.strerror or str(error)).lower()

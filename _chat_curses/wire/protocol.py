@@ -65,7 +65,6 @@ import os
 from .channel import LineChannel
 from .codec import decode, encode
 from .delivery import DUPLICATE, SequenceError
-from .record import ChatRecord
 from .events import (
     AUTH_METHOD,
     NEED_DATA,
@@ -87,6 +86,7 @@ from .events import (
     WrongSecret,
     _NeedData,
 )
+from .record import ChatRecord
 
 # --- The state machine -----------------------------------------------------
 

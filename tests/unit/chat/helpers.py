@@ -5,7 +5,7 @@ decodes what the core sends and encodes what it receives.
 """
 
 from _chat_curses.chat.core import ChatCore
-from _chat_curses.chat.settings import Settings
+from _chat_curses.chat.setup import Settings
 from _chat_curses.wire.events import NEED_DATA, Hello, Role
 from _chat_curses.wire.protocol import Protocol
 

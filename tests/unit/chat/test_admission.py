@@ -3,9 +3,16 @@ the test's own."""
 
 import pytest
 
-from _chat_curses.chat.admission import (ACCEPT_PAUSE, GUESS_PAUSE_CAP, MAX_CANDIDATES,
-                                         REPLACEMENTS_PER_SECOND, Admission, Answer, answer,
-                                         weakest)
+from _chat_curses.chat.admission import (
+    ACCEPT_PAUSE,
+    GUESS_PAUSE_CAP,
+    MAX_CANDIDATES,
+    REPLACEMENTS_PER_SECOND,
+    Admission,
+    Answer,
+    answer,
+    weakest,
+)
 
 T = 500.0
 TOKEN = "5f0c" * 8

@@ -3,11 +3,11 @@ means, the heartbeat and the window, all with a clock of the test's own."""
 
 import pytest
 
-from _chat_curses.chat.connecting import Decision, Dialing, Failure, Outcome
+from _chat_curses.chat.connecting import Dialing, Failure, Outcome
 from _chat_curses.chat.core import ChatCore
 from _chat_curses.chat.effects import EXIT_FAILURE, Effect
-from _chat_curses.chat.liveness import Due, Liveness
-from _chat_curses.chat.settings import Settings
+from _chat_curses.chat.liveness import Liveness
+from _chat_curses.chat.setup import Settings
 from _chat_curses.wire.events import Role
 
 from .helpers import T, connected, no_jitter, texts
@@ -67,23 +67,6 @@ def test_a_try_runs_out_of_time_in_words_that_say_how_far_it_came():
     assert "connected, but no chat_curses answered within 10 s" in tries.timed_out(T + 10).reason
 
 
-@pytest.mark.parametrize("kind", list(Outcome))
-def test_before_the_chat_every_failure_is_the_last_word(kind):
-    assert Dialing(10.0).after(Failure("no", kind), resuming=False, now=T) is Decision.GIVE_UP
-
-
-@pytest.mark.parametrize("kind, decision", [
-    (Outcome.CHAT_OVER, Decision.START_OVER), (Outcome.REFUSED, Decision.LOST),
-    (Outcome.WRONG_SECRET, Decision.LOST), (Outcome.BROKEN, Decision.RETRY),
-])
-def test_while_resuming_a_failure_means_what_its_kind_says(kind, decision):
-    tries = Dialing(10.0)
-    tries.started(T)
-    assert tries.after(Failure("no", kind), resuming=True, now=T + 1) is decision
-    assert tries.try_ends is None
-    assert (tries.redial_at == T + 1.5) if decision is Decision.RETRY else tries.redial_at is None
-
-
 # --- the policy, as the core carries it out --------------------------------------------
 
 
@@ -93,6 +76,14 @@ def test_the_first_try_running_out_of_time_is_cancelled_and_the_last_word():
     core.tick(T + 10)
     assert core.actions == [Effect.CANCEL_DIAL]
     assert texts(core)[-1] == "Could not connect to 127.0.0.1:8000: timed out after 10 s"
+    assert core.exit_code == EXIT_FAILURE and core.deadline() is None
+
+
+@pytest.mark.parametrize("kind", list(Outcome))
+def test_before_the_chat_every_failure_is_the_last_word(kind):
+    core = client()
+    core.reach.handshake_failed(Failure("no", kind), T + 1)
+    assert texts(core)[-1] == "Could not connect to 127.0.0.1:8000: no"
     assert core.exit_code == EXIT_FAILURE and core.deadline() is None
 
 
@@ -149,35 +140,49 @@ def test_a_server_that_no_longer_has_the_chat_starts_a_new_one_at_once():
     assert "cannot be resumed (the server said: that chat is over); a new chat starts" in texts(core)[-1]
 
 
-def test_a_server_that_refuses_the_resume_ends_the_chat():
+@pytest.mark.parametrize("kind", [Outcome.REFUSED, Outcome.WRONG_SECRET])
+def test_a_server_that_refuses_the_resume_ends_the_chat(kind):
     core, _ = broken()
-    core.reach.handshake_failed(Failure("the server is busy in another chat",
-                                        Outcome.REFUSED), T + 1)
+    core.reach.handshake_failed(Failure("the server is busy in another chat", kind), T + 1)
     assert texts(core)[-1] == ("Connection lost: could not resume the chat: "
                                "the server is busy in another chat")
-    assert core.exit_code == EXIT_FAILURE
+    assert core.exit_code == EXIT_FAILURE and core.deadline() is None
+
+
+def test_a_broken_try_while_resuming_is_tried_again_later():
+    core, _ = broken()
+    core.tick(T + 0.5)
+    core.reach.dialing(T + 0.5)
+    core.reach.handshake_failed(Failure("connection reset by peer"), T + 0.6)
+    assert core.exit_code is None and core.chatting
+    assert core.deadline() == pytest.approx(T + 1.6)  # the second delay: a second
 
 
 # --- liveness, alone --------------------------------------------------------------------
 
 
+def questions(live, now):
+    return live.ping_due(now), live.silent(now), live.window_over(now)
+
+
 def test_a_quiet_link_wants_a_ping_and_a_silent_partner_is_gone():
     live = Liveness(period=1.0, window=300.0, now=T)
-    assert live.due(T + 0.9) is None and live.deadline() == T + 1
-    assert live.due(T + 1) is Due.PING
+    assert questions(live, T + 0.9) == (False, False, False) and live.deadline() == T + 1
+    assert questions(live, T + 1) == (True, False, False)
     live.sent(T + 1)
-    assert live.due(T + 2.9) is Due.PING and live.due(T + 3) is Due.SILENT
+    assert questions(live, T + 2.9) == (True, False, False)
+    assert live.silent(T + 3)
     live.received(T + 2.5)
-    assert live.due(T + 3) is Due.PING
+    assert questions(live, T + 3) == (True, False, False)
 
 
 def test_an_outage_waits_for_its_window_and_a_new_link_ends_it():
     live = Liveness(period=1.0, window=60.0, now=T)
     assert live.down(T + 5, "reset")
-    assert live.deadline() == T + 65 and live.due(T + 64.9) is None
-    assert live.due(T + 65) is Due.WINDOW_OVER
+    assert live.deadline() == T + 65 and questions(live, T + 64.9) == (False, False, False)
+    assert questions(live, T + 65) == (False, False, True)  # no pings while the link is down
     live.up(T + 70)
-    assert live.outage is None and live.due(T + 70.5) is None
+    assert live.outage is None and questions(live, T + 70.5) == (False, False, False)
 
 
 def test_without_a_window_a_broken_link_ends_the_chat():

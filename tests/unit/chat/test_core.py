@@ -8,11 +8,23 @@ import pytest
 
 from _chat_curses.chat.core import ChatCore
 from _chat_curses.chat.effects import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, Effect
-from _chat_curses.chat.settings import Settings
-from _chat_curses.chat.setup import ADDRESS_PROMPT, MESSAGE_PROMPTS, NAME_PROMPT, PORT_PROMPT
+from _chat_curses.chat.setup import (
+    ADDRESS_PROMPT,
+    MESSAGE_PROMPTS,
+    NAME_PROMPT,
+    PORT_PROMPT,
+    Settings,
+)
 from _chat_curses.text.keys import Key, Paste
-from _chat_curses.wire.events import (NEED_DATA, Bye, ConnectionClosed, Message, Ping,
-                                      RemoteProtocolError, Role)
+from _chat_curses.wire.events import (
+    NEED_DATA,
+    Bye,
+    ConnectionClosed,
+    Message,
+    Ping,
+    RemoteProtocolError,
+    Role,
+)
 
 from .helpers import T, connected, deliver, reconnect, sent, texts, typed
 

@@ -2,8 +2,15 @@
 
 from _chat_curses.chat.core import ChatCore as Chat
 from _chat_curses.chat.lines import IGNORED_LINES_SHOWN
-from _chat_curses.chat.settings import Settings
+from _chat_curses.chat.setup import Settings
 from _chat_curses.wire.events import Role
+
+
+def listening():
+    """A server whose flags answered the questions: its door is open."""
+    chat = Chat(Settings(role=Role.SERVER, host="127.0.0.1", port=8000, name="server"))
+    chat.start()
+    return chat
 
 
 def texts(chat):
@@ -11,7 +18,7 @@ def texts(chat):
 
 
 def test_strangers_are_listed_then_counted_on_one_line():
-    chat = Chat(Settings(role=Role.SERVER))
+    chat = listening()
     chat.history.add("Trying to connect to another user...")
     for number in range(1, 8):
         chat.reach.note_ignored(f"10.0.0.{number}:1", "no handshake within 10 s")
@@ -26,14 +33,14 @@ def test_strangers_are_listed_then_counted_on_one_line():
 
 
 def test_one_more_is_said_in_the_singular():
-    chat = Chat(Settings(role=Role.SERVER))
+    chat = listening()
     for number in range(1, 5):
         chat.reach.note_ignored(f"10.0.0.{number}:1", "it closed the connection")
     assert texts(chat)[-1] == "Ignored 1 more connection; the last from 10.0.0.4:1: it closed the connection"
 
 
 def test_a_streak_broken_by_another_line_starts_again():
-    chat = Chat(Settings(role=Role.SERVER))
+    chat = listening()
     for number in range(1, 6):
         chat.reach.note_ignored(f"10.0.0.{number}:1", "x")
     chat.history.add("Warning: something else")
@@ -51,7 +58,7 @@ def test_a_message_line_shows_a_name_that_draws_as_nothing_with_markers():
 
 def test_a_running_count_reaches_the_log_once_with_its_last_value():
     logged = []
-    chat = Chat(Settings(role=Role.SERVER))
+    chat = listening()
     chat.history.on_add = logged.append
     for number in range(1, 1001):
         chat.reach.note_ignored(f"10.0.0.{number % 250}:{number}", "x")

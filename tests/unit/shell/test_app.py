@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from _chat_curses.chat.settings import Settings
+from _chat_curses.chat.setup import Settings
 from _chat_curses.shell.app import App
 from _chat_curses.shell.journal import Journal, load, session_path
 from _chat_curses.wire.delivery import Delivery

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from _chat_curses.chat.settings import DEFAULT_HEARTBEAT, DEFAULT_RESUME_WINDOW, DEFAULT_TIMEOUT
+from _chat_curses.chat.setup import DEFAULT_HEARTBEAT, DEFAULT_RESUME_WINDOW, DEFAULT_TIMEOUT
 from _chat_curses.shell import cli
 from _chat_curses.wire.events import Role
 

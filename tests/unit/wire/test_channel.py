@@ -6,8 +6,14 @@ import struct
 import pytest
 
 from _chat_curses.wire.channel import LineChannel
-from _chat_curses.wire.events import (MAX_FRAME_BYTES, NEED_DATA, LocalProtocolError, Message,
-                                      RemoteProtocolError, Role)
+from _chat_curses.wire.events import (
+    MAX_FRAME_BYTES,
+    NEED_DATA,
+    LocalProtocolError,
+    Message,
+    RemoteProtocolError,
+    Role,
+)
 from _chat_curses.wire.protocol import Protocol
 from _chat_curses.wire.record import ChatRecord
 
