@@ -1,12 +1,16 @@
 """The chat_curses wire protocol's public face: sans-I/O, in the manner of h11.
 
-``Protocol`` takes bytes (``receive_data``), hands out events
-(``next_event``) and turns events into bytes (``send``); it owns the turn
-state machine and never touches a socket. ``Connection`` is the thin
-non-blocking socket wrapper a selector loop drives. The implementation is
-``_chat_curses.wire``; this module only hands its names on.
+Every connection starts with the secure ``Handshake`` (bytes in, events and
+bytes out: keys, and the proof of who is on the other side), which ends in
+a sealed channel; the chat's ``Protocol`` then takes bytes
+(``receive_data``), hands out events (``next_event``) and turns events into
+bytes (``send``), owning the turn state machine; neither touches a socket.
+``Connection`` is the thin non-blocking socket wrapper a selector loop
+drives. The implementation is ``_chat_curses.wire``; this module only hands
+its names on.
 """
 
+from _chat_curses.wire.channel import LineChannel, SealedChannel
 from _chat_curses.wire.codec import format_utc, parse_utc
 from _chat_curses.wire.connection import Connection
 from _chat_curses.wire.delivery import Delivery, SequenceError
@@ -16,29 +20,30 @@ from _chat_curses.wire.events import (
     MAX_TEXT_BYTES,
     NEED_DATA,
     PROTOCOL_VERSION,
-    AuthenticationError,
-    Busy,
+    BrokenRecord,
     Bye,
     ConnectionClosed,
     Event,
     Hello,
     LocalProtocolError,
     Message,
+    NotProven,
     Ping,
-    Proof,
     ProtocolError,
+    Refused,
     RemoteProtocolError,
     Role,
     Typing,
-    WrongSecret,
 )
+from _chat_curses.wire.handshake import Brings, ClientHello, Handshake, Proven
 from _chat_curses.wire.protocol import Protocol, State
+from _chat_curses.wire.record import ChatRecord
 
 __all__ = [
     "PROTOCOL_VERSION", "MAX_FRAME_BYTES", "MAX_NAME_CHARS", "MAX_TEXT_BYTES", "NEED_DATA",
-    "Protocol", "State", "Role", "Connection", "Delivery",
-    "Event", "Hello", "Proof", "Message", "Ping", "Typing", "Busy", "Bye", "ConnectionClosed",
-    "ProtocolError", "LocalProtocolError", "RemoteProtocolError", "AuthenticationError",
-    "WrongSecret", "SequenceError",
-    "format_utc", "parse_utc",
+    "Handshake", "Brings", "ClientHello", "Proven", "LineChannel", "SealedChannel",
+    "Protocol", "State", "Role", "ChatRecord", "Connection", "Delivery",
+    "Event", "Hello", "Message", "Ping", "Typing", "Bye", "ConnectionClosed",
+    "ProtocolError", "LocalProtocolError", "RemoteProtocolError", "BrokenRecord", "NotProven",
+    "Refused", "SequenceError", "format_utc", "parse_utc",
 ]

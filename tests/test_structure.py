@@ -4,7 +4,7 @@ The package ``_chat_curses`` has two modules at its root and four
 sub-packages, each of which imports only those before it (its own
 ``__init__`` draws the map):
 
-    values, limits  <  text, wire  <  chat  <  shell
+    values, limits, words  <  text, wire  <  chat  <  shell
 
 Nothing inside it imports its faces (``chat_curses.py``, ``netproto.py``,
 ``validators.py``), no modules import each other in a circle, no module is
@@ -20,13 +20,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "_chat_curses"
 FACES = {"chat_curses", "netproto", "validators"}
 # What each part may import from the package (itself aside).
+ROOT_MODULES = {"values", "limits", "words"}
 MAY_IMPORT = {
-    "values": set(),
-    "limits": set(),
-    "text": {"values", "limits"},
-    "wire": {"values", "limits"},
-    "chat": {"values", "limits", "text", "wire"},
-    "shell": {"values", "limits", "text", "wire", "chat"},
+    **{root: set() for root in ROOT_MODULES},
+    "text": ROOT_MODULES,
+    "wire": ROOT_MODULES,
+    "chat": ROOT_MODULES | {"text", "wire"},
+    "shell": ROOT_MODULES | {"text", "wire", "chat"},
 }
 # The pure parts and the functional core know no terminal, no socket, no signal.
 NEVER_IN_THE_CORE = {"curses", "socket", "selectors", "select", "signal", "threading"}
@@ -126,7 +126,7 @@ def test_no_module_is_over_400_lines_and_no_class_over_250():
 def test_the_pure_parts_and_the_core_know_no_terminal_socket_or_signal():
     for name, path in modules().items():
         part = part_of(name)
-        if part in ("text", "chat") or name in ("_chat_curses.values", "_chat_curses.limits"):
+        if part in ("text", "chat") or part in ROOT_MODULES:
             assert not imports(name, path) & NEVER_IN_THE_CORE, name
         elif part == "wire":
             allowed = {"socket"} if name == "_chat_curses.wire.connection" else set()
@@ -143,7 +143,8 @@ def test_the_faces_hand_on_the_package_and_define_nothing():
 
 def test_the_first_prompt_does_not_wait_for_what_only_a_chat_needs():
     """Start-up imports what the questions need; the way to the partner and
-    the link's liveness once they are answered; the door, the dialer, the
+    the link's liveness once they are answered; the cryptography when a
+    connection starts; the door, the dialer, the
     handshake, the protocol and the session file (and what they bring:
     socket, threading, json...) once a chat begins; the transcript only
     with --log, the Unicode tables with the first text beyond ASCII."""
@@ -152,7 +153,9 @@ def test_the_first_prompt_does_not_wait_for_what_only_a_chat_needs():
              "_chat_curses.wire.protocol", "_chat_curses.wire.codec",
              "_chat_curses.wire.delivery", "_chat_curses.wire.connection",
              "_chat_curses.chat.connecting", "_chat_curses.chat.liveness",
-             "_chat_curses.shell.transcript", "unicodedata", "threading", "dataclasses", "typing", "inspect",
+             "_chat_curses.shell.transcript", "_chat_curses.wire.handshake",
+             "_chat_curses.wire.channel", "_chat_curses.words", "cryptography", "spake2",
+             "unicodedata", "threading", "dataclasses", "typing", "inspect",
              "datetime", "hashlib", "random", "pathlib", "shutil", "json", "socket"]
     code = ("import sys; import chat_curses; from _chat_curses.shell import cli; "
             "cli.parse_args(['--client']); "

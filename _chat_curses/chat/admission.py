@@ -3,9 +3,11 @@
 The door (``shell.listener.Door``) accepts connections, runs their
 handshakes and carries out what is decided here:
 
-- a hello (``answer``): a new chat when none is on; the partner resuming
-  the chat under way when it names it; "that chat is over" when it names
-  a chat we no longer have; busy for anyone else while a chat is on;
+- a hello (``answer``): a new chat when none is on, if the client brings
+  what the server needs (the secret, when it has one; else a pairing code,
+  or nothing unless the code is required); the partner resuming the chat
+  under way, which the handshake then proves; "that chat is over" to a
+  resume when no chat is on; busy for anyone else while a chat is on;
 - squatters: at most ``MAX_CANDIDATES`` handshakes run at once. While every
   place is taken, a newcomer replaces the handshake that has made the
   least progress (``weakest``: fewest whole frames, then the longest
@@ -37,14 +39,26 @@ class Answer(enum.Enum):
     RESUME = "the partner, resuming the chat"
     CHAT_OVER = "a resume of a chat that is over"
     BUSY = "busy: another chat is on"
+    REFUSE = "turned away"
 
 
-def answer(on: str | None, named: str) -> Answer:
-    """What a hello that names the chat ``named`` ("" for a new one) gets,
-    while the chat ``on`` (its token; None when no chat is on) goes on."""
-    if on is None:
-        return Answer.CHAT_OVER if named else Answer.NEW
-    return Answer.RESUME if named == on else Answer.BUSY
+def answer(chat_on: bool, brings: str, has_secret: bool, require_code: bool
+           ) -> tuple[Answer, str]:
+    """What a client's hello gets, by what it brings (``wire.handshake.Brings``):
+    the answer, and for a refusal its words (for the client, and the server's
+    own line). With a secret the secret is needed; without one a code or,
+    unless ``require_code``, nothing (an unverified chat)."""
+    if brings == "resume":
+        return (Answer.RESUME, "") if chat_on else (Answer.CHAT_OVER, "")
+    if chat_on:
+        return Answer.BUSY, ""
+    if has_secret and brings != "secret":
+        return Answer.REFUSE, "the server uses a shared secret and the client has none"
+    if not has_secret and brings == "secret":
+        return Answer.REFUSE, "the client uses a shared secret and the server has none"
+    if brings == "none" and require_code:
+        return Answer.REFUSE, "the server requires the pairing code (--require-code)"
+    return Answer.NEW, ""
 
 
 def weakest(candidates: Sequence):

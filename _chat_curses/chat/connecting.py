@@ -5,20 +5,19 @@ link: the server listening, the client dialing and its handshake, a try
 that failed, the chat established, broken, taken up from a file, resumed.
 ``Dialing`` is the client's policy for its tries, with no clock of its own.
 
-A try is dialing the server and the handshake after it; it must be done
+A try is dialing the server and the handshake after it (``wire.handshake``:
+the keys, and the proof of who is on the other side); it must be done
 within the timeout (``--timeout``). What a failure means is decided in one
 place, ``Reach.handshake_failed``:
 
-- before the chat: every failure is the last word;
-- a chat waiting to be resumed:
-  - the server no longer has it (``Outcome.CHAT_OVER``): it is given up
-    and a new chat starts at once;
-  - the server turned it down (``Outcome.REFUSED``, ``WRONG_SECRET``): the
-    chat is lost;
-  - the link failed (``Outcome.BROKEN``): another try later
-    (``Dialing.later``), from about half a second, doubling up to
-    ``REDIAL_MAX``, each a fifth more or less (jitter, so that two clients
-    do not keep colliding), while the resume window lasts (the core ends it).
+- a chat waiting to be resumed: nothing the other side says before it has
+  proved the chat's resume secret is believed (SPEC 11): a busy, a bye,
+  "that chat is over", junk, a wrong proof all mean another try later
+  (``Dialing.later``), from about half a second, doubling up to
+  ``REDIAL_MAX``, each a fifth more or less (jitter, so that two clients
+  do not keep colliding), while the resume window lasts (the core ends it);
+- before the chat: a wrong pairing code typed at the prompt is asked for
+  again (each try is one guess); every other failure is the last word.
 
 Every method that depends on the time takes ``now``; the jitter is a
 function passed in, so tests give their own.
@@ -33,7 +32,10 @@ from ..text.validate import clean_name
 from ..values import Value, settle
 from ..wire.events import Role
 from .effects import Effect
-from .lines import minutes_or_seconds, secret_hint
+from ..wire.handshake import Brings
+from ..words import make_code
+from ..words import phrase as phrase_words
+from .lines import format_address, minutes_or_seconds, secret_hint
 from .liveness import Liveness
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
@@ -48,9 +50,11 @@ class Outcome(str, enum.Enum):
     __hash__ = object.__hash__
 
     BROKEN = "broken"  # the connection failed, closed or went silent: worth another try
-    REFUSED = "refused"  # the peer turned us down: busy, its own reason, a protocol error
-    WRONG_SECRET = "wrong secret"  # a proof of the secret that did not verify
-    CHAT_OVER = "chat over"  # the server no longer has the chat we asked to resume
+    REFUSED = "refused"  # the peer turned us down: busy, its own reason, an old protocol
+    WRONG_CODE = "wrong code"  # the pairing code did not prove the key
+    WRONG_SECRET = "wrong secret"  # the shared secret did not prove the key
+    NOT_PROVEN = "not proven"  # no resume secret for this chat, or a changed handshake
+    CHAT_OVER = "chat over"  # the server says it does not have the chat we asked to resume
 
 
 class Failure(Value):
@@ -61,6 +65,16 @@ class Failure(Value):
     def __init__(self, reason: str, kind: Outcome = Outcome.BROKEN) -> None:
         settle(self, "reason", reason)
         settle(self, "kind", kind)
+
+
+# Wrong guesses at a pairing code before the server makes a new one.
+WRONG_CODES = 3
+
+
+def _random_below(bound: int) -> int:
+    import secrets  # here, not at the top: only a server making a code needs it
+
+    return secrets.randbelow(bound)
 
 
 def _no_jitter() -> float:
@@ -138,9 +152,18 @@ class Reach:
     ``Dialing``, and comes out as lines, effects and the chat's state.
     """
 
-    def __init__(self, core, tries: Dialing) -> None:  # a ChatCore
-        self.core = core
+    def __init__(self, core, tries: Dialing, below: Callable[[int], int] | None = None) -> None:
+        self.core = core  # a ChatCore
         self.tries = tries  # the client's
+        self.code = ""  # the server's pairing code in force ("" with a secret)
+        self.wrong_codes = 0  # guesses at this code
+        self.below = below or _random_below  # draws a code's parts
+        self.unproven_said = False  # an unproven answer was shown, this outage
+
+    @property
+    def target(self) -> str:
+        """The client's HOST:PORT."""
+        return format_address(self.core.host, self.core.port)
 
     # -- before the chat --
 
@@ -153,6 +176,32 @@ class Reach:
             if hint:
                 core.history.add(hint)
             core.note = "Waiting for a partner to connect..."
+            if core.settings.secret is None:
+                self._new_code("Pairing code for your partner:")
+
+    def wrong_code(self) -> None:
+        """The door says a stranger guessed the code wrong: after three, a new code."""
+        self.wrong_codes += 1
+        if self.wrong_codes >= WRONG_CODES:
+            self._new_code(f"{WRONG_CODES} wrong pairing codes: the new code is")
+
+    def _new_code(self, words: str) -> None:
+        self.code, self.wrong_codes = make_code(self.below), 0
+        # On the server's screen only: never in --log, the session file or the transcript.
+        self.core.history.add(f"{words} {self.code}", "private")
+
+    def bring(self) -> tuple[Brings, bytes, bytes]:
+        """What the client brings to prove itself, and the password or resume secret
+        that goes with it: the chat's resume secret when resuming, else the shared
+        secret, else the pairing code, else nothing (an unverified chat)."""
+        core = self.core
+        if core.chat is not None:
+            return Brings.RESUME, b"", core.chat.secret
+        if core.settings.secret is not None:
+            return Brings.SECRET, core.settings.secret, b""
+        if core.setup.code:
+            return Brings.CODE, core.setup.code.encode(), b""
+        return Brings.NONE, b"", b""
 
     def listen_failed(self, reason: str) -> None:
         """The server cannot listen: ask again for what was asked, else fail."""
@@ -172,14 +221,14 @@ class Reach:
         self.tries.started(now)
         if core.outage is None:
             core.history.add("Trying to connect to server....")
-            core.phase, core.note = f"connecting to {core.target}", f"Connecting to {core.target}..."
+            core.phase, core.note = f"connecting to {self.target}", f"Connecting to {self.target}..."
 
     def handshaking(self) -> None:
         """The client's try has its connection; the handshake runs."""
         core = self.core
         self.tries.connect()
         if core.outage is None:
-            core.phase = f"handshake with {core.target}"
+            core.phase = f"handshake with {self.target}"
 
     def dial_failed(self, reason: str, now: float) -> None:
         """The client's try found no connection (refused, no route, no such name)."""
@@ -189,38 +238,53 @@ class Reach:
         """The client's try failed: what it means (the module's words say it)."""
         core = self.core
         self.tries.failed()
-        if core.outage is None:  # before the chat: the last word
-            core.fail(f"Could not connect to {core.target}: "
-                      f"{failure.reason}{secret_hint(failure.reason)}")
-        elif failure.kind is Outcome.CHAT_OVER:  # the server no longer has it: a new chat
-            core.history.add(f"The chat with {core.peer_name} cannot be resumed "
-                             f"({failure.reason}); a new chat starts.", "warning")
-            core.chat = core.liveness = None
-            core.actions += [Effect.FORGET_SAVED, Effect.DIAL]
-        elif failure.kind is not Outcome.BROKEN:  # turned down: the chat is lost
-            core.lost(f"could not resume the chat: {failure.reason}")
-        else:  # another try, later
+        if core.outage is not None:  # nothing unproven ends a chat: another try, later
+            if failure.kind is not Outcome.BROKEN and not self.unproven_said:
+                self.unproven_said = True
+                core.history.add(f"The answer from {self.target} proves nothing "
+                                 f"({failure.reason}); the chat waits for its partner.")
             self.tries.later(now)
+        elif failure.kind is Outcome.WRONG_CODE and core.setup.ask_again_for_the_code():
+            core.phase = "setting up"
+            core.history.add(f"Could not connect to {self.target}: {failure.reason}; "
+                             f"check the code on the server's screen", "warning")
+        else:  # before the chat: the last word
+            core.fail(f"Could not connect to {self.target}: "
+                      f"{failure.reason}{secret_hint(failure.reason)}")
 
     # -- the chat's link --
 
-    def connected(self, protocol: Protocol, address: str, now: float) -> None:
-        """The handshake is done: the chat begins."""
+    def found(self, protocol: Protocol, address: str, now: float, phrase: bytes = b"") -> bool:
+        """A handshake is done: the chat goes on where it was (its resume secret
+        proved), or a new one begins; True for a new one."""
+        if protocol.resumed:
+            self.resumed(protocol, address, now)
+            return False
+        self.connected(protocol, address, now, phrase)
+        return True
+
+    def connected(self, protocol: Protocol, address: str, now: float, phrase: bytes = b"") -> None:
+        """The handshake is done: the chat begins. ``phrase``: the handshake's bytes
+        for the verification phrase, shown when the partner is unverified."""
         core = self.core
         core.protocol, core.chat, core.peer_address = protocol, protocol.chat, address
         core.peer_name = clean_name(core.chat.peer)
         self.tries.succeeded()
         core.liveness = Liveness(core.settings.heartbeat, core.settings.resume_window, now)
+        how = {"code": "verified by the pairing code", "secret": "verified by the shared secret"}
+        known = how.get(core.chat.verified) or (f"unverified: compare this phrase with your "
+                                               f"partner: {phrase_words(phrase)}")
         core.history.add("Connection established.")
-        core.history.add(f"You are chatting with {core.peer_name} ({address}).")
+        core.history.add(f"You are chatting with {core.peer_name} ({address}), {known}.")
         core.note = f"Waiting for {core.peer_name}..."
         core.waiting_since = now
 
     def restore(self, chat: ChatRecord, address: str, lines: list[tuple[str, str]],
-                silent_for: float, now: float) -> None:
+                silent_for: float, now: float, name: str = "") -> None:
         """Take up a chat this program was in when it stopped (its session file):
         show its history again and wait for the link, as after a broken one.
-        ``silent_for``: seconds since the partner was last heard from."""
+        ``silent_for``: seconds since the partner was last heard from; ``name``: ours,
+        as the file keeps it (the questions left are not asked)."""
         core = self.core
         for text, kind in lines:
             core.history.add(text, kind)
@@ -233,6 +297,7 @@ class Reach:
                                          "the link was lost while this program was stopped")
         window = minutes_or_seconds(max(core.settings.resume_window - silent_for, 0))
         core.history.add(f"Resuming the chat with {core.peer_name}; it waits up to {window} more.")
+        core.taken_up(name)
 
     def resumed(self, protocol: Protocol, address: str, now: float) -> None:
         """A new connection has taken the chat up where the old one left it:
@@ -252,13 +317,13 @@ class Reach:
         if not core.liveness.down(now, reason):
             core.lost(reason)  # no window: the chat ends at once
             return
-        core.protocol = None
+        core.protocol, self.unproven_said = None, False
         core.actions.append(Effect.LINK_DOWN)
         window = minutes_or_seconds(core.settings.resume_window)
         core.history.add(f"Connection lost: {reason}", "warning")
         if core.role is Role.CLIENT:
             self.tries.link_broke(now)
-            core.history.add(f"Reconnecting to {core.target}; the chat waits up to {window}.")
+            core.history.add(f"Reconnecting to {self.target}; the chat waits up to {window}.")
         else:
             core.history.add(f"Waiting for {core.peer_name} to come back, up to {window}.")
 

@@ -55,7 +55,6 @@ from .keymap import TYPING_SHOWN, Keys
 from .lines import (
     StrangerNotes,
     as_invalid_input,
-    format_address,
     format_message,
 )
 from .setup import Settings, Setup
@@ -92,7 +91,8 @@ class ChatCore:
         self.scrolled_at = 0  # the history's length when the view was scrolled back
         self.peer_typing_until = 0.0  # the partner's typing notice shows until then
         self.jitter = jitter or _jitter  # the redial delay's random factor
-        self.reach: Reach | None = None  # the way to the partner, once the questions are answered
+        self.reach: Reach | None = None  # the way to the partner, once the address is known
+        self.looked_for: tuple | None = None  # the address and port a saved chat was looked for
         self.liveness: Liveness | None = None  # whether the link is up, once there is a chat
 
     # -- setting up --
@@ -104,13 +104,19 @@ class ChatCore:
         self.history.add(text, "warning")
 
     def _next_step(self, done: bool) -> None:
-        if done and self.reach is None:
-            from .connecting import Dialing, Reach  # here, not at the top: the questions come first
+        """After a question: once the address is known, a chat saved for it is looked
+        for first (it answers the questions left); once all are answered, the way to
+        the partner begins."""
+        where = (self.setup.host, self.setup.port)  # known before the questions are done
+        if None not in where and where != self.looked_for:
+            if self.reach is None:
+                from .connecting import Dialing, Reach  # here, not at the top: questions first
 
-            self.reach = Reach(self, Dialing(self.settings.timeout, self.jitter))
+                self.reach = Reach(self, Dialing(self.settings.timeout, self.jitter))
+            self.looked_for = where
+            self.actions.append(Effect.RESTORE)
         if done:
-            connect = Effect.LISTEN if self.role is Role.SERVER else Effect.DIAL
-            self.actions += [Effect.RESTORE, connect]  # a chat saved when the program stopped first
+            self.actions.append(Effect.LISTEN if self.role is Role.SERVER else Effect.DIAL)
 
     @property
     def host(self) -> str | None:
@@ -123,11 +129,6 @@ class ChatCore:
     @property
     def name(self) -> str | None:
         return self.setup.name
-
-    @property
-    def target(self) -> str:
-        """The client's HOST:PORT."""
-        return format_address(self.host, self.port)
 
     # -- the chat: what the partner does --
 
@@ -215,6 +216,10 @@ class ChatCore:
     def on_items(self, items: list[Item], now: float, more_waiting: bool = False) -> None:
         """Keys, text and pastes from the keyboard, in the order typed (see ``Keys``)."""
         self.keys.on_items(items, now, more_waiting)
+
+    def taken_up(self, name: str) -> None:
+        """A saved chat was taken up (``Reach.restore``): it answers the questions left."""
+        self._next_step(self.setup.taken_up(name))
 
     def submit(self, now: float) -> None:
         if self.setup.question is not None:

@@ -54,7 +54,7 @@ def status_line(core, now: float) -> str:
         else:
             turn = f"{core.peer_name}'s turn, waiting {minutes(now - core.waiting_since)}"
         if core.outage is None:
-            link = "connected"
+            link = "connected" if core.chat.verified else "connected, unverified"
         else:
             link = ("reconnecting" if core.role is Role.CLIENT else
                     f"waiting for {core.peer_name} to come back")

@@ -9,6 +9,7 @@ from ..text.history import History
 from ..text.validate import (
     ValidationError,
     check_address,
+    check_code,
     check_port,
     check_username,
     clean,
@@ -34,7 +35,8 @@ class Settings:
                  resume_window: float = DEFAULT_RESUME_WINDOW, secret: bytes | None = None,
                  secret_file: str | None = None, heartbeat: float = DEFAULT_HEARTBEAT,
                  quiet: bool = False, typing_notice: bool = True, log: object = None,
-                 log_path: str | None = None, term: str = "") -> None:
+                 log_path: str | None = None, term: str = "", code: str | None = None,
+                 require_code: bool = False) -> None:
         self.role, self.host, self.port, self.name = role, host, port, name
         self.timeout, self.resume_window, self.heartbeat = timeout, resume_window, heartbeat
         self.secret, self.secret_file = secret, secret_file
@@ -42,6 +44,8 @@ class Settings:
         self.typing_notice = typing_notice  # tell the partner while we write (never what)
         self.log, self.log_path = log, log_path  # an open transcript (shell.transcript), or None
         self.term = term  # TERM as the user had it, before any fallback
+        self.code = code  # the client's pairing code from --code ("" for none), or None: ask
+        self.require_code = require_code  # the server refuses partners with no code or secret
 
 
 # The longest echo of a typed answer in the history.
@@ -50,6 +54,7 @@ ECHO_CHARS = 100
 ADDRESS_PROMPT = "Enter the server IP address (<Enter> for localhost): "
 PORT_PROMPT = "Enter the server port number (<Enter> for 8000): "
 NAME_PROMPT = "Enter your username (<Enter> for {default}): "
+CODE_PROMPT = "Enter the pairing code from the server (<Enter> for none): "
 MESSAGE_PROMPTS = {
     Role.CLIENT: "Enter a message to send to the server (Type end to stop): ",
     Role.SERVER: "Enter a message to send to the client (Type end to stop): ",
@@ -68,23 +73,30 @@ class Question:
 
 
 class Setup:
-    """The setup questions (address, port, name), each asked until answered well."""
+    """The setup questions (address, port, name, and the client's pairing code when
+    it has no secret), each asked until answered well."""
 
     def __init__(self, settings: Settings, history: History) -> None:
         self.settings, self.role, self.history = settings, settings.role, history
         self.host, self.port, self.name = settings.host, settings.port, settings.name
+        self.code = settings.code  # "" for none
+        if self.role is Role.SERVER or settings.secret is not None:
+            self.code = ""  # the server makes codes; a secret takes the code's place
         self.pending: list[str] = []  # the questions still to ask
         self.question: Question | None = None
 
     def start(self) -> bool:
         """Ask the first question the flags left open; True if there is none."""
-        self.pending = [name for name in ("host", "port", "name") if getattr(self, name) is None]
+        self.pending = [name for name in ("host", "port", "name", "code")
+                        if getattr(self, name) is None]
         return self._next()
 
     def answer(self, answer: str) -> bool:
         """Take an answer to the current question; True once all are answered."""
         question = self.question
-        self.history.add(question.prompt + shorten(clean(answer)))
+        # The code is the server's to show, and no transcript's to keep.
+        echo = "(given, not shown)" if question.field == "code" and answer.strip() else answer
+        self.history.add(question.prompt + shorten(clean(echo)))
         try:
             value = question.check(answer if answer.strip() else question.default)
         except ValidationError as error:
@@ -102,6 +114,21 @@ class Setup:
         self._next()
         return True
 
+    def taken_up(self, name: str) -> bool:
+        """A saved chat answers what is still open: its name (unless given), no code."""
+        was_asking = self.question is not None
+        self.name = self.name or name
+        self.code, self.pending = "", []
+        self._next()
+        return was_asking  # True: the questions end now
+
+    def ask_again_for_the_code(self) -> bool:
+        """The code was wrong: ask for it again, unless it came from --code."""
+        if self.settings.code is not None:
+            return False
+        self.pending = ["code"]
+        return not self._next()
+
     def _next(self) -> bool:
         if not self.pending:
             self.question = None
@@ -112,5 +139,6 @@ class Setup:
             "port": Question("port", PORT_PROMPT, str(DEFAULT_PORT), check_port),
             "name": Question("name", NAME_PROMPT.format(default=default_name),
                              default_name, check_username),
+            "code": Question("code", CODE_PROMPT, "", check_code),
         }[self.pending[0]]
         return False

@@ -22,8 +22,8 @@ from ..chat.core import ChatCore
 from ..chat.effects import EXIT_FAILURE, Effect
 from ..chat.lines import describe_os_error
 from ..chat.setup import Settings
-from ..text.history import Line
-from ..wire.events import Bye, ProtocolError, RemoteProtocolError, Role
+from ..text.history import PRIVATE, Line
+from ..wire.events import BrokenRecord, Bye, ProtocolError, RemoteProtocolError, Role
 from .keeper import SessionKeeper
 from .loop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
 from .screen import Screen
@@ -147,6 +147,8 @@ class App:
                     self.core.received(event, time.monotonic())
                     if self.exit_code is not None:
                         break
+        except BrokenRecord as error:  # changed or cut on the way: the link, not the partner
+            self.core.reach.link_broke(str(error), time.monotonic())
         except RemoteProtocolError as error:
             self.core.broke_protocol(error)
         except OSError as error:
@@ -155,9 +157,10 @@ class App:
 
     def close(self) -> None:
         """Release every socket and the log; a goodbye still queued gets a moment to leave."""
-        if self.link is not None:  # still greeting the server: say goodbye
-            with contextlib.suppress(OSError, ProtocolError):
-                self.link.conn.send(Bye())
+        if self.link is not None:  # still greeting the server: say goodbye, if sealed already
+            if self.link.protocol is not None:
+                with contextlib.suppress(OSError, ProtocolError):
+                    self.link.conn.send(Bye())
             self.link.close(self.loop, linger=1.0)
         if self.partner is not None:
             self.loop.unwatch(self.partner)
@@ -190,6 +193,8 @@ class App:
         self.core.outgoing.clear()  # while the link is down: the messages wait in the outbox
 
     def _log(self, line: Line) -> None:
+        if line.kind == PRIVATE:  # shown on this screen, never written (the pairing code)
+            return
         self.keeper.line(line)
         log = self.settings.log
         if log is None:
@@ -205,10 +210,13 @@ class App:
     def _listen(self) -> None:
         from .listener import Door, ListenError
 
-        door = Door(self.loop, self.core.name, self.settings.secret, self.settings.timeout,
-                    on_partner=self._found, on_ignored=self.core.reach.note_ignored,
+        reach = self.core.reach
+        door = Door(self.loop, self.core.name, self.settings.timeout,
+                    on_partner=self._found, on_ignored=reach.note_ignored,
                     on_note=self.core.warn,
-                    chat=lambda: self.core.chat if self.core.chatting else None)
+                    chat=lambda: self.core.chat if self.core.chatting else None,
+                    secret=self.settings.secret, code=lambda: reach.code,
+                    require_code=self.settings.require_code, on_wrong_code=reach.wrong_code)
         try:
             where = door.open(self.core.host, self.core.port)
         except ListenError as error:
@@ -225,11 +233,8 @@ class App:
         self.partner = link.conn
         with contextlib.suppress(OSError):
             self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if link.conn.protocol.resumed:
-            self.core.reach.resumed(link.conn.protocol, link.address, time.monotonic())
-        else:
-            self.core.reach.connected(link.conn.protocol, link.address, time.monotonic())
-            self.keeper.start()
+        if self.core.reach.found(link.protocol, link.address, time.monotonic(), link.proven.phrase):
+            self.keeper.start()  # a new chat: its session file
         self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
 
     # -- the client: dial, then the handshake (the core decides what a failure means) --
@@ -247,17 +252,18 @@ class App:
         self._carry_out()
 
     def _on_connected(self, sock: socket.socket) -> None:
+        from ..wire.handshake import Handshake
         from .link import Link, format_peer
 
         self.dialer = None
         try:
             address = format_peer(sock.getpeername())
         except OSError:  # reset in the meantime; the first read will say so
-            address = self.core.target
-        self.link = Link(sock, Role.CLIENT, address, self.core.name, self.settings.secret,
-                         "the server", self._on_handshake_done)
-        if self.core.outage is not None:  # take the chat up again
-            self.link.conn.protocol.take_up(self.core.chat)
+            address = self.core.reach.target
+        self.link = Link(sock, Role.CLIENT, address, self.core.name, "the server",
+                         self._on_handshake_done,
+                         handshake=Handshake(Role.CLIENT, *self.core.reach.bring()),
+                         chat=self.core.chat)  # a chat to take up again, once proved
         self.core.reach.handshaking()
         self.link.on_ready(0)  # say hello
 

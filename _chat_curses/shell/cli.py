@@ -25,10 +25,11 @@ from ..chat.setup import (
     SECRET_ENV,
     Settings,
 )
-from ..text.history import History
+from ..text.history import PRIVATE, History
 from ..text.validate import (
     ValidationError,
     check_address,
+    check_code,
     check_port,
     check_timeout,
     check_username,
@@ -40,6 +41,8 @@ from .app import App, run
 from .terminal import TerminalError, curses, describe_descriptor_limit
 
 HEARTBEAT_ENV = "CHAT_CURSES_HEARTBEAT"
+# What the secure channel is built from (see the README: why these two).
+RUNTIME_PACKAGES = ("cryptography", "spake2")
 MAX_SECRET_BYTES = 4096
 # A secret shorter than this gets a warning: a recorded handshake lets anyone
 # try guesses offline, as fast as their machine computes HMACs.
@@ -148,6 +151,11 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                         help="TCP port, 1-65535; skips the port prompt")
     parser.add_argument("--name", type=_flag_type(check_username),
                         help="your username, 1-32 printable characters; skips the username prompt")
+    parser.add_argument("--code", type=_flag_type(check_code),
+                        help="the pairing code the server shows (client); skips the code prompt")
+    parser.add_argument("--require-code", action="store_true",
+                        help="refuse partners that bring neither the pairing code nor the "
+                        "secret (server)")
     parser.add_argument("--timeout", type=_flag_type(check_timeout), default=DEFAULT_TIMEOUT,
                         metavar="SECONDS",
                         help=f"seconds allowed to connect and finish the handshake "
@@ -210,6 +218,8 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         log=log,
         log_path=args.log,
         term=os.environ.get("TERM", ""),
+        code=args.code,
+        require_code=args.require_code,
     )
 
 
@@ -233,9 +243,21 @@ def startup_warnings(settings: Settings) -> list[str]:
 # --- Start and finish --------------------------------------------------------
 
 
+def missing_packages() -> list[str]:
+    """The runtime packages (SPEC 11) this Python cannot find. Found, not
+    imported: they load when a connection starts, not on the way to the prompt.
+    (The import system's own finders are asked: importlib.machinery would
+    cost a millisecond to import.)"""
+    finders = [finder for finder in sys.meta_path if hasattr(finder, "find_spec")]
+    return [name for name in RUNTIME_PACKAGES
+            if all(finder.find_spec(name, None) is None for finder in finders)]
+
+
 def print_transcript(history: History) -> None:
     """The conversation, as shown, onto the normal terminal; errors to stderr."""
     for line in history.lines:
+        if line.kind == PRIVATE:  # the pairing code stays on the screen it was shown on
+            continue
         stream = sys.stderr if line.kind == "error" else sys.stdout
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
             print(line.as_text(), file=stream, flush=True)
@@ -249,6 +271,12 @@ def main(argv: list[str] | None = None) -> int:
     if curses is None:
         print(f"{program_name()}: the curses module is missing; on Windows run: "
               "pip install windows-curses", file=sys.stderr)
+        return EXIT_USAGE
+    missing = missing_packages()
+    if missing:
+        print(f"{program_name()}: the encrypted channel needs {' and '.join(missing)}, which "
+              f"{'is' if len(missing) == 1 else 'are'} not installed; install with: "
+              f"{sys.executable} -m pip install {' '.join(missing)}", file=sys.stderr)
         return EXIT_USAGE
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(f"{program_name()}: a terminal is needed: standard input and output must be "

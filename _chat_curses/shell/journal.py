@@ -3,8 +3,8 @@
 One private file per chat, ``ROLE-HOST-PORT.session`` in
 ``$XDG_STATE_HOME/chat-curses/`` (by default ``~/.local/state/chat-curses/``;
 the folder 700, the file 600). It is a journal of JSON lines: a header
-(the chat's token, the names, the role, address and port), then one record
-per change: a history line as shown, a message we sent (its frame, to send
+(the chat's resume secret and how the partner was verified, the names,
+the role, address and port), then one record per change: a history line as shown, a message we sent (its frame, to send
 again), how far we have received, what the partner acknowledged, whose
 turn it is, the last contact. Records are only ever appended, so a chat of
 100,000 messages costs per message what a new one does. What a turn of the
@@ -40,7 +40,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start
 if TYPE_CHECKING:
     from pathlib import Path
 
-FORMAT = 1
+FORMAT = 2  # 2: the chat's resume secret (SPEC 11) in place of its token
 STATE_ENV = "XDG_STATE_HOME"
 
 
@@ -111,7 +111,8 @@ class Journal:
         path = session_path(saved.role, saved.host, saved.port)
         _private_folder(path.parent)
         header = {"chat_curses_session": FORMAT, "role": saved.role.value, "host": saved.host,
-                  "port": saved.port, "name": saved.name, "token": saved.chat.token,
+                  "port": saved.port, "name": saved.name, "secret": saved.chat.secret.hex(),
+                  "verified": saved.chat.verified,
                   "peer": saved.chat.peer, "peer_address": saved.peer_address,
                   "window": saved.window, "started": time.time()}
         records = [header] + [{"line": text, "kind": kind} for text, kind in saved.lines]
@@ -227,13 +228,15 @@ def load(path: Path, role: Role, host: str, port: int) -> Saved:
         if not isinstance(header, dict) or header.get("chat_curses_session") != FORMAT:
             raise SessionError("it is not a chat_curses session of this version")
         saved = Saved(role=Role(header["role"]), host=header["host"], port=header["port"],
-                      name=header["name"], chat=ChatRecord(header["token"], header["peer"]),
+                      name=header["name"],
+                      chat=ChatRecord(bytes.fromhex(header["secret"]), header["peer"],
+                                      verified=str(header.get("verified", ""))),
                       peer_address=header["peer_address"], window=float(header["window"]),
                       contact=float(header["started"]))
         if (saved.role, saved.host, saved.port) != (role, host, port):
             raise SessionError("it belongs to another chat")
-        if not re.fullmatch(r"[0-9a-f]{32}", saved.chat.token):
-            raise SessionError("its token is malformed")
+        if len(saved.chat.secret) != 32:
+            raise SessionError("its resume secret is malformed")
         for raw in lines[1:]:
             _apply(saved, json.loads(raw))
     except SessionError:

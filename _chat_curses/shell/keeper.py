@@ -9,7 +9,7 @@ from ..chat.core import ChatCore
 from ..chat.effects import EXIT_HANGUP
 from ..chat.lines import describe_os_error
 from ..chat.setup import Settings
-from ..text.history import Line
+from ..text.history import PRIVATE, Line
 from ..text.validate import clean_name
 
 # The session file serves only once the questions are answered: it is
@@ -47,7 +47,8 @@ class SessionKeeper:
         saved = Saved(role=core.role, host=core.host, port=core.port, name=core.name,
                       chat=core.chat, peer_address=core.peer_address,
                       window=self.settings.resume_window,
-                      lines=[(line.text, line.kind) for line in core.history.lines],
+                      lines=[(line.text, line.kind) for line in core.history.lines
+                             if line.kind != PRIVATE],
                       contact=self.contact)
         try:
             self.journal = Journal.create(saved)
@@ -84,7 +85,8 @@ class SessionKeeper:
                       f"window; a new chat starts.")
             return
         self.contact = saved.contact
-        core.reach.restore(saved.chat, saved.peer_address, saved.lines, silent_for, time.monotonic())
+        core.reach.restore(saved.chat, saved.peer_address, saved.lines, silent_for,
+                           time.monotonic(), saved.name)
         self.journal = journal.take_up(saved)
 
     def heard(self) -> None:

@@ -9,7 +9,6 @@ resting, guessing slowed down, busy for strangers while a chat is on) is
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import selectors
 import socket
@@ -29,9 +28,10 @@ from ..chat.admission import (
 )
 from ..chat.connecting import Failure, Outcome
 from ..chat.lines import describe_os_error, format_address
-from ..wire.events import Busy, ProtocolError, Role
+from ..wire.events import Role
+from ..wire.handshake import CHAT_OVER, Brings
 from ..wire.record import ChatRecord
-from .link import CHAT_OVER, Link, format_peer
+from .link import Link, format_peer
 from .loop import EventLoop
 
 # Connections the kernel queues for us; a flood waits there, not in SYN
@@ -124,21 +124,28 @@ class Door:
 
     ``on_partner(link)`` hands over each link whose handshake is done: the
     first partner, and later the same partner resuming the chat on a new
-    connection (``link.conn.protocol.resumed``). While a chat is on
-    (``chat()`` gives its record), the door stays open for that return
-    alone: anyone else is answered ``busy``. ``on_ignored(address, reason)``
+    connection, proved by the chat's resume secret (``link.protocol.resumed``).
+    While a chat is on (``chat()`` gives its record), the door stays open for
+    that return alone: anyone else is answered ``busy``. A new partner proves
+    the ``secret``, when there is one, or else the pairing code (``code()``
+    gives the one in force; ``on_wrong_code()`` hears of each wrong guess),
+    or nothing, unless ``require_code``. ``on_ignored(address, reason)``
     tells of each stranger turned away, ``on_note(text)`` of what else the
     server should show.
     """
 
-    def __init__(self, loop: EventLoop, name: str, secret: bytes | None, timeout: float,
+    def __init__(self, loop: EventLoop, name: str, timeout: float,
                  on_partner: Callable[[Link], None],
                  on_ignored: Callable[[str, str], None],
                  on_note: Callable[[str], None],
-                 chat: Callable[[], ChatRecord | None] = lambda: None) -> None:
-        self.loop, self.name, self.secret, self.timeout = loop, name, secret, timeout
+                 chat: Callable[[], ChatRecord | None] = lambda: None,
+                 secret: bytes | None = None, code: Callable[[], str] = lambda: "",
+                 require_code: bool = False,
+                 on_wrong_code: Callable[[], None] = lambda: None) -> None:
+        self.loop, self.name, self.timeout = loop, name, timeout
         self.on_partner, self.on_ignored, self.on_note = on_partner, on_ignored, on_note
-        self.chat = chat
+        self.chat, self.secret, self.code, self.require_code = chat, secret, code, require_code
+        self.on_wrong_code = on_wrong_code
         self.listeners: dict[socket.socket, Callable[[int], None]] = {}
         self.candidates: list[Link] = []  # connections in their handshake
         self.admission = Admission()
@@ -210,8 +217,8 @@ class Door:
             if admission.must_replace(len(self.candidates), time.monotonic()):
                 weakest(self.candidates).time_out(
                     "made the least progress while every handshake place was taken")
-            link = Link(sock, Role.SERVER, format_peer(sockaddr), self.name, self.secret, "it",
-                        self._on_done, self._may_answer, self._on_hello,
+            link = Link(sock, Role.SERVER, format_peer(sockaddr), self.name, "it",
+                        self._on_done, may_answer=self._may_answer, on_hello=self._answer,
                         deadline=time.monotonic() + self.timeout)
             self.candidates.append(link)
             # A partner's hello is usually there already: read it now, so that
@@ -225,36 +232,42 @@ class Door:
             self.candidates.remove(link)
         if failure is not None:
             link.close(self.loop)
-            if (failure.kind is Outcome.WRONG_SECRET
-                    and self.admission.wrong_proof(time.monotonic())):
-                self.on_note(f"Someone tried a wrong secret: the next attempts are answered "
+            guessed = failure.kind in (Outcome.WRONG_SECRET, Outcome.WRONG_CODE)
+            if guessed and self.admission.wrong_proof(time.monotonic()):
+                what = "secret" if failure.kind is Outcome.WRONG_SECRET else "pairing code"
+                self.on_note(f"Someone tried a wrong {what}: the next attempts are answered "
                              f"more slowly, from {GUESS_PAUSE:g} s apart, doubling up to "
                              f"{GUESS_PAUSE_CAP:g} s")
             self.on_ignored(link.address, failure.reason)
+            if failure.kind is Outcome.WRONG_CODE:
+                self.on_wrong_code()
             return
         self.admission.good_handshake()
         self.loop.unwatch(link.conn)
         for other in list(self.candidates):
-            if not other.conn.protocol.resumed:
+            if other.chat is None:  # a resume, proved, may still come; newcomers may not
                 other.time_out("another partner connected first")
         self.on_partner(link)
 
-    def _on_hello(self, link: Link) -> bool:
-        """A hello came: a new chat, the partner resuming ours, or someone we must turn away."""
-        protocol, chat = link.conn.protocol, self.chat()
-        verdict = answer(chat.token if chat is not None else None, protocol.peer_session)
-        if verdict is Answer.NEW:
-            return True
+    def _answer(self, link: Link) -> None:
+        """A client's hello: a new chat, the partner resuming ours, or someone to turn away."""
+        chat = self.chat()
+        brings = link.handshake.brings
+        verdict, words = answer(chat is not None, brings.value, self.secret is not None,
+                                self.require_code)
         if verdict is Answer.RESUME:
-            protocol.take_up(chat)
-            return True
-        if verdict is Answer.CHAT_OVER:
-            link.refuse(CHAT_OVER, Failure("it asked to resume a chat that is over", Outcome.REFUSED))
-            return False
-        with contextlib.suppress(OSError, ProtocolError):
-            link.conn.send(Busy())
-        link.time_out("told it is busy in another chat")
-        return False
+            link.accept(chat=chat)  # proved, or not, by the chat's resume secret
+        elif verdict is Answer.NEW:
+            password = {Brings.SECRET: self.secret or b"",
+                        Brings.CODE: self.code().encode()}.get(brings, b"")
+            link.accept(password)
+        elif verdict is Answer.BUSY:
+            link.answer_busy()
+        elif verdict is Answer.CHAT_OVER:
+            link.refuse(CHAT_OVER, Failure("it asked to resume a chat that is over",
+                                           Outcome.REFUSED))
+        else:
+            link.refuse(words, Failure(words, Outcome.REFUSED))  # the same words on both screens
 
     def _may_answer(self) -> bool:
         return self.admission.may_answer(time.monotonic())

@@ -223,6 +223,7 @@ def line_styles(colour: bool) -> dict[str, int]:
     a monochrome terminal): own lines bold and the program's dim.
     """
     plain = {"own": curses.A_BOLD, "peer": curses.A_NORMAL, "system": curses.A_DIM,
+             "private": curses.A_BOLD,
              "warning": curses.A_BOLD, "error": curses.A_BOLD}
     if not colour or not curses.has_colors():
         return plain
@@ -230,7 +231,8 @@ def line_styles(colour: bool) -> dict[str, int]:
         curses.start_color()
         curses.use_default_colors()  # -1 below: keep the terminal's background
         pairs = {"own": curses.COLOR_GREEN, "peer": curses.COLOR_CYAN,
-                 "system": curses.COLOR_YELLOW, "warning": curses.COLOR_YELLOW,
+                 "system": curses.COLOR_YELLOW, "private": curses.COLOR_YELLOW,
+                 "warning": curses.COLOR_YELLOW,
                  "error": curses.COLOR_RED}
         styles = {}
         for number, (kind, foreground) in enumerate(pairs.items(), start=1):
@@ -239,5 +241,6 @@ def line_styles(colour: bool) -> dict[str, int]:
     except curses.error:
         return plain
     styles["warning"] |= curses.A_BOLD
+    styles["private"] |= curses.A_BOLD
     styles["error"] |= curses.A_BOLD
     return styles

@@ -28,7 +28,6 @@ except ImportError:  # Windows without the windows-curses package
 
 from ..text.keys import ESCAPE_WAIT, Item, KeyDecoder
 
-
 # The title is pushed on the terminal's title stack when the screen starts
 # and popped when it ends, so the user's own title comes back (xterm-likes;
 # others ignore both).

@@ -15,8 +15,13 @@ from ..values import Value, settle
 from .cells import WRAP_INDENT, wrap
 
 
+# A line shown on this screen and never written anywhere (the pairing code).
+PRIVATE = "private"
+
+
 class Line(Value):
-    """One history line as shown, with its kind: own, peer, system, warning or error.
+    """One history line as shown, with its kind: own, peer, system, warning, error,
+    or ``PRIVATE``.
 
     A pasted message keeps its newlines; ``as_text`` indents what follows them.
     """

@@ -165,6 +165,21 @@ def check_username(text: str) -> str:
     return name
 
 
+def check_code(text: str) -> str:
+    """A pairing code (``7-amber-otter``), spaces, case and missing dashes forgiven;
+    "" for none. Returned in its one written form."""
+    from ..words import CODE_EXAMPLE, read_code  # here: only a client asked for one needs it
+
+    if not text.strip():
+        return ""
+    code = read_code(text)
+    if code is None:
+        # Not quoted back: a near miss of the code is no line for a log.
+        raise ValidationError(f"Invalid pairing code: a code is a number and two words, like "
+                              f"{CODE_EXAMPLE}, as the server shows it")
+    return code
+
+
 def check_message(text: str) -> str:
     """Anything but empty or blank, up to 64 KiB of UTF-8. Returned as typed."""
     if not text.strip():

@@ -5,9 +5,10 @@ that arrive (``receive_data``), and takes whole frames back
 (``next_frame``); it never sees how they are framed on the wire. Above this
 seam nothing knows whether the bytes are encrypted.
 
-``LineChannel`` is the channel of today: each frame is one line, ended by
-``\\n``, so that a person can follow a chat with ``nc``; nothing is sealed.
-The secure channel (SPEC 11) takes its place with the same four methods.
+``LineChannel`` frames the handshake's plain lines: one JSON object per
+line, ended by ``\\n``, so that a person can follow one with ``nc``.
+``SealedChannel`` carries everything after it (SPEC 11), with the same four
+methods: what is above this seam does not change when the frames are sealed.
 
 The framing survives any split of the byte stream: one CR before the
 newline is allowed (nc sends CR LF), only one, so that where the bytes were
@@ -17,7 +18,7 @@ unfinished tail is bounded by the largest frame.
 
 from __future__ import annotations
 
-from .events import MAX_FRAME_BYTES, RemoteProtocolError
+from .events import MAX_FRAME_BYTES, BrokenRecord, RemoteProtocolError
 
 
 class LineChannel:
@@ -63,5 +64,71 @@ class LineChannel:
         if self._closed:
             if self._buffer.strip():
                 raise RemoteProtocolError("connection closed in the middle of a frame")
+            self.at_eof = True
+        return None
+
+
+# A record: its length (4 bytes, big-endian), then the sealed frame and its tag.
+_HEADER, _TAG = 4, 16
+MAX_RECORD_BYTES = MAX_FRAME_BYTES + _TAG
+
+
+class SealedChannel:
+    """Frames sealed with ChaCha20-Poly1305, one key per direction, for one connection.
+
+    Each record is its length, then the frame sealed under a nonce that is
+    the count of records sealed before it in that direction (it never
+    repeats: the keys are new on every connection, and the count only
+    grows), with the length as associated data. A record that does not
+    open, whether changed, replayed, reordered, cut or sealed under other
+    keys, raises ``BrokenRecord``: the link is broken, not the chat.
+    """
+
+    def __init__(self, seal_key: bytes, open_key: bytes, received: bytes = b"") -> None:
+        from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
+
+        self._sealer, self._opener = ChaCha20Poly1305(seal_key), ChaCha20Poly1305(open_key)
+        self._sealed = self._opened = 0  # records, each way: the next nonce
+        self._buffer = bytearray(received)  # what came after the handshake, already
+        self._closed = False
+        self.at_eof = False
+
+    @property
+    def buffered(self) -> int:
+        return len(self._buffer)
+
+    def seal(self, frame: bytes) -> bytes:
+        header = (len(frame) + _TAG).to_bytes(_HEADER, "big")
+        nonce = self._sealed.to_bytes(12, "big")
+        self._sealed += 1
+        return header + self._sealer.encrypt(nonce, bytes(frame), header)
+
+    def receive_data(self, data: bytes) -> None:
+        if not data:
+            self._closed = True
+            return
+        self._buffer += data
+
+    def next_frame(self) -> bytes | None:
+        buffer = self._buffer
+        if len(buffer) >= _HEADER:
+            size = int.from_bytes(buffer[:_HEADER], "big")
+            if not _TAG <= size <= MAX_RECORD_BYTES:
+                raise BrokenRecord(f"a record of {size:,} bytes came: the link is not sound")
+            if len(buffer) >= _HEADER + size:
+                header, sealed = bytes(buffer[:_HEADER]), bytes(buffer[_HEADER:_HEADER + size])
+                del buffer[:_HEADER + size]
+                from cryptography.exceptions import InvalidTag
+
+                try:
+                    frame = self._opener.decrypt(self._opened.to_bytes(12, "big"), sealed, header)
+                except InvalidTag:
+                    raise BrokenRecord("a record did not open: it was changed, replayed or "
+                                       "reordered on the way") from None
+                self._opened += 1
+                return frame
+        if self._closed:
+            if buffer:
+                raise BrokenRecord("the connection closed in the middle of a record")
             self.at_eof = True
         return None

@@ -13,14 +13,12 @@ import time
 
 from ..values import Pattern
 from .events import (
-    Busy,
     Bye,
     Event,
     Hello,
     LocalProtocolError,
     Message,
     Ping,
-    Proof,
     RemoteProtocolError,
     Typing,
 )
@@ -69,21 +67,13 @@ def _days_since_epoch(year: int, month: int, day: int) -> int:
 
 def _frame_fields(event: Event) -> dict:
     if isinstance(event, Hello):
-        fields = {"type": "hello", "version": event.version, "name": event.name}
-        if event.auth is not None:
-            fields.update(auth=event.auth, nonce=event.nonce)
-        if event.session:
-            fields.update(session=event.session, received=event.received)
-        return fields
-    if isinstance(event, Proof):
-        return {"type": "proof", "mac": event.mac}
+        return {"type": "hello", "version": event.version, "name": event.name,
+                "received": event.received}
     if isinstance(event, Message):
         return {"type": "message", "seq": event.seq, "ack": event.ack, "text": event.text,
                 "sent": format_utc(event.sent)}
     if isinstance(event, Ping):
         return {"type": "ping", "ack": event.ack}
-    if isinstance(event, Busy):
-        return {"type": "busy"}
     if isinstance(event, Typing):
         return {"type": "typing"}
     if isinstance(event, Bye):
@@ -133,10 +123,7 @@ def _event_from(fields: dict) -> Event:
     kind = fields.get("type")
     if kind == "hello":
         return Hello(name=fields.get("name"), version=fields.get("version"),
-                     auth=fields.get("auth"), nonce=fields.get("nonce", ""),
-                     session=fields.get("session", ""), received=fields.get("received", 0))
-    if kind == "proof":
-        return Proof(mac=fields.get("mac"))
+                     received=fields.get("received", 0))
     if kind == "message":
         sent = fields.get("sent")
         if not isinstance(sent, str):
@@ -151,8 +138,6 @@ def _event_from(fields: dict) -> Event:
         return Message(text=fields.get("text"), sent=seconds, seq=seq, ack=fields.get("ack", 0))
     if kind == "ping":
         return Ping(ack=fields.get("ack", 0))
-    if kind == "busy":
-        return Busy()
     if kind == "typing":
         return Typing()
     if kind == "bye":

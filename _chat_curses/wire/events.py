@@ -11,13 +11,11 @@ from __future__ import annotations
 import enum
 
 from ..limits import MAX_NAME_CHARS, MAX_REASON_CHARS, MAX_TEXT_BYTES
-from ..values import Pattern, Value, settle
+from ..values import Value, settle
 
-PROTOCOL_VERSION = 2
-# One frame, newline excluded: the text at its worst escaped size plus the
-# framing around it.
+PROTOCOL_VERSION = 3
+# One frame: the text at its worst escaped size plus the framing around it.
 MAX_FRAME_BYTES = 2 * MAX_TEXT_BYTES + 1024
-AUTH_METHOD = "hmac-sha256"
 
 
 class ProtocolError(Exception):
@@ -32,12 +30,34 @@ class RemoteProtocolError(ProtocolError):
     """The peer sent something the protocol does not allow."""
 
 
-class AuthenticationError(RemoteProtocolError):
-    """The two sides do not share the same secret (or only one has one)."""
+class BrokenRecord(RemoteProtocolError):
+    """A sealed record did not open, or was cut short: whoever changed it, the
+    link is broken (SPEC 10), not the chat; nothing in it is believed."""
 
 
-class WrongSecret(AuthenticationError):
-    """The peer's proof does not verify: it holds another secret, or guessed."""
+# What the secure handshake can end in, short of a proven peer (wire.handshake).
+# None of them is proof of anything: a stranger can say each of them.
+
+
+class NotProven(RemoteProtocolError):
+    """The peer could not prove it holds the key: a wrong pairing code, another
+    secret, no resume secret for this chat, or a changed handshake. ``how`` is
+    what it was to prove with (``handshake.Brings``)."""
+
+    def __init__(self, text: str, how: str) -> None:
+        super().__init__(text)
+        self.how = how
+
+
+class Refused(RemoteProtocolError):
+    """The peer turned the handshake down in plain words, before proving anything:
+    busy, a chat it does not have, an older protocol, no code. ``kind`` says which."""
+
+    BUSY, CHAT_OVER, OLD_VERSION, SAID = "busy", "chat over", "old version", "said"
+
+    def __init__(self, text: str, kind: str) -> None:
+        super().__init__(text)
+        self.kind = kind
 
 
 class Role(enum.Enum):
@@ -68,35 +88,24 @@ def _utf8_size(text: str) -> int | None:
         return None
 
 
-_NONCE_RE = Pattern(r"[0-9a-f]{32}")
-_SESSION_RE = _NONCE_RE  # a chat's resume token: 128 random bits in hexadecimal
-
-
 def _count(value: object, what: str) -> None:
     if type(value) is not int or not 0 <= value <= _MAX_COUNT:
         raise LocalProtocolError(f"{what} must be a whole number from 0 to {_MAX_COUNT}")
 
 
 _MAX_COUNT = 2**53
-_MAC_RE = Pattern(r"[0-9a-f]{64}")
 # The times a message may carry: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
 MIN_TIME, MAX_TIME = 0, 253402300799
 
 
 class Hello(Value):
-    """Opens the conversation: who is speaking, in which protocol version.
+    """Opens the chat on a connection, once the secure handshake is done: who is
+    speaking, in which protocol version, and how far the speaker has received
+    the other's messages (``received``, see ``delivery``: 0 in a new chat)."""
 
-    ``auth`` and ``nonce`` are set when the speaker uses a shared secret.
-    ``session`` names the chat: empty in a client's hello for a new chat, the
-    new chat's token in the server's answer, the token of the chat to resume
-    in both hellos of a resume. ``received`` tells how far the speaker has
-    received the other's messages (see ``delivery``).
-    """
+    __slots__ = _fields = _compared = ("name", "version", "received")
 
-    __slots__ = _fields = _compared = ("name", "version", "auth", "nonce", "session", "received")
-
-    def __init__(self, name: str, version: int = PROTOCOL_VERSION, auth: str | None = None,
-                 nonce: str = "", session: str = "", received: int = 0) -> None:
+    def __init__(self, name: str, version: int = PROTOCOL_VERSION, received: int = 0) -> None:
         if type(version) is not int:
             raise LocalProtocolError("hello version must be a whole number")
         if version != PROTOCOL_VERSION:
@@ -110,26 +119,10 @@ class Hello(Value):
             raise LocalProtocolError("user name is blank")
         if _utf8_size(name) is None:
             raise LocalProtocolError("user name is not valid Unicode")
-        if auth not in (None, AUTH_METHOD):
-            raise LocalProtocolError(f"unsupported authentication {str(auth)[:20]!r}")
-        if auth is not None and not (isinstance(nonce, str) and _NONCE_RE.fullmatch(nonce)):
-            raise LocalProtocolError("hello nonce must be 32 hexadecimal digits")
-        if not (session == "" or (isinstance(session, str) and _SESSION_RE.fullmatch(session))):
-            raise LocalProtocolError("hello session must be 32 hexadecimal digits")
         _count(received, "hello received")
-        for field, value in zip(self._fields, (name, version, auth, nonce, session, received)):
-            settle(self, field, value)
-
-
-class Proof(Value):
-    """Shows knowledge of the shared secret: an HMAC-SHA256, in hexadecimal."""
-
-    __slots__ = _fields = _compared = ("mac",)
-
-    def __init__(self, mac: str) -> None:
-        if not (isinstance(mac, str) and _MAC_RE.fullmatch(mac)):
-            raise LocalProtocolError("proof must be 64 hexadecimal digits")
-        settle(self, "mac", mac)
+        settle(self, "name", name)
+        settle(self, "version", version)
+        settle(self, "received", received)
 
 
 class Message(Value):
@@ -194,12 +187,6 @@ class Typing(Value):
     __slots__ = ()
 
 
-class Busy(Value):
-    """The server's answer to a hello while it is in a chat with someone else."""
-
-    __slots__ = ()
-
-
 class Bye(Value):
     """Ends the conversation, from either side, at any moment.
 
@@ -225,7 +212,7 @@ class ConnectionClosed(Value):
     __slots__ = ()
 
 
-Event = Hello | Proof | Message | Ping | Typing | Busy | Bye | ConnectionClosed
+Event = Hello | Message | Ping | Typing | Bye | ConnectionClosed
 
 
 class _NeedData:

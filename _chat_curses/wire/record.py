@@ -3,8 +3,10 @@
 mosh keeps the state it synchronises apart from the transport that carries
 it; this is the state. A ``ChatRecord`` holds what both sides must agree on
 to take a chat up again on a new connection, or in a new program: the
-chat's token, the partner's name, whose turn it is, and the delivery
-bookkeeping (numbers, acknowledgements, the outbox). The core owns it, the
+chat's resume secret (the first handshake made it; a resume proves it, and
+it never crosses the wire), the partner's name and how it was verified,
+whose turn it is, and the delivery bookkeeping (numbers,
+acknowledgements, the outbox). The core owns it, the
 session file (``shell.journal``) writes it, and each ``Protocol`` serves one
 connection of it (``Protocol.take_up``).
 
@@ -21,10 +23,11 @@ from .events import MAX_FRAME_BYTES, LocalProtocolError, Message, Role
 
 
 class ChatRecord:
-    def __init__(self, token: str, peer: str, delivery: Delivery | None = None,
-                 turn: Role = Role.CLIENT) -> None:
-        self.token = token  # the chat's name: 128 random bits, in hexadecimal
+    def __init__(self, secret: bytes, peer: str, delivery: Delivery | None = None,
+                 turn: Role = Role.CLIENT, verified: str = "") -> None:
+        self.secret = secret  # the resume secret: 32 bytes only the two sides hold
         self.peer = peer  # the partner's name, as its first hello gave it
+        self.verified = verified  # how: "code", "secret", or "" (unverified)
         self.delivery = Delivery() if delivery is None else delivery
         self.turn = turn  # whose turn it is
 

@@ -4,8 +4,11 @@ The client connects to the proxy, which connects on to the server and
 copies bytes both ways. On command it can reset every link it carries
 (RST, as a NAT or a dying Wi-Fi does), swallow the bytes of the links it
 carries while keeping them open (a route that silently drops everything),
-or stop listening (the server's host unreachable). Only 127.0.0.1; one
-thread; every loop bounded; ``close()`` ends it all.
+flip a bit in the next bytes one side sends (a path that changes what it
+carries), or stop listening (the server's host unreachable). It records
+every byte each side sent on each link (``records``), as anyone on the
+path could. Only 127.0.0.1; one thread; every loop bounded; ``close()``
+ends it all.
 """
 
 from __future__ import annotations
@@ -24,6 +27,9 @@ class FaultProxy:
         self.port = 0
         self.links: list[tuple[socket.socket, socket.socket]] = []
         self.swallowing: set[socket.socket] = set()
+        self.flipping: set[socket.socket] = set()
+        self.records: list[dict[str, bytearray]] = []  # per link: what "client" and "server" sent
+        self._record_of: dict[socket.socket, bytearray] = {}
         self.accepted = 0
         self._selector = selectors.DefaultSelector()
         self._lock = threading.Lock()
@@ -59,6 +65,16 @@ class FaultProxy:
     def swallow(self) -> None:
         """From now on, drop every byte of the links carried now, keeping them open."""
         self._do(lambda: self.swallowing.update(sock for link in self.links for sock in link))
+
+    def flip(self, side: str = "client") -> None:
+        """Flip one bit in the next bytes ``side`` sends on the links carried now."""
+        end = 0 if side == "client" else 1
+        self._do(lambda: self.flipping.update(link[end] for link in self.links))
+
+    def wire(self) -> bytes:
+        """Every byte that crossed the proxy, both ways, on every link."""
+        return b"".join(bytes(record[side]) for record in self.records
+                        for side in ("client", "server"))
 
     def close(self) -> None:
         self._do(self._reset_all)
@@ -111,6 +127,9 @@ class FaultProxy:
             _reset(client)
             return
         self.accepted += 1
+        record = {"client": bytearray(), "server": bytearray()}
+        self.records.append(record)
+        self._record_of[client], self._record_of[server] = record["client"], record["server"]
         for sock, other in ((client, server), (server, client)):
             sock.setblocking(False)
             self._selector.register(sock, selectors.EVENT_READ, other)
@@ -126,6 +145,11 @@ class FaultProxy:
             return
         if sock in self.swallowing:
             return
+        self._record_of[sock] += data
+        if sock in self.flipping:
+            self.flipping.discard(sock)
+            middle = len(data) // 2
+            data = data[:middle] + bytes([data[middle] ^ 0x10]) + data[middle + 1:]
         try:
             other.sendall(data)
         except OSError:
@@ -151,6 +175,7 @@ class FaultProxy:
 
     def _forget(self, sock: socket.socket) -> None:
         self.swallowing.discard(sock)
+        self.flipping.discard(sock)
         try:
             self._selector.unregister(sock)
         except (KeyError, ValueError):

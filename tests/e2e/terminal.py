@@ -255,24 +255,67 @@ class Terminal:
 
 
 class RawPeer:
-    """A hand-driven partner on a plain socket, for sending what the real program never would."""
+    """A hand-driven partner on a plain socket, for sending what the real program never would.
+
+    Before ``secure()`` it speaks plain lines (a stranger, an old program,
+    junk); ``secure()`` runs the real secure handshake (the program's own
+    sans-I/O ``Handshake``, as client, or as server with ``serve=True``),
+    after which whatever it sends, well formed or not, is sealed, and what
+    it receives is opened: an attacker who holds the keys of its own link.
+    """
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.sock.settimeout(DEFAULT_WAIT)
         self._buffer = b""
+        self.channel = None
 
     @classmethod
     def connect(cls, port: int) -> "RawPeer":
         return cls(socket.create_connection(("127.0.0.1", port), timeout=DEFAULT_WAIT))
 
+    def secure(self, brings: str = "none", password: bytes = b"", serve: bool = False) -> None:
+        from _chat_curses.wire.events import NEED_DATA, Role
+        from _chat_curses.wire.handshake import Brings, ClientHello, Handshake, Proven
+
+        handshake = Handshake(Role.SERVER if serve else Role.CLIENT, Brings(brings), password)
+        if not serve:
+            self.sock.sendall(handshake.hello())
+        if self._buffer:  # (b"" would say the connection closed)
+            handshake.receive_data(self._buffer)
+        while True:
+            event = handshake.next_event()
+            if isinstance(event, ClientHello):
+                self.sock.sendall(handshake.accept(password))
+            elif isinstance(event, Proven):
+                self.sock.sendall(handshake.data_to_send())
+                self.channel = handshake.channel
+                return
+            elif event is NEED_DATA:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise EOFError("the program closed the connection in the handshake")
+                handshake.receive_data(chunk)
+            else:
+                raise AssertionError(f"unexpected in the handshake: {event!r}")
+
     def send(self, data: bytes | dict) -> None:
+        """A frame (a dict as JSON, or bytes as they are): sealed once secure, else a line."""
         if isinstance(data, dict):
-            data = json.dumps(data).encode() + b"\n"
-        self.sock.sendall(data)
+            data = json.dumps(data).encode()
+            if self.channel is None:
+                data += b"\n"
+        self.sock.sendall(self.channel.seal(data) if self.channel is not None else data)
 
     def receive(self) -> dict | None:
         """The next frame from the program, or None at end of file."""
+        if self.channel is not None:
+            while (frame := self.channel.next_frame()) is None:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return None
+                self.channel.receive_data(chunk)
+            return json.loads(frame)
         while b"\n" not in self._buffer:
             chunk = self.sock.recv(65536)
             if not chunk:
@@ -309,10 +352,19 @@ def start_server(spawn, port: int, *extra: str, name: str = "server", **options)
     return server
 
 
-def start_client(spawn, port: int, *extra: str, name: str = "user", **options) -> Terminal:
-    """A client for 127.0.0.1:port, answers given by flags (not waited for)."""
+def pairing_code(server: Terminal) -> str:
+    """The pairing code the server shows now (the newest), as its partner would read it."""
+    codes = re.findall(r"(?:Pairing code for your partner:|the new code is) (\S+)", server.text())
+    return codes[-1] if codes else ""
+
+
+def start_client(spawn, port: int, *extra: str, name: str = "user", code: str = "",
+                 **options) -> Terminal:
+    """A client for 127.0.0.1:port, answers given by flags (not waited for): the
+    pairing code ``code`` ("" for none: an unverified chat, unless a secret)."""
+    given = [] if "--code" in extra else ["--code", code]
     return spawn("--client", "--host", "127.0.0.1", "--port", str(port), "--name", name,
-                 *extra, **options)
+                 *given, *extra, **options)
 
 
 def start_chat(spawn, port: int, *, server_name: str = "server", client_name: str = "user",
@@ -320,7 +372,8 @@ def start_chat(spawn, port: int, *, server_name: str = "server", client_name: st
                **options) -> tuple[Terminal, Terminal]:
     """A server and a client, connected, at the client's first turn."""
     server = start_server(spawn, port, *server_extra, name=server_name, env=server_env, **options)
-    client = start_client(spawn, port, *client_extra, name=client_name, env=client_env, **options)
+    client = start_client(spawn, port, *client_extra, name=client_name, env=client_env,
+                          code=pairing_code(server), **options)
     client.wait_for(CLIENT_PROMPT)
     server.wait_for(f"Waiting for {client_name}...")
     return server, client

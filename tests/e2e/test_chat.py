@@ -25,6 +25,7 @@ from .terminal import (
     SERVER_PROMPT,
     WAITING,
     message_line,
+    pairing_code,
     start_chat,
     start_client,
     start_server,
@@ -78,6 +79,10 @@ def test_whole_flow_through_the_prompts_with_defaults_and_one_invalid_answer_eac
     client.type_line(str(port))
     client.wait_for("Enter your username (<Enter> for user):")
     client.type_line("  ")  # blank is Enter alone: the default
+    client.wait_for("Enter the pairing code from the server (<Enter> for none):")
+    client.type_line("seven-amber")
+    client.wait_for("Invalid pairing code: a code is a number and two words")
+    client.type_line(pairing_code(server))
     client.wait_for("Trying to connect to server....")
     client.wait_for("Connection established.")
     server.wait_for("Connection established.")
@@ -299,7 +304,8 @@ def test_a_stranger_is_ignored_and_a_real_partner_still_gets_in(spawn, port):
     server = start_server(spawn, port)
     with socket.create_connection(("127.0.0.1", port)) as stranger:
         stranger.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        server.wait_for(re.compile(r"Ignored connection from 127\.0\.0\.1:\d+: .*not\s+valid JSON"))
+        server.wait_for(re.compile(r"Ignored connection from 127\.0\.0\.1:\d+: .*its\s+handshake\s+is\s+"
+                                   r"not\s+chat_curses's"))
     client = start_client(spawn, port)
     client.wait_for(CLIENT_PROMPT)
     client.type_line("still works")

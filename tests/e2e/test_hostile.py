@@ -57,9 +57,11 @@ NO_RESUMING = ("--resume-window", "0")  # a lost link ends the chat at once
 
 
 def raw_client(port, name="mallory"):
-    """A hand-driven client that has completed the handshake; the server's turn is next after one message."""
+    """A hand-driven client that has completed the handshake (unverified); the server's
+    turn is next after one message."""
     peer = RawPeer.connect(port)
-    peer.send({"type": "hello", "version": 2, "name": name})
+    peer.secure()
+    peer.send({"type": "hello", "version": 3, "name": name})
     assert peer.receive_until("hello")["name"] == "server"
     return peer
 
@@ -84,7 +86,7 @@ def test_hostile_connections_then_a_real_chat_that_works(spawn, port):
 
     with socket.create_connection(("127.0.0.1", port)) as browser:
         browser.sendall(b"GET / HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        server.wait_for("not valid JSON")
+        server.wait_for("its handshake is not chat_curses's")
 
     socket.create_connection(("127.0.0.1", port)).close()  # a port scanner
     server.wait_for("it closed the connection without saying goodbye")
@@ -95,7 +97,7 @@ def test_hostile_connections_then_a_real_chat_that_works(spawn, port):
                 blaster.sendall(junk)
             except OSError:
                 pass  # the server hung up on us, as it should
-    server.wait_for("frame is larger than")
+    server.wait_for("its handshake line is too long")
 
     with socket.create_connection(("127.0.0.1", port)):  # one that never speaks
         server.wait_for("no handshake within 2 s", timeout=6)
@@ -255,9 +257,9 @@ def test_secret_from_the_environment_matches_the_same_secret_from_a_file(spawn, 
 
 
 @pytest.mark.parametrize("server_secret, client_secret, client_words, words", [
-    # the server tells the client why: the client shows those words as the server's
-    ("right", "wrong", "the server said: the shared secrets do not match",
-     "the shared secrets do not match"),
+    # the server tells the client why: the client shows those words as the server's;
+    # a wrong secret, each side finds itself (SPAKE2: the server's proof does not verify)
+    ("right", "wrong", "the shared secrets do not match", "the shared secrets do not match"),
     ("right", None, "the server said: the server uses a shared secret and the client has none",
      "the server uses a shared secret and the client has none"),
     (None, "right", "the server said: the client uses a shared secret and the server has none",
@@ -308,12 +310,11 @@ def test_escape_sequences_from_the_peer_are_shown_as_markers(spawn, port):
 
 
 @pytest.mark.parametrize("bad, complaint", [
-    (b'{"type":"message","seq":2,"text":"two","sent":"2023-04-17T11:42:43Z"}\n', "may not send message"),
-    (b'{"type":"message","seq":2,"text":"\xff\xfe","sent":"2023-04-17T11:42:43Z"}\n', "not valid UTF-8"),
-    (b"x" * 200_000, "frame is larger than"),
-    (b'{"type":"launch"}\n', "unknown frame type"),
-    (b'{"type":"hello","version": 2,"name":"again"}\n', "may not send hello"),
-], ids=["out of turn", "invalid UTF-8", "oversize", "unknown type", "second hello"])
+    (b'{"type":"message","seq":2,"text":"two","sent":"2023-04-17T11:42:43Z"}', "may not send message"),
+    (b'{"type":"message","seq":2,"text":"\xff\xfe","sent":"2023-04-17T11:42:43Z"}', "not valid UTF-8"),
+    (b'{"type":"launch"}', "unknown frame type"),
+    (b'{"type":"hello","version": 3,"name":"again"}', "may not send hello"),
+], ids=["out of turn", "invalid UTF-8", "unknown type", "second hello"])
 def test_a_peer_breaking_the_protocol_is_cut_off_with_a_clear_line(spawn, port, bad, complaint):
     server = server_on(spawn, port)
     peer = raw_client(port)
@@ -327,9 +328,23 @@ def test_a_peer_breaking_the_protocol_is_cut_off_with_a_clear_line(spawn, port, 
     assert told is not None and told["reason"].startswith("protocol error: ")
 
 
+def test_a_record_larger_than_any_frame_breaks_the_link_not_the_chat(spawn, port):
+    """Its length cannot be believed before the whole record is opened: a changed
+    header looks the same. The link goes, as a broken one does; the chat waits."""
+    server = server_on(spawn, port)
+    peer = raw_client(port)
+    peer.send({"type": "message", "seq": 1, "text": "one", "sent": NOW})
+    server.wait_for(message_line("mallory", "one"))
+    peer.sock.sendall((200_016).to_bytes(4, "big") + b"x" * 1000)
+    server.wait_for("Connection lost: a record of 200,016 bytes came")
+    server.wait_for("Waiting for mallory to come back")
+    assert server.proc.isalive()
+
+
 @contextlib.contextmanager
-def raw_server_with_client(spawn):
-    """A hand-driven server, and a real client connected to it."""
+def raw_server_with_client(spawn, secure=True):
+    """A hand-driven server, and a real client connected to it (secured, unverified,
+    unless ``secure`` is False: then the client's plain hello waits to be answered)."""
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
@@ -338,6 +353,8 @@ def raw_server_with_client(spawn):
         conn, _ = listener.accept()
         peer = RawPeer(conn)
         try:
+            if secure:
+                peer.secure(serve=True)
             assert peer.receive()["type"] == "hello"
             yield client, peer
         finally:
@@ -346,22 +363,26 @@ def raw_server_with_client(spawn):
 
 def test_a_hostile_server_cannot_break_the_client(spawn):
     with raw_server_with_client(spawn) as (client, peer):
-        peer.send({"type": "hello", "version": 2, "name": "\x1b]0;pwned\x07srv"})
+        peer.send({"type": "hello", "version": 3, "name": "\x1b]0;pwned\x07srv"})
         client.wait_for("You are chatting with ^[]0;pwned^Gsrv")
         client.type_line("hi")
         assert peer.receive()["text"] == "hi"
         peer.send({"type": "message", "seq": 1, "text": "\x1b[?1049l\x1b[H", "sent": NOW})
         client.wait_for("[^[]0;pwned^Gsrv]: ^[[?1049l^[[H")
-        peer.send(b"\x00\x01\x02garbage\n")
+        peer.send(b"\x00\x01\x02garbage")
         assert client.wait_exit() == 1
         assert "broke the protocol: frame is not valid" in client.text().replace("\n", "")
 
 
-def test_a_server_speaking_another_version_is_refused(spawn):
-    with raw_server_with_client(spawn) as (client, peer):
-        peer.send({"type": "hello", "version": 1, "name": "old"})  # a program from before resuming
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_server_speaking_an_older_version_is_refused_never_answered_in_plaintext(spawn, version):
+    with raw_server_with_client(spawn, secure=False) as (client, peer):
+        peer.send({"type": "hello", "version": version, "name": "old"})  # plaintext programs
         assert client.wait_exit() == 1
-        assert "partner speaks protocol version 1, this program speaks 2" in client.text().replace("\n", "")
+        assert (f"Could not connect to 127.0.0.1:{peer.sock.getsockname()[1]}: the server speaks "
+                f"protocol version {version} (with no encryption); both sides need version 3"
+                in client.text().replace("\n", ""))
+        assert peer.receive() is None  # nothing more was said, in plaintext or otherwise
 
 
 # --- bad input from the person -------------------------------------------------------

@@ -205,8 +205,9 @@ def test_a_damaged_session_file_is_set_aside_with_a_warning(spawn, port, state_h
     assert any(path.name.startswith(damaged.name + ".bad-") for path in folder.iterdir())
 
 
-def test_a_saved_chat_the_server_no_longer_has_is_dropped_and_a_new_one_starts(spawn, port, proxy,
-                                                                               tmp_path):
+def test_a_server_saying_the_chat_is_over_proves_nothing_and_the_client_waits(
+        spawn, port, proxy, tmp_path, state_home):
+    """Anyone on the port can say it (SPEC 11): the client keeps its chat and its file."""
     server, client = chat_through(spawn, port, proxy, tmp_path)
     say(client, server, "user", "one")
     client.kill()
@@ -214,22 +215,25 @@ def test_a_saved_chat_the_server_no_longer_has_is_dropped_and_a_new_one_starts(s
     assert server.wait_exit() == 0
     fresh = start_server(spawn, port, env=FAST, cols=WIDE)
     again = restart_client(spawn, proxy, tmp_path)
-    again.wait_for("cannot be resumed")
-    again.wait_for("a new chat starts")
-    again.wait_for(CLIENT_PROMPT)
-    fresh.wait_for("Connection established.")
-    say(again, fresh, "user", "a new beginning")
+    again.wait_for("proves nothing (the server said: that chat is over)")
+    fresh.wait_for("it asked to resume a chat that is over")
+    time.sleep(1.5)  # tried again, and again: still waiting, never given up
+    assert again.proc.isalive() and "reconnecting" in again.text()
+    assert (state_home / "chat-curses" / f"client-127.0.0.1-{proxy.port}.session").exists()
 
 
-def test_a_forged_resume_token_is_told_busy_and_takes_nothing_over(spawn, port, proxy, tmp_path):
+def test_a_forged_resume_proves_nothing_and_takes_nothing_over(spawn, port, proxy, tmp_path):
+    from _chat_curses.wire.events import NotProven
+
     from .terminal import RawPeer
 
     server, client = chat_through(spawn, port, proxy, tmp_path)
-    forger = RawPeer.connect(port)
-    forger.send({"type": "hello", "version": 2, "name": "user", "session": "ab" * 16,
-                 "received": 0})
-    assert forger.receive_until("busy") == {"type": "busy"}
+    forger = RawPeer.connect(port)  # it knows the chat is on, not its resume secret
+    with pytest.raises(NotProven, match="could not prove it holds this chat"):
+        forger.secure("resume")
     forger.close()
+    server.wait_for("Ignored connection from")
+    assert "it could not prove it holds this chat" in server.text()
     say(client, server, "user", "undisturbed")
     assert "Reconnected" not in server.text()
 

@@ -31,7 +31,7 @@ def connected(role=Role.CLIENT, heartbeat=5.0, window=300.0, typing=False):
     """A core in a chat with a partner whose Protocol decodes what the core sends."""
     core = ChatCore(Settings(role=role, host="127.0.0.1", port=8000, resume_window=window,
                              name="user" if role is Role.CLIENT else "server", heartbeat=heartbeat,
-                             typing_notice=typing), jitter=no_jitter)
+                             typing_notice=typing, code=""), jitter=no_jitter)
     core.start()
     ours, theirs = Protocol(role), Protocol(role.other)
     client, server = (ours, theirs) if role is Role.CLIENT else (theirs, ours)

@@ -15,18 +15,32 @@ from _chat_curses.chat.admission import (
 )
 
 T = 500.0
-TOKEN = "5f0c" * 8
 
 
-@pytest.mark.parametrize("on, named, expected", [
-    (None, "", Answer.NEW),  # no chat on: a newcomer starts one
-    (None, TOKEN, Answer.CHAT_OVER),  # it names a chat we no longer have
-    (TOKEN, TOKEN, Answer.RESUME),  # the partner comes back to ours
-    (TOKEN, "", Answer.BUSY),  # a stranger while a chat is on
-    (TOKEN, "a" * 32, Answer.BUSY),  # a stranger naming some other chat
+@pytest.mark.parametrize("chat_on, brings, has_secret, require_code, expected", [
+    (False, "code", False, False, Answer.NEW),  # a newcomer with the code starts the chat
+    (False, "none", False, False, Answer.NEW),  # unverified, but allowed
+    (False, "none", False, True, Answer.REFUSE),  # --require-code
+    (False, "secret", True, False, Answer.NEW),
+    (False, "code", True, False, Answer.REFUSE),  # the secret takes the code's place
+    (False, "secret", False, False, Answer.REFUSE),  # a secret the server does not have
+    (False, "resume", False, False, Answer.CHAT_OVER),  # no chat to resume
+    (True, "resume", False, False, Answer.RESUME),  # the partner; the handshake proves it
+    (True, "code", False, False, Answer.BUSY),  # a stranger while a chat is on
+    (True, "secret", True, False, Answer.BUSY),
 ])
-def test_a_hello_gets_what_the_chat_under_way_allows(on, named, expected):
-    assert answer(on, named) is expected
+def test_a_hello_gets_what_the_chat_and_the_server_allow(chat_on, brings, has_secret,
+                                                          require_code, expected):
+    verdict, words = answer(chat_on, brings, has_secret, require_code)
+    assert verdict is expected and bool(words) == (expected is Answer.REFUSE)
+
+
+def test_refusals_say_why_in_words_both_sides_read_right():
+    assert answer(False, "code", True, False)[1] == (
+        "the server uses a shared secret and the client has none")
+    assert answer(False, "secret", False, False)[1] == (
+        "the client uses a shared secret and the server has none")
+    assert "--require-code" in answer(False, "none", False, True)[1]
 
 
 # --- squatters ------------------------------------------------------------------------

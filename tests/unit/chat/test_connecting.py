@@ -7,7 +7,7 @@ from _chat_curses.chat.connecting import Dialing, Failure, Outcome
 from _chat_curses.chat.core import ChatCore
 from _chat_curses.chat.effects import EXIT_FAILURE, Effect
 from _chat_curses.chat.liveness import Liveness
-from _chat_curses.chat.setup import Settings
+from _chat_curses.chat.setup import CODE_PROMPT, Settings
 from _chat_curses.wire.events import Role
 
 from .helpers import T, connected, no_jitter, texts
@@ -15,7 +15,8 @@ from .helpers import T, connected, no_jitter, texts
 
 def client(timeout=10.0, window=300.0):
     core = ChatCore(Settings(role=Role.CLIENT, host="127.0.0.1", port=8000, name="user",
-                             timeout=timeout, resume_window=window), jitter=no_jitter)
+                             timeout=timeout, resume_window=window, code=""),
+                    jitter=no_jitter)
     core.start()
     core.actions.clear()
     core.reach.dialing(T)
@@ -131,22 +132,76 @@ def test_a_try_that_times_out_while_resuming_is_cancelled_and_tried_again():
     assert core.deadline() == T + 11.5  # the next try, a second later
 
 
-def test_a_server_that_no_longer_has_the_chat_starts_a_new_one_at_once():
+@pytest.mark.parametrize("kind", list(Outcome))
+def test_nothing_unproven_ends_a_chat_waiting_to_be_resumed(kind):
+    """SPEC 11: busy, a bye, "that chat is over", junk or a wrong proof may come from
+    anyone on the port; the chat waits for its partner, and says so once."""
     core, _ = broken()
-    core.reach.handshake_failed(Failure("the server said: that chat is over",
-                                        Outcome.CHAT_OVER), T + 1)
-    assert core.actions == [Effect.FORGET_SAVED, Effect.DIAL]
-    assert core.chat is None and core.outage is None and not core.chatting
-    assert "cannot be resumed (the server said: that chat is over); a new chat starts" in texts(core)[-1]
+    for attempt in range(3):
+        core.reach.handshake_failed(Failure("the server is busy in another chat", kind),
+                                    T + 1 + attempt)
+    assert core.exit_code is None and core.chatting and core.actions == []
+    assert core.deadline() is not None and core.deadline() < T + 20  # tried again, soon
+    told = [line for line in texts(core) if "proves nothing" in line]
+    assert len(told) == (0 if kind is Outcome.BROKEN else 1)
 
 
-@pytest.mark.parametrize("kind", [Outcome.REFUSED, Outcome.WRONG_SECRET])
-def test_a_server_that_refuses_the_resume_ends_the_chat(kind):
-    core, _ = broken()
-    core.reach.handshake_failed(Failure("the server is busy in another chat", kind), T + 1)
-    assert texts(core)[-1] == ("Connection lost: could not resume the chat: "
-                               "the server is busy in another chat")
-    assert core.exit_code == EXIT_FAILURE and core.deadline() is None
+def test_a_wrong_code_typed_at_the_prompt_is_asked_for_again_and_from_a_flag_ends_it():
+    typed = ChatCore(Settings(role=Role.CLIENT, host="127.0.0.1", port=8000, name="user"),
+                     jitter=no_jitter)
+    typed.start()
+    typed.on_items(["7-amber-otter"], T)
+    typed.on_items(["\r"], T)
+    typed.reach.dialing(T)
+    typed.actions.clear()
+    typed.reach.handshake_failed(Failure("wrong pairing code", Outcome.WRONG_CODE), T + 1)
+    assert typed.exit_code is None and typed.frame(T + 1).prompt == CODE_PROMPT
+    assert "check the code on the server's screen" in texts(typed)[-1]
+    typed.on_items(["8 amber otter"], T + 2)
+    typed.on_items(["\r"], T + 2)
+    assert typed.actions == [Effect.DIAL] and typed.setup.code == "8-amber-otter"  # one more guess
+    flagged = client()  # --code was given ("" here: none)
+    flagged.reach.handshake_failed(Failure("wrong pairing code", Outcome.WRONG_CODE), T + 1)
+    assert flagged.exit_code == EXIT_FAILURE
+
+
+def test_the_client_brings_what_proves_it():
+    from _chat_curses.wire.handshake import Brings
+
+    assert client().reach.bring() == (Brings.NONE, b"", b"")
+    coded = ChatCore(Settings(role=Role.CLIENT, host="h", port=1, name="u", code="7-amber-otter"))
+    coded.start()
+    assert coded.reach.bring() == (Brings.CODE, b"7-amber-otter", b"")
+    secret = ChatCore(Settings(role=Role.CLIENT, host="h", port=1, name="u", secret=b"s" * 20))
+    secret.start()
+    assert secret.reach.bring() == (Brings.SECRET, b"s" * 20, b"")
+    core, _ = broken()  # a chat to resume: its resume secret, whatever else there is
+    assert core.reach.bring()[0] is Brings.RESUME and core.reach.bring()[2] == core.chat.secret
+
+
+def test_the_server_makes_a_code_per_chat_and_a_new_one_after_three_wrong():
+    draws = iter(range(1000))
+    server = ChatCore(Settings(role=Role.SERVER, host="127.0.0.1", port=8000, name="server"))
+    server.start()
+    server.reach.below = lambda bound: next(draws) % bound
+    server.reach.listening("127.0.0.1:8000")
+    first = server.reach.code
+    assert texts(server)[-1] == f"Pairing code for your partner: {first}"
+    assert server.history.lines[-1].kind == "private"  # the screen's only: no log, no file
+    for _ in range(2):
+        server.reach.wrong_code()
+    assert server.reach.code == first
+    server.reach.wrong_code()
+    assert server.reach.code != first
+    assert texts(server)[-1] == f"3 wrong pairing codes: the new code is {server.reach.code}"
+
+
+def test_with_a_secret_the_server_shows_no_code():
+    server = ChatCore(Settings(role=Role.SERVER, host="127.0.0.1", port=8000, name="server",
+                               secret=b"s" * 20))
+    server.start()
+    server.reach.listening("127.0.0.1:8000")
+    assert server.reach.code == "" and not any("code" in line for line in texts(server))
 
 
 def test_a_broken_try_while_resuming_is_tried_again_later():

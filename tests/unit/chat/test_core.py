@@ -10,6 +10,7 @@ from _chat_curses.chat.core import ChatCore
 from _chat_curses.chat.effects import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, Effect
 from _chat_curses.chat.setup import (
     ADDRESS_PROMPT,
+    CODE_PROMPT,
     MESSAGE_PROMPTS,
     NAME_PROMPT,
     PORT_PROMPT,
@@ -43,10 +44,18 @@ def test_the_questions_come_in_order_then_the_client_dials():
     typed(core, "70000")
     assert texts(core)[-1] == "Invalid port '70000': must be a number from 1 to 65535"
     typed(core, "9000")
+    assert core.actions == [Effect.RESTORE]  # the address is known: a chat saved for it?
     assert core.frame(T).prompt == NAME_PROMPT.format(default="user")
     typed(core, "")
-    assert core.actions == [Effect.RESTORE, Effect.DIAL]  # a saved chat first
-    assert (core.host, core.port, core.name) == ("localhost", 9000, "user")
+    assert core.frame(T).prompt == CODE_PROMPT
+    typed(core, "7 amber")
+    assert texts(core)[-1].startswith("Invalid pairing code: a code is a number and two words")
+    assert not any("amber" in line for line in texts(core)[:-1])  # not even a near miss
+    typed(core, "7 Amber Otter")
+    assert texts(core)[-1] == CODE_PROMPT + "(given, not shown)"  # the code is no log's
+    assert core.actions == [Effect.RESTORE, Effect.DIAL]
+    assert (core.host, core.port, core.name, core.setup.code) == ("localhost", 9000, "user",
+                                                                  "7-amber-otter")
     core.reach.dialing(T)
     frame = core.frame(T)
     assert frame.editor is None and frame.prompt == "Connecting to localhost:9000..."
@@ -58,7 +67,8 @@ def test_flags_skip_the_questions_and_the_server_listens():
     core.start()
     assert core.actions == [Effect.RESTORE, Effect.LISTEN]
     core.reach.listening("127.0.0.1:8000")
-    assert texts(core) == ["Trying to connect to another user..."]
+    assert texts(core) == ["Trying to connect to another user...",
+                           f"Pairing code for your partner: {core.reach.code}"]
     assert core.frame(T).prompt == "Waiting for a partner to connect..."
 
 
@@ -77,7 +87,7 @@ def test_a_port_in_use_asks_again_when_prompted_and_fails_when_flagged():
 
 
 def test_could_not_connect_names_the_target():
-    core = ChatCore(Settings(role=Role.CLIENT, host="::1", port=8000, name="user"))
+    core = ChatCore(Settings(role=Role.CLIENT, host="::1", port=8000, name="user", code=""))
     core.start()
     core.reach.dial_failed("connection refused (is the server running?)", T)
     assert texts(core)[-1] == "Could not connect to [::1]:8000: connection refused (is the server running?)"

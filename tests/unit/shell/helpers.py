@@ -4,12 +4,12 @@ from _chat_curses.shell.journal import Saved
 from _chat_curses.wire.events import Role
 from _chat_curses.wire.record import ChatRecord
 
-TOKEN = "0123456789abcdef" * 2
+SECRET = bytes(range(32))  # a chat's resume secret
 
 
 def new_saved(**changes):
     saved = Saved(role=Role.CLIENT, host="127.0.0.1", port=8000, name="user",
-                  chat=ChatRecord(TOKEN, "server"), peer_address="127.0.0.1:8000", window=300.0,
+                  chat=ChatRecord(SECRET, "server"), peer_address="127.0.0.1:8000", window=300.0,
                   lines=[("Connection established.", "system")], contact=1000.0)
     for name, value in changes.items():
         setattr(saved, name, value)
@@ -18,4 +18,4 @@ def new_saved(**changes):
 
 def chat_with(delivery, turn=Role.SERVER):
     """A chat record holding ``delivery``, its turn ``turn``, as the journal syncs it."""
-    return ChatRecord(TOKEN, "server", delivery, turn)
+    return ChatRecord(SECRET, "server", delivery, turn)

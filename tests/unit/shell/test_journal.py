@@ -15,7 +15,7 @@ from _chat_curses.shell.journal import (
 from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Role
 
-from .helpers import TOKEN, chat_with, new_saved
+from .helpers import SECRET, chat_with, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 
@@ -31,7 +31,7 @@ def test_a_journal_is_read_back_as_written():
     journal.sync(chat_with(delivery, Role.SERVER), 1005.0)
     journal.close(delete=False)
     saved = load(session_path(Role.CLIENT, "127.0.0.1", 8000), Role.CLIENT, "127.0.0.1", 8000)
-    assert saved.chat.token == TOKEN and saved.chat.peer == "server"
+    assert saved.chat.secret == SECRET and saved.chat.peer == "server"
     assert saved.chat.turn is Role.SERVER
     assert saved.lines == [("Connection established.", "system"), ("<t> [user]: hello", "own")]
     kept = saved.chat.delivery
@@ -77,7 +77,7 @@ def test_appending_costs_the_same_in_a_long_chat(monkeypatch):
     (b"", "not a chat_curses session"),
     (b"not json\n", "damaged"),
     (b'{"chat_curses_session": 99}\n', "not a chat_curses session"),
-    (b'{"chat_curses_session": 1, "role": "client"}\n', "damaged"),
+    (b'{"chat_curses_session": 2, "role": "client"}\n', "damaged"),
 ])
 def test_a_damaged_file_is_a_session_error(content, complaint):
     path = session_path(Role.CLIENT, "127.0.0.1", 8000)

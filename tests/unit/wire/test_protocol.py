@@ -15,15 +15,12 @@ from _chat_curses.wire.connection import Connection
 from _chat_curses.wire.events import (
     MAX_FRAME_BYTES,
     NEED_DATA,
-    AuthenticationError,
-    Busy,
     Bye,
     ConnectionClosed,
     Hello,
     LocalProtocolError,
     Message,
     Ping,
-    Proof,
     RemoteProtocolError,
     Role,
     Typing,
@@ -47,7 +44,7 @@ def events_from(protocol, data, *, eof=False):
 
 def server_after_hello():
     server = Protocol(Role.SERVER)
-    assert events_from(server, b'{"type":"hello","version":2,"name":"user"}\n') == [Hello("user")]
+    assert events_from(server, b'{"type":"hello","version":3,"name":"user"}\n') == [Hello("user")]
     server.send(Hello("server"))
     return server
 
@@ -67,8 +64,8 @@ def exchange(sender, receiver, event):
 # --- frames ------------------------------------------------------------------
 
 FRAMES = [
-    (Hello("user"), b'{"type":"hello","version":2,"name":"user"}\n'),
-    (Hello("漢字"), '{"type":"hello","version":2,"name":"漢字"}\n'.encode()),
+    (Hello("user"), b'{"type":"hello","version":3,"name":"user","received":0}\n'),
+    (Hello("漢字", received=5), '{"type":"hello","version":3,"name":"漢字","received":5}\n'.encode()),
     (Message("hello", T0), b'{"type":"message","seq":1,"ack":0,"text":"hello","sent":"2023-04-17T11:42:43Z"}\n'),
     (Message('quote " and \\ and \n', T0),
      b'{"type":"message","seq":1,"ack":0,"text":"quote \\" and \\\\ and \\n","sent":"2023-04-17T11:42:43Z"}\n'),
@@ -116,7 +113,7 @@ def test_frame_with_the_start_of_the_next_one_glued_on(event, wire):
     assert receiver.buffered == len(b'{"type":"by')
 
 
-TWO_FRAMES = b'{"type":"hello","version":2,"name":"user"}\n{"type":"bye"}\n'
+TWO_FRAMES = b'{"type":"hello","version":3,"name":"user"}\n{"type":"bye"}\n'
 
 
 @pytest.mark.parametrize("split", range(1, len(TWO_FRAMES)))
@@ -128,12 +125,12 @@ def test_two_frames_split_anywhere(split):
 
 def test_crlf_and_blank_lines_are_tolerated():
     server = Protocol(Role.SERVER)
-    assert events_from(server, b'\r\n\n{"type":"hello","version":2,"name":"u"}\r\n') == [Hello("u")]
+    assert events_from(server, b'\r\n\n{"type":"hello","version":3,"name":"u"}\r\n') == [Hello("u")]
 
 
 def test_unknown_fields_are_ignored():
     server = Protocol(Role.SERVER)
-    found = events_from(server, b'{"type":"hello","version":2,"name":"u","colour":"red"}\n')
+    found = events_from(server, b'{"type":"hello","version":3,"name":"u","colour":"red"}\n')
     assert found == [Hello("u")]
 
 
@@ -228,7 +225,7 @@ def test_server_may_not_say_hello_first():
 
 def test_second_hello_is_a_remote_error():
     server = server_after_hello()
-    client_hello = b'{"type":"hello","version":2,"name":"again"}\n'
+    client_hello = b'{"type":"hello","version":3,"name":"again"}\n'
     with pytest.raises(RemoteProtocolError, match="hello"):
         events_from(server, client_hello)
 
@@ -271,7 +268,7 @@ def test_a_remote_error_sticks():
 BAD_FRAMES = [
     (b"GET / HTTP/1.1\r\n", "not valid JSON"),
     (b"\xff\xfe\n", "not valid UTF-8"),
-    (b'{"type":"hello","version":2,"name":"\xc3"}\n', "not valid UTF-8"),
+    (b'{"type":"hello","version":3,"name":"\xc3"}\n', "not valid UTF-8"),
     (b"[1,2,3]\n", "not a JSON object"),
     (b'"hello"\n', "not a JSON object"),
     (b'{"type":"shout"}\n', "unknown frame type"),
@@ -279,11 +276,11 @@ BAD_FRAMES = [
     (b'{"type":"hello","version":1,"name":"u"}\n', "version 1"),
     (b'{"type":"hello","version":true,"name":"u"}\n', "whole number"),
     (b'{"type":"hello","version":"1","name":"u"}\n', "whole number"),
-    (b'{"type":"hello","version":2}\n', "name"),
-    (b'{"type":"hello","version":2,"name":""}\n', "1 to 32"),
-    (b'{"type":"hello","version":2,"name":"' + b"x" * 33 + b'"}\n', "1 to 32"),
-    (b'{"type":"hello","version":2,"name":["u"]}\n', "must be text"),
-    (b'{"type":"hello","version":2,"name":"\\ud800"}\n', "not valid Unicode"),
+    (b'{"type":"hello","version":3}\n', "name"),
+    (b'{"type":"hello","version":3,"name":""}\n', "1 to 32"),
+    (b'{"type":"hello","version":3,"name":"' + b"x" * 33 + b'"}\n', "1 to 32"),
+    (b'{"type":"hello","version":3,"name":["u"]}\n', "must be text"),
+    (b'{"type":"hello","version":3,"name":"\\ud800"}\n', "not valid Unicode"),
     (b'{"type":"hello","version":NaN,"name":"u"}\n', "not valid JSON"),
     (b"[" * 100_000 + b"\n", "not valid JSON"),
 ]
@@ -373,7 +370,7 @@ def test_eof_in_the_middle_of_a_frame_is_an_error():
 
 
 def test_frames_before_eof_still_come_out():
-    found = events_from(Protocol(Role.SERVER), b'{"type":"hello","version":2,"name":"u"}\n', eof=True)
+    found = events_from(Protocol(Role.SERVER), b'{"type":"hello","version":3,"name":"u"}\n', eof=True)
     assert found == [Hello("u"), ConnectionClosed()]
 
 
@@ -463,7 +460,7 @@ def test_connection_queues_what_the_socket_cannot_take(socket_pair):
 def test_connection_yields_good_events_before_raising_on_a_bad_one(socket_pair):
     a, b = socket_pair
     server = Connection(b, Protocol(Role.SERVER))
-    a.sendall(b'{"type":"hello","version":2,"name":"u"}\nGARBAGE\n')
+    a.sendall(b'{"type":"hello","version":3,"name":"u"}\nGARBAGE\n')
     found = []
     with pytest.raises(RemoteProtocolError):
         for event in server.receive():
@@ -474,7 +471,7 @@ def test_connection_yields_good_events_before_raising_on_a_bad_one(socket_pair):
 def test_events_buffered_in_the_protocol_come_out_without_new_data(socket_pair):
     a, b = socket_pair
     server = Connection(b, Protocol(Role.SERVER))
-    a.sendall(b'{"type":"hello","version":2,"name":"u"}\n{"type":"bye"}\n')
+    a.sendall(b'{"type":"hello","version":3,"name":"u"}\n{"type":"bye"}\n')
     first = next(server.receive())  # the caller stops after one event
     assert first == Hello("u")
     assert drain(server) == [Bye()]
@@ -510,144 +507,6 @@ def test_ping_during_the_handshake_is_illegal():
         events_from(Protocol(Role.SERVER), b'{"type":"ping"}\n')
 
 
-# --- the shared secret -----------------------------------------------------------
-
-
-def handshake(client, server, client_name="user", server_name="server"):
-    """Run a handshake between two protocols; return what each received."""
-    seen = {Role.CLIENT: [], Role.SERVER: []}
-    seen[Role.SERVER] += events_from(server, client.send(client.hello(client_name)))
-    seen[Role.CLIENT] += events_from(client, server.send(server.hello(server_name)))
-    if client.proof_due:
-        seen[Role.SERVER] += events_from(server, client.send(client.proof()))
-        seen[Role.CLIENT] += events_from(client, server.send(server.proof()))
-    return seen
-
-
-def test_same_secret_on_both_sides_completes_the_handshake():
-    client = Protocol(Role.CLIENT, secret=b"open sesame")
-    server = Protocol(Role.SERVER, secret=b"open sesame")
-    handshake(client, server)
-    assert client.established and server.established and client.our_turn
-    exchange(client, server, Message("authenticated hello", T0))
-
-
-def test_the_secret_never_crosses_the_wire():
-    client = Protocol(Role.CLIENT, secret=b"open sesame")
-    server = Protocol(Role.SERVER, secret=b"open sesame")
-    wire = b""
-    for sender, receiver, make in [(client, server, lambda: client.hello("user")),
-                                   (server, client, lambda: server.hello("server")),
-                                   (client, server, client.proof),
-                                   (server, client, server.proof)]:
-        data = sender.send(make())
-        events_from(receiver, data)
-        wire += data
-    assert client.established
-    assert b"sesame" not in wire
-    assert b'"type":"proof"' in wire
-
-
-def test_hellos_with_a_secret_carry_fresh_nonces():
-    one, two = Protocol(Role.CLIENT, secret=b"k"), Protocol(Role.CLIENT, secret=b"k")
-    hello_one, hello_two = one.hello("u"), two.hello("u")
-    assert hello_one.auth == "hmac-sha256"
-    assert hello_one.nonce != hello_two.nonce
-
-
-def test_wrong_secret_is_caught_by_the_server_before_it_proves_anything():
-    client = Protocol(Role.CLIENT, secret=b"right")
-    server = Protocol(Role.SERVER, secret=b"wrong")
-    events_from(server, client.send(client.hello("user")))
-    events_from(client, server.send(server.hello("server")))
-    with pytest.raises(AuthenticationError, match="the shared secrets do not match"):
-        events_from(server, client.send(client.proof()))
-    assert not server.established
-    with pytest.raises(LocalProtocolError):  # the server never proves to a stranger
-        server.send(server.proof())
-
-
-def test_wrong_secret_is_caught_by_the_client_too():
-    client = Protocol(Role.CLIENT, secret=b"right")
-    server = Protocol(Role.SERVER, secret=b"right")
-    events_from(server, client.send(client.hello("user")))
-    events_from(client, server.send(server.hello("server")))
-    events_from(server, client.send(client.proof()))
-    forged = Proof("0" * 64)
-    server_wire = server.send(forged)
-    with pytest.raises(AuthenticationError, match="do not match"):
-        events_from(client, server_wire)
-
-
-def test_a_proof_cannot_be_reflected_back():
-    client = Protocol(Role.CLIENT, secret=b"k")
-    server = Protocol(Role.SERVER, secret=b"k")
-    events_from(server, client.send(client.hello("user")))
-    events_from(client, server.send(server.hello("server")))
-    client_proof = client.proof()
-    events_from(server, client.send(client_proof))
-    with pytest.raises(AuthenticationError):
-        events_from(client, server.send(client_proof))  # the client's own proof, sent back
-
-
-def test_a_proof_from_another_connection_is_refused():
-    old_client, old_server = Protocol(Role.CLIENT, secret=b"k"), Protocol(Role.SERVER, secret=b"k")
-    handshake(old_client, old_server)
-    recorded = old_client.proof()
-    client, server = Protocol(Role.CLIENT, secret=b"k"), Protocol(Role.SERVER, secret=b"k")
-    events_from(server, client.send(client.hello("user")))
-    events_from(client, server.send(server.hello("server")))
-    with pytest.raises(AuthenticationError):
-        events_from(server, b'{"type":"proof","mac":"' + recorded.mac.encode() + b'"}\n')
-
-
-@pytest.mark.parametrize("client_secret, server_secret, complaint", [
-    (None, b"k", "the server uses a shared secret and the client has none"),
-    (b"k", None, "the client uses a shared secret and the server has none"),
-])
-def test_a_secret_on_one_side_only_is_refused_in_words_both_read_right(client_secret, server_secret, complaint):
-    client = Protocol(Role.CLIENT, secret=client_secret)
-    server = Protocol(Role.SERVER, secret=server_secret)
-    with pytest.raises(AuthenticationError, match=complaint):
-        events_from(server, client.send(client.hello("user")))
-
-
-def test_a_client_with_a_secret_refuses_a_server_that_skips_it():
-    client = Protocol(Role.CLIENT, secret=b"k")
-    client.send(client.hello("user"))
-    with pytest.raises(AuthenticationError, match="the client uses a shared secret and the server has none"):
-        events_from(client, b'{"type":"hello","version":2,"name":"server"}\n')
-
-
-def test_message_before_the_proofs_is_illegal():
-    client = Protocol(Role.CLIENT, secret=b"k")
-    server = Protocol(Role.SERVER, secret=b"k")
-    events_from(server, client.send(client.hello("user")))
-    events_from(client, server.send(server.hello("server")))
-    with pytest.raises(LocalProtocolError):
-        client.send(Message("too early", T0))
-    with pytest.raises(RemoteProtocolError, match="may not send message"):
-        events_from(server, b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":"2023-04-17T11:42:43Z"}\n')
-
-
-@pytest.mark.parametrize("wire, complaint", [
-    (b'{"type":"hello","version":2,"name":"u","auth":"rot13","nonce":"' + b"a" * 32 + b'"}\n',
-     "unsupported authentication"),
-    (b'{"type":"hello","version":2,"name":"u","auth":"hmac-sha256"}\n', "nonce"),
-    (b'{"type":"hello","version":2,"name":"u","auth":"hmac-sha256","nonce":"xyz"}\n', "nonce"),
-])
-def test_malformed_secret_hellos(wire, complaint):
-    with pytest.raises(RemoteProtocolError, match=complaint):
-        events_from(Protocol(Role.SERVER, secret=b"k"), wire)
-
-
-def test_malformed_proof():
-    client, server = Protocol(Role.CLIENT, secret=b"k"), Protocol(Role.SERVER, secret=b"k")
-    events_from(server, client.send(client.hello("user")))
-    with pytest.raises(RemoteProtocolError, match="64 hexadecimal"):
-        events_from(server, b'{"type":"proof","mac":"short"}\n')
-
-
 # --- hardening: verdicts that do not depend on the split, liveness by frames --------
 
 
@@ -665,7 +524,7 @@ def _verdict(chunks):
 
 def _frame_of_exactly(size):
     """A hello frame padded with an unknown field to exactly ``size`` bytes."""
-    head = b'{"type":"hello","version":2,"name":"user","pad":"'
+    head = b'{"type":"hello","version":3,"name":"user","pad":"'
     return head + b"x" * (size - len(head) - 2) + b'"}'
 
 
@@ -682,7 +541,7 @@ def test_a_frame_at_the_limit_gets_one_verdict_however_it_is_split(ending):
 def test_a_blank_name_on_the_wire_is_refused(name):
     server = Protocol(Role.SERVER)
     with pytest.raises(RemoteProtocolError, match="blank"):
-        events_from(server, json.dumps({"type": "hello", "version":2, "name": name}).encode() + b"\n")
+        events_from(server, json.dumps({"type": "hello", "version":3, "name": name}).encode() + b"\n")
 
 
 def test_a_peer_dripping_an_unfinished_frame_is_not_alive(socket_pair, monkeypatch):
@@ -690,7 +549,7 @@ def test_a_peer_dripping_an_unfinished_frame_is_not_alive(socket_pair, monkeypat
     clock = [1000.0]
     monkeypatch.setattr("_chat_curses.wire.connection.time.monotonic", lambda: clock[0])
     conn = Connection(b, Protocol(Role.SERVER))
-    a.sendall(b'{"type":"hello","version":2,"name":"user"}\n')
+    a.sendall(b'{"type":"hello","version":3,"name":"user"}\n')
     clock[0] = 1001.0
     assert drain(conn) == [Hello("user")]
     assert conn.last_received == 1001.0
@@ -732,7 +591,7 @@ def test_events_are_values_that_cannot_change():
     with pytest.raises(AttributeError):
         del message.sent
     assert message == Message("hi", T0) and hash(message) == hash(Message("hi", T0))
-    assert message != Message("hi", T0 + 1) and Bye() != Busy() and Typing() != Busy()
+    assert message != Message("hi", T0 + 1) and Bye() != Typing() and Typing() != Ping()
     assert Ping(4) == Ping() and Hello("a") != Hello("b")
     assert repr(message) == f"Message(text='hi', sent={T0}, seq=3, ack=2)"
     numbered = Message("hi", T0).numbered(7, 6)
