@@ -324,10 +324,12 @@ def idle_cpu(seconds: float) -> tuple[float, float]:
     client = None
     try:
         read_until(server, "Trying to connect to another user")
+        settle(server.pid)  # the cryptography loads once, in the background: not idling
         before = cpu_seconds(server.pid)
         time.sleep(seconds)
         waiting_server = cpu_seconds(server.pid) - before
-        client = spawn(program, "--client", "--host", "127.0.0.1", "--port", port, "--name", "c")
+        client = spawn(program, "--client", "--host", "127.0.0.1", "--port", port, "--name", "c",
+                       "--code", "")
         read_until(client, "Enter a message to send to the server")
         client.write(b"are you there?\r")
         read_until(client, "Waiting for s...")
@@ -512,7 +514,8 @@ def chat_pair(size: tuple[int, int]) -> Pair:
     common = ["--host", "127.0.0.1", "--port", port]
     return start_pair(size, [program, "--server", *common, "--name", "bobby"],
                       "Trying to connect to another user",
-                      [program, "--client", *common, "--name", "alice"], "Connection established")
+                      [program, "--client", *common, "--name", "alice", "--code", ""],
+                      "Connection established")
 
 
 def minimal_pair(size: tuple[int, int], code: str = MINIMAL_CHAT) -> Pair:
@@ -636,6 +639,84 @@ def codec(count: int) -> tuple[float, float]:
     return ours / count, floor / count
 
 
+def settle(pid: int, timeout: float = 10.0) -> None:
+    """Until the program has loaded the cryptography it warms up in the background
+    once its first prompt is drawn, and a moment more."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(f"/proc/{pid}/maps") as maps:
+            if "cryptography" in maps.read():
+                break
+        time.sleep(0.05)
+    time.sleep(1.0)
+
+
+# --- the secure channel ---------------------------------------------------------------
+
+
+def handshakes(count: int) -> dict[str, float]:
+    """Seconds for a whole connection's start, both sides in this process, warm: the
+    secure handshake with a code and without, then the chat's hellos; against the
+    chat's hellos alone on a plain channel (the floor)."""
+    from _chat_curses.wire.handshake import Brings, Handshake
+
+    def hellos(client: Protocol, server: Protocol) -> None:
+        server.receive_data(client.send(Hello("bench")))
+        server.next_event()
+        client.receive_data(server.send(Hello("peer")))
+        client.next_event()
+
+    def secured(brings: Brings, password: bytes) -> None:
+        client, server = Handshake(Role.CLIENT, brings, password), Handshake(Role.SERVER)
+        server.receive_data(client.hello())
+        server.next_event()
+        client.receive_data(server.accept(password))
+        client.next_event()
+        server.receive_data(client.data_to_send())
+        server.next_event()
+        hellos(Protocol(Role.CLIENT, client.channel), Protocol(Role.SERVER, server.channel))
+
+    secured(Brings.CODE, b"7-amber-otter")  # warm: the imports are another row
+    return {"plain hellos": min(_timed(lambda: hellos(Protocol(Role.CLIENT), Protocol(Role.SERVER)))
+                                for _ in range(count)),
+            "code": min(_timed(lambda: secured(Brings.CODE, b"7-amber-otter")) for _ in range(count)),
+            "none": min(_timed(lambda: secured(Brings.NONE, b"")) for _ in range(count))}
+
+
+def crypto_import(times: int) -> tuple[float, float]:
+    """Seconds to load the cryptography in a fresh interpreter (bytecode cached), and
+    the same interpreter's start with nothing loaded: medians."""
+    loads, floors = [], []
+    probe = ("import time; s = time.perf_counter(); import sys; sys.path.insert(0, sys.argv[1]); "
+             "from _chat_curses.wire.handshake import warm_up; {} "
+             "print(time.perf_counter() - s)")
+    for _ in range(times):
+        for work, into in (("warm_up();", loads), ("", floors)):
+            out = subprocess.run([sys.executable, "-c", probe.format(work), str(ROOT)],
+                                 capture_output=True, text=True, env=environment(
+                                     {"PYTHONDONTWRITEBYTECODE": None}), check=True).stdout
+            into.append(float(out))
+    return statistics.median(loads), statistics.median(floors)
+
+
+def sealed_message(count: int) -> tuple[float, float]:
+    """Seconds to send and take one message frame sealed (seal, open), and plain
+    (a line, split again): the message's own encoding and decoding in both."""
+    from _chat_curses.wire.channel import LineChannel, SealedChannel
+    from _chat_curses.wire.codec import decode, encode
+
+    frame = encode(Message(TEXT, SENT, 5, 4))
+    results = []
+    for sender, receiver in ((LineChannel(), LineChannel()),
+                             (SealedChannel(bytes(32), bytes(32)), SealedChannel(bytes(32), bytes(32)))):
+        def once() -> None:
+            for _ in range(count):
+                receiver.receive_data(sender.seal(frame))
+                decode(receiver.next_frame())
+        results.append(min(_timed(once) for _ in range(5)) / count)
+    return results[1], results[0]
+
+
 def start_up(times: int, ways: dict[str, tuple[list[str], dict]]) -> dict[str, list[float]]:
     """Seconds from starting to the first prompt on screen, each way in turn, ``times`` rounds."""
     results: dict[str, list[float]] = {label: [] for label in ways}
@@ -737,6 +818,22 @@ def main() -> None:
     ours, floor = codec(rounds * 5)
     rows.append(("encode + decode one message", f"{ours * 1e6:.2f} µs",
                  ratio(ours, floor, "µs, bare json.dumps + json.loads, no checks", 1e6, "under 3.5 µs")))
+    sealed, plain = sealed_message(rounds * 5)
+    rows.append(("a message sealed and opened (ChaCha20-Poly1305)", f"{sealed * 1e6:.2f} µs",
+                 f"{(sealed - plain) * 1e6:+.2f} µs against the same message plain "
+                 f"({plain * 1e6:.2f} µs); aim: under +10 µs"))
+    started = handshakes(5 if args.quick else 20)
+    for label, how in (("with a pairing code (X25519, SPAKE2)", "code"),
+                       ("unverified (X25519 only)", "none")):
+        rows.append((f"a connection's start, both sides, warm, {label}",
+                     f"{started[how] * 1e3:.1f} ms",
+                     f"{(started[how] - started['plain hellos']) * 1e3:+.1f} ms against the plain "
+                     f"hellos ({started['plain hellos'] * 1e3:.2f} ms); aim: at most +50 ms"))
+    loaded, bare = crypto_import(3 if args.quick else 9)
+    rows.append(("loading the cryptography, once per program (bytecode cached)",
+                 f"{(loaded - bare) * 1e3:.0f} ms",
+                 "in the background while the prompts wait or the server listens; "
+                 "on the first connection of a client given every answer as a flag"))
 
     paired = enter_to_screen(messages)
     for (name, size), figures in paired.items():

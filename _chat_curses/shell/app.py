@@ -36,6 +36,7 @@ from .terminal import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, curses_scr
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     import socket
+    import threading
 
     from ..chat.connecting import Failure
     from ..wire.connection import Connection
@@ -53,6 +54,7 @@ class App:
         self.dialer: Dialer | None = None
         self.link: Link | None = None  # the client's connection during its handshake
         self.partner: Connection | None = None
+        self.warming: threading.Thread | None = None  # loads the cryptography
         self.keeper = SessionKeeper(self.core, settings)
 
     @property
@@ -90,6 +92,8 @@ class App:
         self.core.pane = self.screen.history_size()
         now = time.monotonic()
         self.screen.draw(self.core.frame(now))
+        if self.warming is None:  # the first prompt is drawn: load the cryptography meanwhile
+            self.warming = warm_up_in_background()
         # Only once the screen is drawn does the file go to the disk: what was
         # sent is written already, and what arrived is not acknowledged yet.
         self.keeper.flush(now)
@@ -162,9 +166,7 @@ class App:
                 with contextlib.suppress(OSError, ProtocolError):
                     self.link.conn.send(Bye())
             self.link.close(self.loop, linger=1.0)
-        if self.partner is not None:
-            self.loop.unwatch(self.partner)
-            self.partner.close(linger=1.0)
+        self._link_down(linger=1.0)
         if self.door is not None:
             self.door.close()
         if self.dialer is not None:
@@ -286,12 +288,28 @@ class App:
             self.link.close(self.loop)
             self.link = None
 
-    def _link_down(self) -> None:
-        """The partner's connection broke: close it (the core says what comes next)."""
+    def _link_down(self, linger: float = 0.0) -> None:
+        """The partner's connection broke: close it (the core says what comes next).
+        On the way out, ``linger`` gives a goodbye still queued a moment to leave."""
         if self.partner is not None:
             self.loop.unwatch(self.partner)
-            self.partner.close()
+            self.partner.close(linger)
             self.partner = None
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Load the cryptography in a thread while a person answers the prompts, or the
+    server waits for its partner: the first handshake then need not wait for it.
+    Not a daemon: the interpreter waits for it on the way out (a few hundredths of
+    a second at most), since a daemon thread stopped inside the Rust extension's
+    import would abort the whole process ("FATAL: exception not rethrown")."""
+    import threading
+
+    from ..wire.handshake import warm_up
+
+    thread = threading.Thread(target=warm_up, name="warm-up")
+    thread.start()
+    return thread
 
 
 def run(app: App, warnings: Callable[[], list[str]]) -> int:

@@ -100,7 +100,7 @@ def reach_hint(addresses: list[str]) -> str:
     """Who can reach a server listening on these addresses, in words, when it is not plain."""
     if all(address.startswith("127.") or address == "::1" for address in addresses):
         return ("Only this machine can connect. To chat with another machine, start the "
-                "server with --host 0.0.0.0, and a shared secret (--secret-file).")
+                "server with --host 0.0.0.0.")
     if any(address in ("0.0.0.0", "::") for address in addresses):
         found = machine_addresses()
         where = ", ".join(found) if found else "this machine's addresses (see: ip addr)"

@@ -41,6 +41,47 @@ DEFAULT_WAIT = 10.0
 TIMESTAMP = r"<\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}>"
 
 
+class XtermScreen(pyte.Screen):
+    """pyte's screen, plus the three sequences of xterm's terminal description
+    that pyte 0.8 ignores and ncurses sends when they are shorter: scroll the
+    region up (SU, ``CSI n S``) or down (SD, ``CSI n T``) by n rows, and repeat
+    the last character (REP, ``CSI n b``). Without them the rendered screen
+    keeps rows that a real terminal scrolled away."""
+
+    def __init__(self, columns: int, lines: int) -> None:
+        super().__init__(columns, lines)
+        self.last_drawn = ""
+
+    def draw(self, data: str) -> None:
+        super().draw(data)
+        if data:
+            self.last_drawn = data[-1]
+
+    def scroll_up(self, count: int = 1, *_, **__) -> None:
+        top, bottom = self.margins or pyte.screens.Margins(0, self.lines - 1)
+        for _ in range(min(max(count, 1), bottom - top + 1)):
+            for y in range(top, bottom):
+                self.buffer[y] = self.buffer[y + 1]
+            self.buffer.pop(bottom, None)
+        self.dirty.update(range(self.lines))
+
+    def scroll_down(self, count: int = 1, *_, **__) -> None:
+        top, bottom = self.margins or pyte.screens.Margins(0, self.lines - 1)
+        for _ in range(min(max(count, 1), bottom - top + 1)):
+            for y in range(bottom, top, -1):
+                self.buffer[y] = self.buffer[y - 1]
+            self.buffer.pop(top, None)
+        self.dirty.update(range(self.lines))
+
+    def repeat_last(self, count: int = 1, *_, **__) -> None:
+        if self.last_drawn:
+            self.draw(self.last_drawn * max(count, 1))
+
+
+class XtermStream(pyte.ByteStream):
+    csi = {**pyte.ByteStream.csi, "S": "scroll_up", "T": "scroll_down", "b": "repeat_last"}
+
+
 def message_line(name: str, text: str) -> re.Pattern:
     return re.compile(rf"{TIMESTAMP} \[{re.escape(name)}\]: {re.escape(text)}")
 
@@ -126,8 +167,8 @@ class Terminal:
                  env: dict[str, str] | None = None, command: list[str] | None = None) -> None:
         """``args`` for chat_curses.py, or a whole ``command`` to run instead."""
         self.args = args if command is None else command
-        self.screen = pyte.Screen(cols, rows)
-        self.stream = pyte.ByteStream(self.screen)
+        self.screen = XtermScreen(cols, rows)
+        self.stream = XtermStream(self.screen)
         self._lock = threading.Lock()
         self.raw = bytearray()  # every byte the program wrote, for what a screen does not show
         self._eof = threading.Event()
@@ -196,6 +237,20 @@ class Terminal:
             if time.monotonic() > deadline or (self._eof.is_set() and not condition(self.text())):
                 raise AssertionError(f"waited {timeout} s for {what}\n{self.describe()}")
             time.sleep(0.02)
+
+    def wait_warmed_up(self, timeout: float = DEFAULT_WAIT) -> None:
+        """Wait until the program has loaded the cryptography in the background
+        (its modules mapped) and that thread has ended (Linux: reads /proc)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with open(f"/proc/{self.proc.pid}/maps") as maps:
+                loaded = "cryptography" in maps.read()
+            with open(f"/proc/{self.proc.pid}/status") as status:
+                alone = "\nThreads:\t1\n" in status.read()
+            if loaded and alone:
+                return
+            time.sleep(0.02)
+        raise AssertionError(f"the cryptography was not loaded in {timeout} s\n{self.describe()}")
 
     def wait_exit(self, timeout: float = DEFAULT_WAIT) -> int:
         deadline = time.monotonic() + timeout

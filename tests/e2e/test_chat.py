@@ -223,6 +223,17 @@ def test_sigint_from_outside_while_waiting_for_a_partner(spawn, port):
     assert_terminal_restored(server)
 
 
+def test_sigint_while_the_cryptography_loads_in_the_background_exits_130(spawn, port):
+    """The first draw starts loading the cryptography in a thread; an interrupt a few
+    milliseconds later, inside that import, once aborted the process (exit -6)."""
+    for delay in (0.0, 0.005, 0.01, 0.02, 0.03, 0.05):
+        server = start_server(spawn, port)
+        time.sleep(delay)
+        server.kill(signal.SIGINT)
+        assert server.wait_exit() == 130, f"{delay * 1000:.0f} ms after the first draw"
+        assert "FATAL" not in server.text()
+
+
 def test_ctrl_c_at_a_prompt(spawn):
     client = spawn("--client")
     client.wait_for(ADDRESS_PROMPT)

@@ -139,6 +139,7 @@ def test_running_out_of_descriptors_rests_instead_of_spinning(spawn, port):
                             "--host", "127.0.0.1", "--port", str(port), "--name", "server",
                             "--timeout", "3"], cols=WIDE)
     server.wait_for(WAITING)
+    server.wait_warmed_up()  # its imports, done, hold no descriptor any more
     silent = [socket.create_connection(("127.0.0.1", port)) for _ in range(8)]
     try:
         server.wait_for("Could not accept a connection: too many open files")

@@ -7,6 +7,7 @@ as a stranger would. Raw sockets play the rest.
 """
 
 import json
+import os
 import re
 import socket
 import subprocess
@@ -17,7 +18,7 @@ import time
 import pytest
 
 from .faultproxy import FaultProxy
-from .terminal import (CLIENT_PROMPT, PROGRAM, ROOT, message_line, pairing_code, start_chat,
+from .terminal import (CLIENT_PROMPT, PROGRAM, ROOT, message_line, pairing_code,
                        start_client, start_server)
 
 FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}
@@ -282,3 +283,14 @@ def test_a_missing_package_is_one_line_naming_the_install_command():
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "-m pip install" in lines[0] and "cryptography" in lines[0]
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps"), reason="reads /proc/PID/maps")
+def test_the_cryptography_loads_while_the_prompts_wait_not_before_them(spawn):
+    """Off the way to the first prompt (tests/test_structure.py checks the import
+    path), and loaded in the background once it is drawn: the first handshake does
+    not wait for it while a person types."""
+    client = spawn("--client")
+    client.wait_for("Enter the server IP address")
+    client.wait_warmed_up(timeout=10)
+    assert client.proc.isalive() and "Enter the server IP address" in client.text()

@@ -357,6 +357,9 @@ def test_the_bell_rings_and_the_title_follows_the_turn(spawn, port, term, titled
     client.type_line("your turn, server")
     server.wait_for(message_line("user", "your turn, server"))
     server.wait_until(lambda _: b"\x07" in bytes(server.raw), "the bell")
+    client.wait_for("Waiting for server...")
+    if titled:  # the client's terminal may pass its bytes on a moment after the server's
+        client.wait_until(lambda _: TITLE + b"server's turn" in bytes(client.raw), "the title")
     assert (TITLE + b"your turn (user wrote)\x07" in bytes(server.raw)) == titled
     assert (TITLE + b"server's turn" in bytes(client.raw)) == titled
     server.send(CTRL_D)

@@ -1,11 +1,12 @@
 """Tests of shell/app.py's own duties, apart from the screen: what reaches the disk before the wire."""
 
 import os
+import sys
 
 import pytest
 
 from _chat_curses.chat.setup import Settings
-from _chat_curses.shell.app import App
+from _chat_curses.shell.app import App, warm_up_in_background
 from _chat_curses.shell.journal import Journal, load, session_path
 from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Role
@@ -95,3 +96,14 @@ def test_the_file_is_synced_per_message_at_a_persons_pace_and_once_a_second_in_a
     core.history.add("later, at a person's pace", "system")
     keeper.flush(109.0)
     assert len(syncs) == 3
+
+
+def test_the_warm_up_is_waited_for_on_the_way_out_and_loads_the_handshakes_modules():
+    """A daemon thread stopped by the interpreter's exit inside the Rust extension's
+    import aborts the process ("FATAL: exception not rethrown", exit -6 instead of
+    130 after Ctrl-C): the warm-up must be a thread the interpreter joins."""
+    thread = warm_up_in_background()
+    assert not thread.daemon
+    thread.join(10)
+    assert not thread.is_alive()
+    assert "spake2" in sys.modules and "cryptography.hazmat.primitives.ciphers.aead" in sys.modules
