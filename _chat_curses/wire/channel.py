@@ -85,9 +85,11 @@ class SealedChannel:
     """
 
     def __init__(self, seal_key: bytes, open_key: bytes, received: bytes = b"") -> None:
+        from cryptography.exceptions import InvalidTag
         from cryptography.hazmat.primitives.ciphers.aead import ChaCha20Poly1305
 
         self._sealer, self._opener = ChaCha20Poly1305(seal_key), ChaCha20Poly1305(open_key)
+        self._did_not_open = InvalidTag  # (an except clause looks it up only when raised)
         self._sealed = self._opened = 0  # records, each way: the next nonce
         self._buffer = bytearray(received)  # what came after the handshake, already
         self._closed = False
@@ -101,7 +103,7 @@ class SealedChannel:
         header = (len(frame) + _TAG).to_bytes(_HEADER, "big")
         nonce = self._sealed.to_bytes(12, "big")
         self._sealed += 1
-        return header + self._sealer.encrypt(nonce, bytes(frame), header)
+        return header + self._sealer.encrypt(nonce, frame, header)
 
     def receive_data(self, data: bytes) -> None:
         if not data:
@@ -115,16 +117,16 @@ class SealedChannel:
             size = int.from_bytes(buffer[:_HEADER], "big")
             if not _TAG <= size <= MAX_RECORD_BYTES:
                 raise BrokenRecord(f"a record of {size:,} bytes came: the link is not sound")
-            if len(buffer) >= _HEADER + size:
-                header, sealed = bytes(buffer[:_HEADER]), bytes(buffer[_HEADER:_HEADER + size])
-                del buffer[:_HEADER + size]
-                from cryptography.exceptions import InvalidTag
-
+            end = _HEADER + size
+            if len(buffer) >= end:
+                nonce = self._opened.to_bytes(12, "big")
                 try:
-                    frame = self._opener.decrypt(self._opened.to_bytes(12, "big"), sealed, header)
-                except InvalidTag:
+                    with memoryview(buffer) as record:  # opened where it lies, not copied
+                        frame = self._opener.decrypt(nonce, record[_HEADER:end], record[:_HEADER])
+                except self._did_not_open:
                     raise BrokenRecord("a record did not open: it was changed, replayed or "
                                        "reordered on the way") from None
+                del buffer[:end]
                 self._opened += 1
                 return frame
         if self._closed:
