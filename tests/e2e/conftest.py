@@ -1,9 +1,10 @@
-"""Fixtures for the end-to-end tests: programs on pseudo-terminals, free ports."""
+"""Fixtures for the end-to-end tests: programs on pseudo-terminals, free ports, the fault proxy."""
 
 import socket
 
 import pytest
 
+from .faultproxy import FaultProxy
 from .terminal import Terminal, free_port
 
 
@@ -30,6 +31,14 @@ def spawn(request, state_home):
 @pytest.fixture
 def port():
     return free_port()
+
+
+@pytest.fixture
+def proxy(port):
+    """A FaultProxy in front of ``port``: clients dial ``proxy.port``."""
+    proxy = FaultProxy(port)
+    yield proxy
+    proxy.close()
 
 
 @pytest.fixture

@@ -12,18 +12,10 @@ import time
 
 import pytest
 
-from .faultproxy import FaultProxy
 from .terminal import CLIENT_PROMPT, CTRL_D, message_line, start_client, start_server
 
 FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}  # silence is noticed after 1.5 s
 WIDE = 120
-
-
-@pytest.fixture
-def proxy(port):
-    proxy = FaultProxy(port)
-    yield proxy
-    proxy.close()
 
 
 def chat_through(spawn, port, proxy, tmp_path, window="300", env=FAST):

@@ -17,20 +17,12 @@ import time
 
 import pytest
 
-from .faultproxy import FaultProxy
 from .terminal import (CLIENT_PROMPT, PROGRAM, ROOT, message_line, pairing_code,
                        start_client, start_server)
 
 FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}
 SECRET = "a long shared secret for these tests only"
 WIDE = 120
-
-
-@pytest.fixture
-def proxy(port):
-    proxy = FaultProxy(port)
-    yield proxy
-    proxy.close()
 
 
 def through(spawn, port, proxy, tmp_path, env=FAST, code=True, names=("zelda", "marlowe")):
