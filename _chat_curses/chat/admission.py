@@ -13,12 +13,19 @@ handshakes and carries out what is decided here:
   least progress (``weakest``: fewest whole frames, then the longest
   silent), at most ``REPLACEMENTS_PER_SECOND`` times a second and evenly
   spaced (``room``), so that strangers holding connections open, or
-  reconnecting as fast as they are dropped, cannot keep a partner out;
+  reconnecting as fast as they are dropped, cannot keep a partner out. A
+  hello waiting for its answer (held back after wrong guesses) is never
+  replaced: the hellos are answered in the order they came, and while every
+  place holds one, newcomers wait in the kernel's queue, in theirs;
 - ``accept()`` failing (out of file descriptors): the listener rests
   ``ACCEPT_PAUSE``, and it is said once per run of failures;
-- guessing the secret: after a wrong proof, hellos are answered
-  ``GUESS_PAUSE`` apart, doubling with each further wrong proof up to
-  ``GUESS_PAUSE_CAP``; a good handshake resets the pace.
+- guessing the code or the secret: every answer bound to one that is not
+  followed by the client's proof counts as a wrong guess, whatever ends
+  it (a wrong proof, a reset, silence: the server proves first, so the
+  guesser knows at once whether it guessed right). After one, hellos are
+  answered ``GUESS_PAUSE`` apart, doubling with each further wrong guess
+  up to ``GUESS_PAUSE_CAP``; a good handshake, or ``GUESS_FORGET`` seconds
+  without a wrong guess, resets the pace.
 
 Every method that depends on the time takes ``now``.
 """
@@ -32,6 +39,7 @@ MAX_CANDIDATES = 8
 REPLACEMENTS_PER_SECOND = 50
 ACCEPT_PAUSE = 1.0
 GUESS_PAUSE, GUESS_PAUSE_CAP = 1.0, 8.0
+GUESS_FORGET = 60.0
 
 
 class Answer(enum.Enum):
@@ -73,6 +81,7 @@ class Admission:
         self.accept_failing = False  # said once per run of failures
         self.next_replacement_at = 0.0  # no handshake is cut for a newcomer sooner
         self.wrong_proofs = 0  # in a row, since the last good handshake
+        self.wrong_at = 0.0  # when the last wrong guess was made
         self.next_answer_at = 0.0  # no hello is answered sooner
 
     # -- accepting --
@@ -81,15 +90,21 @@ class Admission:
         """The listener may be read now."""
         return now >= self.accept_paused_until
 
-    def room(self, running: int, now: float) -> bool:
-        """Another connection may be taken, ``running`` handshakes being under way: a
+    def room(self, running: int, now: float, replaceable: int | None = None) -> bool:
+        """Another connection may be taken, ``running`` handshakes being under way,
+        ``replaceable`` of them (all, unless said) not waiting for their answer: a
         place is free, or one may be replaced now. If not, the listener rests until one may.
 
         Replacements are spaced evenly, never in bursts: a connection just
         accepted then has MAX_CANDIDATES spacings (160 ms) to say hello
         before it could be the one with the least progress.
         """
-        if running < MAX_CANDIDATES or now >= self.next_replacement_at:
+        if running < MAX_CANDIDATES:
+            return True
+        if replaceable == 0:  # every place holds a hello in line for its answer: wait
+            self.accept_paused_until = now + 1 / REPLACEMENTS_PER_SECOND
+            return False
+        if now >= self.next_replacement_at:
             return True
         self.accept_paused_until = self.next_replacement_at
         return False
@@ -113,17 +128,25 @@ class Admission:
     # -- guessing --
 
     def wrong_proof(self, now: float) -> bool:
-        """A wrong proof of the secret: the next hellos are answered more slowly.
-        True for the first in a row: say so."""
+        """A wrong guess at the code or the secret: the next hellos are answered more
+        slowly. True for the first in a row: say so."""
+        self._forget(now)
         self.wrong_proofs += 1
+        self.wrong_at = now
         self.next_answer_at = now + self.pause()
         return self.wrong_proofs == 1
 
     def good_handshake(self) -> None:
         self.wrong_proofs = 0
 
+    def _forget(self, now: float) -> None:
+        """Long enough without a wrong guess, and the pace is as before the first."""
+        if self.wrong_proofs and now - self.wrong_at >= GUESS_FORGET:
+            self.wrong_proofs = 0
+
     def may_answer(self, now: float) -> bool:
         """A hello may be answered now; after wrong proofs, the next one is held back."""
+        self._forget(now)
         if now < self.next_answer_at:
             return False
         if self.wrong_proofs:

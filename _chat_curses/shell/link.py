@@ -77,6 +77,7 @@ class Link:
         self.on_done, self.may_answer, self.on_hello = on_done, may_answer, on_hello
         self.closed = self.done = self.greeted = False
         self.hello_waiting = False  # the server's: a client's hello, not yet answered
+        self.guessing: Brings | None = None  # the server's: answered under a code or secret
         self.proven: Proven | None = None
 
     @property
@@ -95,6 +96,9 @@ class Link:
                     self._on_event(event)
                     if self.done:
                         return  # what follows is the chat's: it stays in the Connection
+                said = self.handshake.data_to_send()  # a reveal, a confirmation after one
+                if said:
+                    self.conn.write(said)
         except NotProven as error:
             self._finish(Failure(str(error), _NOT_PROVEN[Brings(error.how)]))
         except Refused as error:
@@ -195,7 +199,8 @@ class Link:
         """The peer's plain refusal (the client's), or an old protocol (either side)."""
         if error.kind == Refused.OLD_VERSION:
             self.refuse("this side speaks protocol version 3, which encrypts every chat; "
-                        "upgrade chat_curses", Failure(f"{self.who} {error}", Outcome.REFUSED))
+                        "upgrade chat_curses",
+                        Failure(f"{self.who} {clean(str(error))}", Outcome.REFUSED))
         elif error.kind == Refused.BUSY:
             self._finish(Failure(str(error), Outcome.REFUSED))
         else:

@@ -202,7 +202,8 @@ class Door:
     def _on_accept(self, listener: socket.socket, mask: int) -> None:
         admission = self.admission
         for _ in range(ACCEPTS_PER_WAKE):
-            if not admission.room(len(self.candidates), time.monotonic()):
+            replaceable = self._replaceable()
+            if not admission.room(len(self.candidates), time.monotonic(), len(replaceable)):
                 return
             try:
                 sock, sockaddr = listener.accept()
@@ -215,7 +216,7 @@ class Door:
                 return
             admission.accepted()
             if admission.must_replace(len(self.candidates), time.monotonic()):
-                weakest(self.candidates).time_out(
+                weakest(replaceable).time_out(
                     "made the least progress while every handshake place was taken")
             link = Link(sock, Role.SERVER, format_peer(sockaddr), self.name, "it",
                         self._on_done, may_answer=self._may_answer, on_hello=self._answer,
@@ -232,14 +233,16 @@ class Door:
             self.candidates.remove(link)
         if failure is not None:
             link.close(self.loop)
-            guessed = failure.kind in (Outcome.WRONG_SECRET, Outcome.WRONG_CODE)
-            if guessed and self.admission.wrong_proof(time.monotonic()):
-                what = "secret" if failure.kind is Outcome.WRONG_SECRET else "pairing code"
+            # Answered with our proof under a code or the secret, and not proved back:
+            # a guess, checked against that proof, however the connection ends.
+            guessed = link.guessing if link.proven is None else None
+            if guessed is not None and self.admission.wrong_proof(time.monotonic()):
+                what = "secret" if guessed is Brings.SECRET else "pairing code"
                 self.on_note(f"Someone tried a wrong {what}: the next attempts are answered "
                              f"more slowly, from {GUESS_PAUSE:g} s apart, doubling up to "
                              f"{GUESS_PAUSE_CAP:g} s")
             self.on_ignored(link.address, failure.reason)
-            if failure.kind is Outcome.WRONG_CODE:
+            if guessed is Brings.CODE:
                 self.on_wrong_code()
             return
         self.admission.good_handshake()
@@ -260,6 +263,8 @@ class Door:
         elif verdict is Answer.NEW:
             password = {Brings.SECRET: self.secret or b"",
                         Brings.CODE: self.code().encode()}.get(brings, b"")
+            if password:
+                link.guessing = brings  # a guess, until the client's proof checks
             link.accept(password)
         elif verdict is Answer.BUSY:
             link.answer_busy()
@@ -271,6 +276,10 @@ class Door:
 
     def _may_answer(self) -> bool:
         return self.admission.may_answer(time.monotonic())
+
+    def _replaceable(self) -> list[Link]:
+        """The handshakes a newcomer may replace: a hello in line for its answer keeps its place."""
+        return [link for link in self.candidates if not link.waiting_for_answer]
 
     def _waiting_for_answer(self) -> list[Link]:
         """Candidates whose hello waits for an answer, held back after a wrong secret."""

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from ..values import Value, settle
 from .cells import WRAP_INDENT, wrap
+from .validate import clean
 
 
 # A line shown on this screen and never written anywhere (the pairing code).
@@ -33,8 +34,9 @@ class Line(Value):
         settle(self, "kind", kind)
 
     def as_text(self) -> str:
-        """The line for a plain terminal or a transcript file."""
-        return self.text.replace("\n", "\n" + " " * WRAP_INDENT)
+        """The line for a plain terminal or a transcript file, cleaned once more
+        (``validate.clean``), whatever made it: nothing raw leaves through here."""
+        return ("\n" + " " * WRAP_INDENT).join(clean(part) for part in self.text.split("\n"))
 
 
 class History:

@@ -11,16 +11,24 @@ composes published pieces the way magic-wormhole, Noise and TLS 1.3 do:
    secret, the chat's resume secret, or nothing), a fresh nonce, a fresh
    X25519 public key, and, with a code or a secret, its SPAKE2 message
    (``spake2.SPAKE2_Symmetric``, that password, the protocol's label).
-   Nothing of the chat: no name, no token.
+   Nothing of the chat: no name, no token. Bringing nothing, the client
+   sends only a commitment to its nonce and key (the SHA-256 of the line
+   that will reveal them), as ZRTP does for its short authentication
+   string: whoever answers must choose its own before it can know the
+   client's, so a man in the middle cannot try answers until the two
+   phrases match (a one in 2^32 chance, not 2^32 tries).
 2. The server's hello, the same, saying what it wants: what the client
    brought, or a plain refusal instead (busy, a chat it does not have, a
-   protocol too old, a code it requires) that proves nothing.
-3. Both compute ``th = SHA-256(client's hello line + server's hello line)``
-   and ``HKDF-SHA256(salt=th, ikm=X25519 result + SPAKE2 key, or + the
-   resume secret, or + nothing, info="chat_curses/3")``: a key and a
-   confirmation key per direction, a new chat's resume secret, and four
-   bytes for the verification phrase. Changing a byte of either hello, or
-   dropping the code from it, changes every key.
+   protocol too old, a code it requires) that proves nothing. After a
+   commitment, the client's reveal line follows it, and the server checks
+   it against the commitment.
+3. Both compute ``th`` = SHA-256 of the hello lines (and the reveal) as
+   they crossed the wire, byte for byte, and ``HKDF-SHA256(salt=th,
+   ikm=X25519 result + SPAKE2 key, or + the resume secret, or + nothing,
+   info="chat_curses/3")``: a key and a confirmation key per direction, a
+   new chat's resume secret, and four bytes for the verification phrase.
+   Changing a byte of either hello, or dropping the code from it, changes
+   every key.
 4. Key confirmation, server first: the server's first sealed record holds
    an HMAC of ``th`` under its confirmation key; the client checks it before
    it sends anything of its own chat, then confirms the same way. Only then
@@ -125,13 +133,19 @@ class Handshake:
         self._output = bytearray()
         self._client_hello: dict | None = None
         self._answered = False
+        self._reveal = b""  # the client's, bringing nothing: the line its commitment hides
 
     # -- the client --
 
     def hello(self) -> bytes:
         """The client's hello line."""
         fields = {"type": "hello", "version": VERSION, "brings": self.brings.value}
-        fields.update(self._offer(self._password))
+        offer = self._offer(self._password)
+        if self.brings is Brings.NONE:  # committed to now, revealed after the server's hello
+            self._reveal = _line({"type": "reveal", **offer})
+            fields["commit"] = hashlib.sha256(self._reveal).hexdigest()
+        else:
+            fields.update(offer)
         return self._said(fields)
 
     # -- the server --
@@ -146,6 +160,8 @@ class Handshake:
         fields = {"type": "hello", "version": VERSION, "wants": self.brings.value}
         fields.update(self._offer(password))
         line = self._said(fields)
+        if self.brings is Brings.NONE:
+            return line  # the keys wait for the client's reveal
         self._agree(self._client_hello)
         return line + self.channel.seal(self._confirmation(Role.SERVER))
 
@@ -170,7 +186,8 @@ class Handshake:
             self._buffer += data
 
     def data_to_send(self) -> bytes:
-        """What the handshake has to send of itself (the client's confirmation)."""
+        """What the handshake has to send of itself: the client's reveal and its
+        confirmation, the server's confirmation after a reveal."""
         output, self._output = bytes(self._output), bytearray()
         return output
 
@@ -186,18 +203,25 @@ class Handshake:
             if len(self._buffer) > MAX_LINE_BYTES:
                 raise RemoteProtocolError("its handshake line is too long: not chat_curses")
             return ConnectionClosed() if self._closed else NEED_DATA
-        line = bytes(self._buffer[:end]).rstrip(b"\r")
+        line = bytes(self._buffer[: end + 1])  # hashed as it came, byte for byte
         del self._buffer[: end + 1]
         if self.role is Role.SERVER:
-            if self._client_hello is not None:
+            if self._client_hello is None:
+                self._client_hello = self._read_hello(line, "brings")
+                self.brings = Brings(self._client_hello["brings"])
+                return ClientHello(self.brings)
+            if self.brings is not Brings.NONE or not self._answered:
                 raise RemoteProtocolError("it spoke before the server answered")
-            self._client_hello = self._read_hello(line, "brings")
-            self.brings = Brings(self._client_hello["brings"])
-            return ClientHello(self.brings)
+            self._agree(self._read_reveal(line))
+            self._output += self.channel.seal(self._confirmation(Role.SERVER))
+            return self._confirmed()
         fields = self._read_hello(line, "wants")
         if fields["wants"] != self.brings.value:
             raise NotProven(f"it answered {fields['wants']!r} to {self.brings.value!r}: "
                             f"the handshake may have been changed on the way", self.brings.value)
+        if self._reveal:
+            self._lines.append(self._reveal)
+            self._output += self._reveal
         self._agree(fields)
         return self._confirmed()
 
@@ -237,19 +261,45 @@ class Handshake:
             raise Refused(reason, Refused.CHAT_OVER if reason == CHAT_OVER else Refused.SAID)
         version = fields.get("version")
         if kind == "hello" and version != VERSION:
-            raise Refused(f"speaks protocol version {str(version)[:10]} (with no encryption); "
+            # (a number, never the peer's text: it would reach the screen)
+            which = f"version {version}" if type(version) is int else "another version"
+            raise Refused(f"speaks protocol {which} (with no encryption); "
                           f"both sides need version {VERSION}, which encrypts every chat",
                           Refused.OLD_VERSION)
         valid = {brings.value for brings in Brings}
-        if (kind != "hello" or fields.get(says) not in valid
-                or not _HEX_32.fullmatch(str(fields.get("nonce")))
+        if kind != "hello" or fields.get(says) not in valid:
+            raise RemoteProtocolError("its handshake is not chat_curses's")
+        if says == "brings" and fields[says] == Brings.NONE:  # a commitment, revealed later
+            if not _HEX_64.fullmatch(str(fields.get("commit"))):
+                raise RemoteProtocolError("its handshake is not chat_curses's")
+        else:
+            self._check_offer(fields)
+        self._lines.append(line)
+        return fields
+
+    def _read_reveal(self, line: bytes) -> dict:
+        """The client's reveal line (bringing nothing): it must be what it committed to."""
+        promised = bytes.fromhex(self._client_hello["commit"])
+        if not hmac.compare_digest(hashlib.sha256(line).digest(), promised):
+            raise NotProven(NOT_PROVEN[Brings.NONE], Brings.NONE.value)
+        try:
+            fields = json.loads(line.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise RemoteProtocolError("its handshake is not chat_curses's") from None
+        if not isinstance(fields, dict) or fields.get("type") != "reveal":
+            raise RemoteProtocolError("its handshake is not chat_curses's")
+        self._check_offer(fields)
+        self._lines.append(line)
+        return fields
+
+    @staticmethod
+    def _check_offer(fields: dict) -> None:
+        if (not _HEX_32.fullmatch(str(fields.get("nonce")))
                 or not _HEX_64.fullmatch(str(fields.get("key")))):
             raise RemoteProtocolError("its handshake is not chat_curses's")
-        if fields[says] in (Brings.CODE, Brings.SECRET) and not _HEX_66.fullmatch(
-                str(fields.get("pake"))):
+        if fields.get("wants", fields.get("brings")) in (Brings.CODE, Brings.SECRET) and \
+                not _HEX_66.fullmatch(str(fields.get("pake"))):
             raise RemoteProtocolError("its pairing message is malformed")
-        self._lines.append(line + b"\n")
-        return fields
 
     def _agree(self, theirs: dict) -> None:
         """The keys, from both hellos and what is shared."""
@@ -265,8 +315,8 @@ class Handshake:
         except Exception:  # a key not on the curve, a message spake2 refuses
             raise RemoteProtocolError("its key exchange is malformed") from None
         shared += self._resume_secret
-        client_line, server_line = self._lines  # the client spoke first, on both sides
-        transcript = hashlib.sha256(client_line + server_line).digest()
+        # The client's hello, the server's, and the client's reveal, if any, as they crossed.
+        transcript = hashlib.sha256(b"".join(self._lines)).digest()
         keys = HKDF(algorithm=hashes.SHA256(), length=5 * _KEY + _PHRASE, salt=transcript,
                     info=LABEL).derive(shared)
         names = ("client", "server", "client proof", "server proof", "resume")

@@ -347,6 +347,9 @@ class RawPeer:
                 self.channel = handshake.channel
                 return
             elif event is NEED_DATA:
+                said = handshake.data_to_send()  # a reveal, a proof after one
+                if said:
+                    self.sock.sendall(said)
                 chunk = self.sock.recv(65536)
                 if not chunk:
                     raise EOFError("the program closed the connection in the handshake")

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -240,6 +241,30 @@ def test_wrong_codes_are_asked_again_and_three_make_the_server_a_new_code(spawn,
     client.wait_for("Enter the pairing code from the server (<Enter> for none):", timeout=20)
     client.type_line(new)
     client.wait_for(CLIENT_PROMPT, timeout=20)  # slowed down, but in
+
+
+@pytest.mark.parametrize("ending", ["reset", "silence"])
+def test_a_guess_that_ends_in_a_reset_or_in_silence_still_counts(spawn, port, ending):
+    """The server proves itself first: its answer alone tells a guesser whether it
+    guessed right. Hanging up at once, or saying nothing more, must not make a guess free."""
+    from _chat_curses.wire.events import Role
+    from _chat_curses.wire.handshake import Brings, Handshake
+
+    server = start_server(spawn, port, "--timeout", "3", cols=WIDE)
+    first = pairing_code(server)
+    guess = b"1-acorn-adult" if first != "1-acorn-adult" else b"2-acorn-adult"
+    for _ in range(3):
+        sock = socket.create_connection(("127.0.0.1", port), timeout=20)
+        sock.sendall(Handshake(Role.CLIENT, Brings.CODE, guess).hello())
+        assert sock.recv(4096)  # the server's hello and proof: the guess can be checked now
+        if ending == "reset":
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        else:
+            server.wait_for("Ignored connection", timeout=10)  # dropped after --timeout
+        sock.close()
+    server.wait_for("Someone tried a wrong pairing code")
+    server.wait_for("3 wrong pairing codes: the new code is", timeout=20)
+    assert pairing_code(server) != first
 
 
 def test_a_wrong_code_given_as_a_flag_is_the_last_word(spawn, port):

@@ -5,6 +5,7 @@ import pytest
 
 from _chat_curses.chat.admission import (
     ACCEPT_PAUSE,
+    GUESS_FORGET,
     GUESS_PAUSE_CAP,
     MAX_CANDIDATES,
     REPLACEMENTS_PER_SECOND,
@@ -125,3 +126,21 @@ def test_a_good_handshake_resets_the_pace():
         admission.wrong_proof(T)
     admission.good_handshake()
     assert admission.wrong_proof(T + 10) is True and admission.pause() == 1
+
+
+def test_wrong_guesses_are_forgotten_after_a_quiet_while():
+    admission = Admission()
+    for _ in range(4):
+        admission.wrong_proof(T)
+    assert admission.pause() == 8
+    assert admission.may_answer(T + GUESS_FORGET)  # a minute without a guess
+    assert admission.wrong_proof(T + GUESS_FORGET + 1) is True and admission.pause() == 1
+
+
+def test_a_hello_in_line_for_its_answer_is_never_replaced():
+    """Every place holds a hello waiting while answers are held back: newcomers wait
+    in the kernel's queue, in order, rather than push the longest waiting out."""
+    admission = Admission()
+    assert not admission.room(MAX_CANDIDATES, T, replaceable=0)
+    assert not admission.accepting(T) and admission.accepting(T + 1 / REPLACEMENTS_PER_SECOND)
+    assert admission.room(MAX_CANDIDATES, T + 1, replaceable=1)  # one that may go

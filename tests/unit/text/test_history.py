@@ -55,6 +55,11 @@ def test_as_text_indents_for_a_plain_terminal():
     assert Line("<t> [u]: one\ntwo").as_text() == "<t> [u]: one\n    two"
 
 
+def test_as_text_never_lets_a_raw_control_out_whatever_made_the_line():
+    line = Line("a title \x1b]0;PWN\x07, a bell\x07\nand \u202e reversed")
+    assert line.as_text() == "a title ^[]0;PWN^G, a bell^G\n    and <U+202E> reversed"
+
+
 def test_history_tells_of_every_line():
     told = []
     history = History(on_add=told.append)

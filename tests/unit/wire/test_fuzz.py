@@ -26,8 +26,8 @@ from _chat_curses.wire.protocol import Protocol
 
 EVENT_TYPES = (Hello, Message, Ping, Bye, ConnectionClosed)
 FIELD_NAMES = ["type", "version", "name", "text", "sent", "reason", "seq", "ack", "received",
-               "brings", "wants", "nonce", "key", "pake", "mac"]
-TYPE_NAMES = ["hello", "message", "bye", "ping", "busy", "confirm", "shout", ""]
+               "brings", "wants", "nonce", "key", "pake", "mac", "commit"]
+TYPE_NAMES = ["hello", "message", "bye", "ping", "busy", "confirm", "reveal", "shout", ""]
 
 json_scalars = st.one_of(
     st.none(), st.booleans(), st.integers(-2, 2**40), st.floats(allow_nan=False),
@@ -42,8 +42,8 @@ plausible_frames = st.dictionaries(st.sampled_from(FIELD_NAMES), json_values, ma
 valid_frames = st.sampled_from([
     b'{"type":"hello","version": 3,"name":"user"}\n',
     b'{"type":"hello","version": 3,"name":"server","received":0}\n',
-    b'{"type":"hello","version":3,"brings":"none","nonce":"' + b"a" * 32 + b'","key":"'
-    + b"0" * 64 + b'"}\n',
+    b'{"type":"hello","version":3,"brings":"none","commit":"' + b"b" * 64 + b'"}\n',
+    b'{"type":"reveal","nonce":"' + b"a" * 32 + b'","key":"' + b"0" * 64 + b'"}\n',
     b'{"type":"message","seq":1,"ack":0,"text":"hi","sent":"2023-04-17T11:42:43Z"}\n',
     b'{"type":"ping"}\n',
     b'{"type":"bye"}\n',
@@ -117,6 +117,31 @@ def test_any_bytes_to_a_servers_handshake_are_a_hello_or_the_remote_error(data, 
                 return
     except RemoteProtocolError:
         return
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=streams, cuts=st.lists(st.integers(min_value=0), max_size=12))
+def test_any_bytes_after_a_commitment_are_not_proven_or_the_remote_error(data, cuts):
+    """A server that answered a client bringing nothing waits for its reveal: whatever
+    comes instead is the remote error, a reveal that is not the one committed to, or
+    the connection closed; never a proof."""
+    from _chat_curses.wire.events import NotProven
+    from _chat_curses.wire.handshake import Brings, Handshake
+
+    client, handshake = Handshake(Role.CLIENT, Brings.NONE), Handshake(Role.SERVER)
+    handshake.receive_data(client.hello())
+    handshake.next_event()
+    handshake.accept()
+    try:
+        for chunk in split(data, cuts) + [b""]:
+            handshake.receive_data(chunk)
+            event = handshake.next_event()
+            assert event is NEED_DATA or isinstance(event, ConnectionClosed)
+            if event is not NEED_DATA:
+                return
+    except (RemoteProtocolError, NotProven):
+        return
+    assert handshake.proven is None
 
 
 @settings(max_examples=200, deadline=None)

@@ -27,6 +27,32 @@ def events(handshake, data):
     return found
 
 
+def pump(client, server, to_client, on_wire=lambda who, data: data, outcome=None):
+    """After the server's answer (``to_client``), the rest of the handshake back and
+    forth until neither side has more to say: each side's outcome, a Proven or the
+    error it raised."""
+    outcome = {} if outcome is None else outcome
+    sides = {"client": client, "server": server}
+
+    def deliver(side, data):
+        if side in outcome or not data:
+            return
+        try:
+            found = events(sides[side], data)
+        except (NotProven, Refused) as error:
+            outcome[side] = error
+            return
+        if found:
+            outcome[side] = found[0]
+
+    for _ in range(4):
+        deliver("client", on_wire("server", to_client) if to_client else b"")
+        said = client.data_to_send()
+        deliver("server", on_wire("client", said) if said else b"")
+        to_client = server.data_to_send()
+    return outcome
+
+
 def run(brings=Brings.NONE, client_password=b"", server_password=None, client_resume=b"",
         server_resume=None, on_wire=lambda who, data: data):
     """A client and a server through a pipe that ``on_wire(who, data)`` may change; the
@@ -35,18 +61,11 @@ def run(brings=Brings.NONE, client_password=b"", server_password=None, client_re
     server_resume = client_resume if server_resume is None else server_resume
     client = Handshake(Role.CLIENT, brings, client_password, client_resume)
     server = Handshake(Role.SERVER)
-    outcome = {}
-    try:
-        [hello] = events(server, on_wire("client", client.hello()))
-        assert isinstance(hello, ClientHello)
-        answer = server.accept(server_password if hello.brings in (Brings.CODE, Brings.SECRET)
-                               else b"", server_resume if hello.brings is Brings.RESUME else b"")
-        outcome["client"] = events(client, on_wire("server", answer))[0]
-        outcome["server"] = events(server, on_wire("client", client.data_to_send()))[0]
-    except (NotProven, Refused) as error:
-        side = "server" if "client" in outcome else "client"
-        outcome.setdefault(side, error)
-    return client, server, outcome
+    [hello] = events(server, on_wire("client", client.hello()))
+    assert isinstance(hello, ClientHello)
+    answer = server.accept(server_password if hello.brings in (Brings.CODE, Brings.SECRET)
+                           else b"", server_resume if hello.brings is Brings.RESUME else b"")
+    return client, server, pump(client, server, answer, on_wire)
 
 
 def proven(outcome, side):
@@ -124,12 +143,47 @@ class Relay:
 def test_a_relay_in_an_unverified_chat_shows_different_phrases_on_the_two_sides():
     client, server, relay = Handshake(Role.CLIENT), Handshake(Role.SERVER), Relay()
     events(relay.facing_client, client.hello())
-    mine = events(client, relay.facing_client.accept())[0]
+    mine = pump(client, relay.facing_client, relay.facing_client.accept())["client"]
     events(server, relay.facing_server.hello())
-    theirs = events(relay.facing_server, server.accept())[0]
-    events(server, relay.facing_server.data_to_send())
+    theirs = pump(relay.facing_server, server, server.accept())["client"]
     assert isinstance(mine, Proven) and isinstance(theirs, Proven)  # unverified: both "work"
     assert mine.phrase != theirs.phrase  # and the two people can see it
+
+
+def test_bringing_nothing_the_client_shows_no_key_before_the_server_chose_its_own():
+    """ZRTP's commitment: a relay answering the client cannot try one server hello after
+    another until the client's phrase matches the one it has with the real server,
+    since it must answer before it knows the client's key or nonce."""
+    client, server = Handshake(Role.CLIENT), Handshake(Role.SERVER)
+    hello = client.hello()
+    fields = json.loads(hello)
+    assert "key" not in fields and "nonce" not in fields and len(fields["commit"]) == 64
+    events(server, hello)
+    answer = server.accept()
+    assert answer.count(b"\n") == 1 and server.channel is None  # its hello only: no keys yet
+    assert client.data_to_send() == b""  # the reveal waits for the server's hello
+    events(client, answer)
+    reveal = client.data_to_send()
+    assert json.loads(reveal)["key"] and json.loads(reveal)["type"] == "reveal"
+
+
+def test_a_reveal_that_is_not_what_was_committed_to_proves_nothing():
+    """A relay that saw the server's hello and swaps in another key for the client's."""
+    def swap(who, data):
+        if who == "client" and data.startswith(b'{"type":"reveal"'):
+            other = Handshake(Role.CLIENT)
+            other.hello()
+            events(other, server_answer[0])
+            return other.data_to_send()
+        return data
+
+    client, server = Handshake(Role.CLIENT), Handshake(Role.SERVER)
+    events(server, client.hello())
+    server_answer = [server.accept()]
+    outcome = pump(client, server, server_answer[0], swap)
+    assert isinstance(outcome["server"], NotProven)
+    assert str(outcome["server"]) == "the handshake was changed on the way"
+    assert server.proven is None and not isinstance(outcome.get("client"), Proven)
 
 
 def test_a_relay_without_the_code_cannot_get_in_between():
@@ -143,8 +197,12 @@ def test_stripping_the_code_from_the_hello_is_noticed():
     def strip(who, data):
         if who == "client":
             fields = json.loads(data)
+            if fields.get("type") != "hello":
+                return data
             fields["brings"] = "none"
-            fields.pop("pake")
+            for name in ("pake", "key", "nonce"):
+                fields.pop(name)
+            fields["commit"] = "ab" * 32  # to pass for a hello that brings nothing
             return json.dumps(fields).encode() + b"\n"
         return data
 
@@ -155,7 +213,9 @@ def test_stripping_the_code_from_the_hello_is_noticed():
 def test_putting_the_code_back_in_the_servers_answer_is_noticed_too():
     client = Handshake(Role.CLIENT, Brings.CODE, CODE)
     hello = json.loads(client.hello())
-    hello["brings"], _ = "none", hello.pop("pake")
+    hello["brings"], hello["commit"] = "none", "ab" * 32
+    for name in ("pake", "key", "nonce"):
+        hello.pop(name)
     server = Handshake(Role.SERVER)
     events(server, json.dumps(hello).encode() + b"\n")
     answer = server.accept()
@@ -183,17 +243,20 @@ def flip_hex(data: bytes, after: bytes) -> bytes:
 @pytest.mark.parametrize("where", ["client hello", "server hello", "server proof"] * 5)
 def test_a_flipped_bit_anywhere_in_the_handshake_proves_nothing(where):
     def tamper(who, data):
-        if where == "client hello" and who == "client" and data.startswith(b"{"):
+        if where == "client hello" and who == "client" and data.startswith(b'{"type":"reveal"'):
             return flip_hex(data, b'"key":"')
-        if where == "server hello" and who == "server":
+        if where == "server hello" and who == "server" and data.startswith(b"{"):
             return flip_hex(data, b'"nonce":"')
-        if where == "server proof" and who == "server":
-            return flip(data, len(data) - 3)
+        if where == "server proof" and who == "server" and not data.startswith(b"{"):
+            return flip(data, len(data) - 3)  # (bringing nothing, the proof comes on its own)
         return data
 
     _, _, outcome = run(Brings.NONE, on_wire=tamper)
-    assert isinstance(outcome["client"], NotProven)
-    assert str(outcome["client"]) == "the handshake was changed on the way"
+    # The client's reveal changed: the server finds it is not what was committed to.
+    side = "server" if where == "client hello" else "client"
+    assert isinstance(outcome[side], NotProven)
+    assert str(outcome[side]) == "the handshake was changed on the way"
+    assert not any(isinstance(result, Proven) for result in outcome.values())
 
 
 # --- records after the handshake --------------------------------------------------
@@ -290,7 +353,7 @@ def test_every_byte_of_both_hellos_goes_into_the_keys(monkeypatch):
     handshakes alike in all but one byte (here the client's nonce) share no key."""
     import os
 
-    fixed = iter([bytes(16), bytes(16), bytes([1]) + bytes(15), bytes(16)])
+    fixed = iter([bytes(16), bytes(16), bytes([1]) + bytes(15), bytes(16)])  # client, server
     monkeypatch.setattr(os, "urandom", lambda size: next(fixed))
     from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
@@ -300,7 +363,7 @@ def test_every_byte_of_both_hellos_goes_into_the_keys(monkeypatch):
         client, server = Handshake(Role.CLIENT), Handshake(Role.SERVER)
         client._private, server._private = keys  # the same keys both times: only a nonce differs
         events(server, client.hello())
-        events(client, server.accept())
+        pump(client, server, server.accept())
         sealed.append(client.channel.seal(b"the same frame"))
     assert sealed[0] != sealed[1]
 
@@ -350,3 +413,19 @@ def test_junk_is_a_remote_error_never_a_hello(junk):
 
     with pytest.raises(RemoteProtocolError):
         events(Handshake(Role.SERVER), junk)
+
+
+def test_a_carriage_return_added_on_the_way_changes_the_keys():
+    """The transcript is the lines as they crossed, byte for byte, not as re-read."""
+    def add_cr(who, data):
+        return data[:-1] + b"\r\n" if who == "server" and data.startswith(b"{") else data
+
+    _, _, outcome = run(Brings.CODE, CODE, on_wire=add_cr)
+    assert isinstance(outcome["client"], NotProven)
+
+
+def test_a_version_that_is_not_a_number_never_reaches_the_words():
+    server = Handshake(Role.SERVER)
+    with pytest.raises(Refused) as refused:
+        events(server, b'{"type":"hello","version":"\\u001b]0;PWN\\u0007","brings":"none"}\n')
+    assert "another version" in str(refused.value) and "\x1b" not in str(refused.value)
