@@ -13,3 +13,5 @@ MAX_REASON_CHARS = 200
 # What the input line holds, in characters, and the most a paste brings:
 # more than any message may be, so that a long text can be cut to size.
 MAX_TYPED_CHARS = 256 * 1024
+# A session file (SPEC 12): a chat's history runs to far less; a larger file is not one.
+MAX_SESSION_BYTES = 256 * 1024 * 1024

@@ -28,7 +28,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-from ..text.validate import clean_name
+from ..text.validate import clean, clean_name
 from ..values import Value, settle
 from ..wire.events import Role
 from .effects import Effect
@@ -286,9 +286,9 @@ class Reach:
         ``silent_for``: seconds since the partner was last heard from; ``name``: ours,
         as the file keeps it (the questions left are not asked)."""
         core = self.core
-        for text, kind in lines:
-            core.history.add(text, kind)
-        core.chat, core.peer_address = chat, address
+        for text, kind in lines:  # a file's text, as untrusted as the wire's
+            core.history.add("\n".join(clean(part) for part in text.split("\n")), kind)
+        core.chat, core.peer_address = chat, clean(address)
         core.peer_name = clean_name(chat.peer)
         core.note = f"Waiting for {core.peer_name}..."
         core.waiting_since = now

@@ -1,23 +1,30 @@
-"""A chat's session file: enough to resume the chat after the program died.
+"""A chat's session file on the disk: found, private, locked, appended to (SPEC 10, 12).
 
-One private file per chat, ``ROLE-HOST-PORT.session`` in
-``$XDG_STATE_HOME/chat-curses/`` (by default ``~/.local/state/chat-curses/``;
-the folder 700, the file 600). It is a journal of JSON lines: a header
-(the chat's resume secret and how the partner was verified, the names,
-the role, address and port), then one record per change: a history line as shown, a message we sent (its frame, to send
-again), how far we have received, what the partner acknowledged, whose
-turn it is, the last contact. Records are only ever appended, so a chat of
-100,000 messages costs per message what a new one does. What a turn of the
-loop changed is written in one ``write`` before anything goes on the wire
-(``sync``), so ``kill -9`` at any moment leaves a file whose last line at
-worst is cut short, which reading ignores; it is synced to the disk
-(``flush``) once the screen is drawn, so a slow disk never delays a message
-(``keeper.SessionKeeper`` does so at most once a second in a burst). The header is written to a
-temporary file, synced and renamed into place, so that a file exists whole
-or not at all.
+One file per chat in ``$XDG_STATE_HOME/chat-curses/`` (by default
+``~/.local/state/chat-curses/``), named for where the chat goes, not for how
+that was typed: ``ROLE-ADDRESS-PORT.session``, the address as resolved
+(``addresses``: ``localhost`` and ``127.0.0.1`` find the same file), and
+``ROLE-ADDRESS-PORT.2.session`` and on for a second chat to the same place
+(two clients through one forwarded port never share a file). What a file
+holds, and how its bytes are read back and checked, is ``chat.saved``'s;
+here is how it is kept:
 
-Reading it back (``load``) rebuilds the state; a file that is corrupt,
-foreign or unreadable raises ``SessionError`` with the reason in words.
+- The user's own or refused, as OpenSSH's StrictModes: the folder is made
+  700; a folder or file that another user owns, or that others can write,
+  is refused (``Unsafe``); one that others can only read is made private.
+- No symlink followed: every file is opened with ``O_NOFOLLOW``; a new file
+  is written whole under a fresh temporary name made with ``O_EXCL``, synced,
+  locked, and only then linked to a free name (``os.link`` never replaces
+  what is there), so that a file exists whole or not at all.
+- Locked while a program has it (``flock``, which dies with the process): a
+  locked file is another program's chat under way, never taken up.
+- Appended to only, so that a chat of 100,000 messages costs per message
+  what a new one does. What a turn of the loop changed is written in one
+  ``write`` before anything goes on the wire (``sync``), so ``kill -9`` at
+  any moment leaves a file whose last line at worst is cut short, which
+  reading ignores; it is synced to the disk (``flush``) once the screen is
+  drawn, so a slow disk never delays a message (``keeper.SessionKeeper``
+  does so at most once a second in a burst).
 """
 
 from __future__ import annotations
@@ -25,6 +32,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
+import stat
 import time
 
 try:
@@ -32,6 +41,8 @@ try:
 except ImportError:  # Windows: no locks; one program per chat is the user's to keep
     fcntl = None
 
+from ..chat.saved import Saved, SessionError, header
+from ..limits import MAX_SESSION_BYTES
 from ..wire.delivery import Delivery
 from ..wire.events import Role
 from ..wire.record import ChatRecord
@@ -40,40 +51,21 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing at start
 if TYPE_CHECKING:
     from pathlib import Path
 
-FORMAT = 2  # 2: the chat's resume secret (SPEC 11) in place of its token
 STATE_ENV = "XDG_STATE_HOME"
-
-
-class SessionError(Exception):
-    """A session file that cannot be used; the text says why."""
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # (Windows has no symlinks to follow by accident)
+_POSIX = os.name == "posix"
+# Chats to one place at once, at most: the names tried for a new file.
+MOST_AT_ONE_PLACE = 100
+# How long a host name may take to resolve before the file is looked up by the name as typed.
+RESOLVE_WAIT = 2.0
 
 
 class InUse(Exception):
     """Another chat_curses has this session file open: its chat is not ours to take."""
 
 
-def _claim(path: Path) -> int:
-    """Open the file to append to it, holding a lock that dies with the process."""
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-    if fcntl is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            os.close(fd)
-            raise InUse(str(path)) from None
-    return fd
-
-
-class Saved:
-    """A chat as its session file keeps it: the chat's record, and what surrounds it here."""
-
-    def __init__(self, role: Role, host: str, port: int, name: str, chat: ChatRecord,
-                 peer_address: str, window: float, lines: list[tuple[str, str]] | None = None,
-                 contact: float = 0.0) -> None:
-        self.role, self.host, self.port, self.name = role, host, port, name
-        self.chat, self.peer_address, self.window = chat, peer_address, window
-        self.lines = [] if lines is None else lines  # (text, kind), as shown
-        self.contact = contact  # wall-clock time of the last frame from the partner
+class Unsafe(Exception):
+    """A folder or file that is not this user's alone; the text says why."""
 
 
 def state_folder() -> Path:
@@ -83,15 +75,121 @@ def state_folder() -> Path:
     return Path(base) / "chat-curses"
 
 
-def session_path(role: Role, host: str, port: int) -> Path:
-    safe_host = re.sub(r"[^0-9A-Za-z.-]", "_", host)
-    return state_folder() / f"{role.value}-{safe_host}-{port}.session"
+def addresses(host: str, port: int) -> list[str]:
+    """Where ``host`` goes: its addresses, each written one way (``::1``, never
+    ``0:0::1``), sorted; the name itself if it cannot be resolved in time."""
+    import ipaddress
+
+    try:
+        return [ipaddress.ip_address(host.strip("[]")).compressed]
+    except ValueError:
+        pass
+    import socket
+    import threading
+
+    found: list = []
+
+    def resolve() -> None:
+        try:
+            found.extend(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError):
+            pass
+
+    worker = threading.Thread(target=resolve, daemon=True)
+    worker.start()
+    worker.join(RESOLVE_WAIT)
+    resolved = {ipaddress.ip_address(info[4][0].split("%")[0]).compressed for info in list(found)}
+    return sorted(resolved) or [host]
 
 
-def _private_folder(folder: Path) -> None:
+def _stem(role: Role, address: str, port: int) -> str:
+    return f"{role.value}-{re.sub(r'[^0-9A-Za-z.-]', '_', address)}-{port}"
+
+
+def _names(stem: str):
+    yield f"{stem}.session"
+    for number in range(2, MOST_AT_ONE_PLACE + 1):
+        yield f"{stem}.{number}.session"
+
+
+def session_paths(role: Role, places: list[str], port: int) -> list[Path]:
+    """The session files there are of chats to any of ``places``, oldest name first."""
+    folder = state_folder()
+    try:
+        present = set(os.listdir(folder))
+    except OSError:
+        return []
+    return [folder / name for place in places for name in _names(_stem(role, place, port))
+            if name in present]
+
+
+def session_path(role: Role, place: str, port: int) -> Path:
+    """The first name of a chat's file (a second chat to one place gets ``.2``...)."""
+    return state_folder() / f"{_stem(role, place, port)}.session"
+
+
+def private_folder() -> Path:
+    """The state folder, made if need be (700), and this user's alone; raises Unsafe."""
+    folder = state_folder()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if os.name == "posix":
-        os.chmod(folder, 0o700)
+    if _POSIX:
+        info = os.lstat(folder)
+        if not stat.S_ISDIR(info.st_mode):
+            raise Unsafe(f"{folder} is not a folder")
+        _check_own(info, f"the folder {folder}")
+        if info.st_mode & 0o077:
+            os.chmod(folder, 0o700)
+    return folder
+
+
+def _check_own(info: os.stat_result, what: str) -> None:
+    if info.st_uid != os.geteuid():
+        raise Unsafe(f"{what} belongs to another user")
+    if info.st_mode & 0o022:
+        raise Unsafe(f"others can write {what}")
+
+
+def _lock(fd: int) -> None:
+    if fcntl is not None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            raise InUse() from None
+
+
+def claim(path: Path) -> tuple[int, bytes]:
+    """Open a session file to take it up: this user's own (Unsafe if not), not a
+    link, not another program's (InUse), locked for this one; its descriptor to
+    append to, and what it holds. Raises SessionError for a file larger than any
+    chat makes (unread), FileNotFoundError, OSError."""
+    private_folder()
+    fd = os.open(path, os.O_RDWR | os.O_APPEND | _NOFOLLOW)
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise Unsafe("it is not a file")
+        if _POSIX:
+            _check_own(info, "it")
+            if info.st_mode & 0o077:
+                os.fchmod(fd, 0o600)
+        _lock(fd)
+        if info.st_size > MAX_SESSION_BYTES:  # refused unread
+            raise SessionError(f"it is larger than any chat makes ({info.st_size:,} bytes)")
+        return fd, _read_all(fd, info.st_size)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _read_all(fd: int, size: int) -> bytes:
+    """What the file holds, and a byte more if it grew meanwhile (the size limit sees it).
+    (Writes still go to its end: the file is open to append.)"""
+    os.lseek(fd, 0, os.SEEK_SET)
+    parts, left = [], size + 1
+    while left > 0 and (part := os.read(fd, min(left, 1 << 24))):
+        parts.append(part)
+        left -= len(part)
+    return b"".join(parts)
 
 
 class Journal:
@@ -106,31 +204,27 @@ class Journal:
         self.contact = 0.0
 
     @classmethod
-    def create(cls, saved: Saved) -> "Journal":
-        """A new session file holding the header and the lines so far (atomically)."""
-        path = session_path(saved.role, saved.host, saved.port)
-        _private_folder(path.parent)
-        header = {"chat_curses_session": FORMAT, "role": saved.role.value, "host": saved.host,
-                  "port": saved.port, "name": saved.name, "secret": saved.chat.secret.hex(),
-                  "verified": saved.chat.verified,
-                  "peer": saved.chat.peer, "peer_address": saved.peer_address,
-                  "window": saved.window, "started": time.time()}
-        records = [header] + [{"line": text, "kind": kind} for text, kind in saved.lines]
-        temporary = path.with_suffix(".tmp")
-        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    def create(cls, saved: Saved, place: str) -> "Journal":
+        """A new session file for a chat to ``place`` (an address), holding the
+        header and the lines so far: whole, private, locked, under a free name."""
+        folder = private_folder()
+        records = [header(saved, time.time())]
+        records += [{"line": text, "kind": kind} for text, kind in saved.lines]
+        temporary = folder / f".{secrets.token_hex(8)}.tmp"
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+        fd = os.open(temporary, flags, 0o600)
         try:
-            os.write(fd, b"".join(_line(record) for record in records))
-            os.fsync(fd)
-        finally:
+            try:
+                os.write(fd, b"".join(_line(record) for record in records))
+                os.fsync(fd)
+                _lock(fd)
+                path = _link_free_name(temporary, folder, _stem(saved.role, place, saved.port))
+            finally:
+                os.unlink(temporary)
+        except BaseException:
             os.close(fd)
-        os.replace(temporary, path)
-        return cls.reopen(path, saved)
-
-    @classmethod
-    def claim(cls, path: Path) -> "Journal":
-        """The session file of a chat to take up again, locked for this process.
-        Raises InUse when another process holds it."""
-        return cls(path, _claim(path))
+            raise
+        return cls(path, fd).take_up(saved)
 
     def take_up(self, saved: Saved) -> "Journal":
         """Append from where ``saved`` (what the file holds) leaves off."""
@@ -138,11 +232,6 @@ class Journal:
         self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
         self.turn, self.contact = saved.chat.turn, saved.contact
         return self
-
-    @classmethod
-    def reopen(cls, path: Path, saved: Saved) -> "Journal":
-        """The session file of a chat just written, to append to."""
-        return cls(path, _claim(path)).take_up(saved)
 
     def line(self, text: str, kind: str) -> None:
         """A history line, held until the next ``sync`` writes it with the rest:
@@ -187,19 +276,36 @@ class Journal:
         self._unsynced = True
 
     def close(self, delete: bool) -> None:
+        """Done with the file: kept to resume from, or removed (``delete``); only
+        this file, never another that has since taken its name."""
         try:
             if self._lines and not delete:
                 self._append(self._lines)
             if not delete:
                 self.flush()
+            elif _same_file(self.path, self._fd):
+                self.path.unlink()
         finally:
             self._lines = []
             os.close(self._fd)
-        if delete:
-            try:
-                self.path.unlink()
-            except FileNotFoundError:
-                pass
+
+
+def _link_free_name(temporary: Path, folder: Path, stem: str) -> Path:
+    for name in _names(stem):
+        try:
+            os.link(temporary, folder / name, follow_symlinks=False)
+            return folder / name
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"{MOST_AT_ONE_PLACE} chats to one place are saved already")
+
+
+def _same_file(path: Path, fd: int) -> bool:
+    try:
+        there, ours = os.lstat(path), os.fstat(fd)
+    except FileNotFoundError:
+        return False
+    return (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino)
 
 
 def _line(record: dict) -> bytes:
@@ -208,62 +314,6 @@ def _line(record: dict) -> bytes:
 
 # Made once: json.dumps builds a new encoder per call when given options.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def load(path: Path, role: Role, host: str, port: int) -> Saved:
-    """The chat a session file keeps. Raises SessionError, FileNotFoundError."""
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise
-    except OSError as error:
-        raise SessionError(f"cannot read it ({error.strerror or error})") from None
-    lines = data.split(b"\n")
-    if lines and lines[-1] == b"":
-        lines.pop()
-    elif lines:
-        lines.pop()  # cut short by a crash while it was written: the record never was
-    try:
-        header = json.loads(lines[0]) if lines else None
-        if not isinstance(header, dict) or header.get("chat_curses_session") != FORMAT:
-            raise SessionError("it is not a chat_curses session of this version")
-        saved = Saved(role=Role(header["role"]), host=header["host"], port=header["port"],
-                      name=header["name"],
-                      chat=ChatRecord(bytes.fromhex(header["secret"]), header["peer"],
-                                      verified=str(header.get("verified", ""))),
-                      peer_address=header["peer_address"], window=float(header["window"]),
-                      contact=float(header["started"]))
-        if (saved.role, saved.host, saved.port) != (role, host, port):
-            raise SessionError("it belongs to another chat")
-        if len(saved.chat.secret) != 32:
-            raise SessionError("its resume secret is malformed")
-        for raw in lines[1:]:
-            _apply(saved, json.loads(raw))
-    except SessionError:
-        raise
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as error:
-        raise SessionError(f"it is damaged ({type(error).__name__})") from None
-    return saved
-
-
-def _apply(saved: Saved, record: dict) -> None:
-    delivery = saved.chat.delivery
-    if "line" in record:
-        saved.lines.append((str(record["line"]), str(record.get("kind", "system"))))
-    elif "sent" in record and "frame" in record:  # (a file of an older version ends it in \n)
-        delivery.keep(int(record["sent"]), str(record["frame"]).rstrip("\n").encode("utf-8"))
-    elif "sent" in record:
-        delivery.sent = delivery.acked = max(delivery.sent, int(record["sent"]))
-    elif "received" in record:
-        delivery.received = int(record["received"])
-    elif "acked" in record:
-        delivery.acknowledge(int(record["acked"]))
-    elif "turn" in record:
-        saved.chat.turn = Role(record["turn"])
-    elif "contact" in record:
-        saved.contact = float(record["contact"])
-    else:
-        raise ValueError("unknown record")
 
 
 def set_aside(path: Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 
 from ..chat.core import ChatCore
@@ -11,12 +12,15 @@ from ..chat.lines import describe_os_error
 from ..chat.setup import Settings
 from ..text.history import PRIVATE, Line
 from ..text.validate import clean_name
+from ..wire.events import Role
 
 # The session file serves only once the questions are answered: it is
 # imported then, so the first prompt does not wait for it (nor for pathlib
 # and fcntl, which it brings).
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .journal import Journal
 
 
@@ -38,7 +42,8 @@ class SessionKeeper:
 
     def start(self) -> None:
         """A new chat has begun: its session file, with the history so far."""
-        from .journal import Journal, Saved
+        from ..chat.saved import Saved
+        from .journal import Journal, Unsafe, addresses
 
         core = self.core
         self.contact = time.time()
@@ -50,44 +55,66 @@ class SessionKeeper:
                       lines=[(line.text, line.kind) for line in core.history.lines
                              if line.kind != PRIVATE],
                       contact=self.contact)
+        # Where the chat goes: the server's own address, the address the client reached.
+        place = (addresses(core.host, core.port)[0] if core.role is Role.SERVER
+                 else core.peer_address.rpartition(":")[0].strip("[]"))
         try:
-            self.journal = Journal.create(saved)
+            self.journal = Journal.create(saved, place)
+        except Unsafe as error:
+            core.warn(f"The chat cannot be saved for resuming: {error}")
         except OSError as error:
             core.warn(f"Cannot save the chat for resuming: {describe_os_error(error)}")
 
     def take_up(self) -> None:
-        """A session file for this role, address and port: show its chat and resume it."""
-        from .journal import InUse, Journal, SessionError, load, session_path, set_aside
+        """A saved chat to where this one goes (this role, address and port): show
+        its chat and resume it. A file that cannot be used is said so, and set aside
+        if it is ours but damaged; a new chat starts."""
+        from .journal import addresses, session_paths
 
         core = self.core
         if self.settings.resume_window <= 0:
             return
-        path = session_path(core.role, core.host, core.port)
+        for path in session_paths(core.role, addresses(core.host, core.port), core.port):
+            if self._take_up(path):
+                return
+
+    def _take_up(self, path: Path) -> bool:
+        from ..chat.saved import SessionError, parse
+        from .journal import InUse, Journal, Unsafe, claim, set_aside
+
+        core = self.core
         try:
-            journal = Journal.claim(path)
+            fd, data = claim(path)
+            try:
+                saved = parse(data, core.role, core.port, time.time())
+            except SessionError:
+                os.close(fd)
+                raise
         except (FileNotFoundError, InUse):
-            return  # none, or another program's chat under way: a new chat
-        except OSError as error:
-            core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
-            return
-        try:
-            saved = load(path, core.role, core.host, core.port)
-        except (SessionError, FileNotFoundError) as error:
-            journal.close(delete=False)
+            return False  # gone, or another program's chat under way
+        except Unsafe as error:
+            core.warn(f"Warning: the saved chat {path} is refused: {error}")
+            return False
+        except SessionError as error:
             with contextlib.suppress(OSError):
                 path = set_aside(path)
             core.warn(f"Warning: the saved chat {path} cannot be used: {error}; it was set aside")
-            return
+            return False
+        except OSError as error:
+            core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
+            return False
+        journal = Journal(path, fd)
         silent_for = max(time.time() - saved.contact, 0.0)
         if silent_for >= saved.window:
             journal.close(delete=True)
             core.warn(f"A saved chat with {clean_name(saved.chat.peer)} is older than its resume "
                       f"window; a new chat starts.")
-            return
+            return False
         self.contact = saved.contact
         core.reach.restore(saved.chat, saved.peer_address, saved.lines, silent_for,
                            time.monotonic(), saved.name)
         self.journal = journal.take_up(saved)
+        return True
 
     def heard(self) -> None:
         self.contact = time.time()
@@ -139,7 +166,9 @@ class SessionKeeper:
             self.journal = None
 
     def _lose(self, error: OSError) -> None:
+        """The file cannot be written (a full disk): it goes at once, since what it
+        lacks would resume the chat wrong; the chat goes on, not resumable."""
         journal, self.journal = self.journal, None
         with contextlib.suppress(OSError):
-            journal.close(delete=False)
+            journal.close(delete=True)
         self.core.warn(f"Stopped saving the chat for resuming: {describe_os_error(error)}")

@@ -1,10 +1,15 @@
 """What the shell's tests share: a saved chat to write and read back, and a chat to sync."""
 
-from _chat_curses.shell.journal import Saved
+import os
+import time
+
+from _chat_curses.chat.saved import Saved, parse
+from _chat_curses.shell.journal import claim
 from _chat_curses.wire.events import Role
 from _chat_curses.wire.record import ChatRecord
 
 SECRET = bytes(range(32))  # a chat's resume secret
+PLACE = "127.0.0.1"  # where the saved chat goes
 
 
 def new_saved(**changes):
@@ -14,6 +19,13 @@ def new_saved(**changes):
     for name, value in changes.items():
         setattr(saved, name, value)
     return saved
+
+
+def load(path, role=Role.CLIENT, port=8000):
+    """The chat a session file holds, read as the program takes it up (and let go)."""
+    fd, data = claim(path)
+    os.close(fd)
+    return parse(data, role, port, time.time())
 
 
 def chat_with(delivery, turn=Role.SERVER):

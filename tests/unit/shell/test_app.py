@@ -7,11 +7,11 @@ import pytest
 
 from _chat_curses.chat.setup import Settings
 from _chat_curses.shell.app import App, warm_up_in_background
-from _chat_curses.shell.journal import Journal, load, session_path
+from _chat_curses.shell.journal import Journal, session_path
 from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Role
 
-from .helpers import chat_with, new_saved
+from .helpers import PLACE, chat_with, load, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 
@@ -45,7 +45,7 @@ def test_nothing_to_send_costs_no_sync():
 
 
 def test_lines_wait_for_the_sync_and_go_in_one_write(monkeypatch):
-    journal = Journal.create(new_saved())
+    journal = Journal.create(new_saved(), PLACE)
     writes, syncs = [], []
     real_write = os.write
     monkeypatch.setattr("_chat_curses.shell.journal.os.write", lambda fd, data: writes.append(data) or real_write(fd, data))
@@ -64,7 +64,7 @@ def test_lines_wait_for_the_sync_and_go_in_one_write(monkeypatch):
     assert len(writes) == 1 and len(syncs) == 1
     journal.line("<t> [peer]: three", "peer")
     journal.close(delete=False)  # what is held is written when the file is closed
-    saved = load(session_path(Role.CLIENT, "127.0.0.1", 8000), Role.CLIENT, "127.0.0.1", 8000)
+    saved = load(session_path(Role.CLIENT, PLACE, 8000))
     assert [text for text, _ in saved.lines][-3:] == ["<t> [user]: one", "<t> [peer]: two",
                                                       "<t> [peer]: three"]
 

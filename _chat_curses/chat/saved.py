@@ -1,0 +1,206 @@
+"""A saved chat: what a session file holds, and its bytes read back, checked (SPEC 12).
+
+Pure: ``shell.journal`` opens, writes and locks the file; what the file says
+is read here. A session file is a journal of JSON lines: a header (the
+role, address and port, our name, the chat's resume secret and how the
+partner was verified, the partner's name and address, the window, when it
+began), then one record per change, appended: a history line as shown
+(``line``, ``kind``), a message we sent (``sent``, and its ``frame`` until
+it is acknowledged), how far we have received (``received``), what the
+partner acknowledged (``acked``), whose turn it is (``turn``), the last
+contact (``contact``).
+
+``parse`` trusts nothing in it: another program, or a person, may have
+written it. Every field must be of its kind, every number a sane number
+(never NaN, negative or absurd), every time finite and not in the future,
+every record one this version writes; the first thing that is not is the
+reason, in words, for setting the file aside (``SessionError``). Nothing
+is loaded in part. The text of its history lines is cleaned where it is
+shown (``connecting.Reach.restore``), as text from the wire is.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+from ..limits import MAX_NAME_CHARS, MAX_REASON_CHARS, MAX_SESSION_BYTES
+from ..text.validate import ValidationError, check_username
+from ..wire.delivery import SequenceError
+from ..wire.events import Role
+from ..wire.record import ChatRecord
+
+FORMAT = 2  # 2: the chat's resume secret (SPEC 11) in place of its token
+
+# The kinds of history line a file may hold (a private line is never written).
+KINDS = frozenset({"system", "own", "peer", "warning", "error"})
+VERIFIED = frozenset({"", "code", "secret"})
+# No chat numbers this many messages, or waits this long.
+MAX_COUNT = 2 ** 40
+MAX_WINDOW = 86400.0
+# A clock may be set back a little between two runs; a file from further ahead is not sane.
+CLOCK_SLACK = 3600.0
+
+
+class SessionError(Exception):
+    """A session file that cannot be used; the text says why."""
+
+
+class Saved:
+    """A chat as its session file keeps it: the chat's record, and what surrounds it here."""
+
+    def __init__(self, role: Role, host: str, port: int, name: str, chat: ChatRecord,
+                 peer_address: str, window: float, lines: list[tuple[str, str]] | None = None,
+                 contact: float = 0.0) -> None:
+        self.role, self.host, self.port, self.name = role, host, port, name
+        self.chat, self.peer_address, self.window = chat, peer_address, window
+        self.lines = [] if lines is None else lines  # (text, kind), as shown
+        self.contact = contact  # wall-clock time of the last frame from the partner
+
+
+def header(saved: Saved, started: float) -> dict:
+    """The first record of a new session file."""
+    chat = saved.chat
+    return {"chat_curses_session": FORMAT, "role": saved.role.value, "host": saved.host,
+            "port": saved.port, "name": saved.name, "secret": chat.secret.hex(),
+            "verified": chat.verified, "peer": chat.peer, "peer_address": saved.peer_address,
+            "window": saved.window, "started": started}
+
+
+def parse(data: bytes, role: Role, port: int, now: float) -> Saved:
+    """The chat a session file of ours (``role``, ``port``) holds; ``now``: the
+    wall-clock time. Raises SessionError, with the reason in words."""
+    if len(data) > MAX_SESSION_BYTES:
+        raise SessionError(f"it is larger than any chat makes ({len(data):,} bytes)")
+    lines = data.split(b"\n")
+    lines.pop()  # "" after the last newline, or a record a crash cut short: it never was
+    if not lines:
+        raise SessionError("it is empty")
+    first = _json(lines[0], 1)
+    if not isinstance(first, dict) or first.get("chat_curses_session") != FORMAT:
+        raise SessionError("it is not a chat_curses session of this version")
+    saved = _saved(_Record(first, 1), now)
+    if (saved.role, saved.port) != (role, port):
+        raise SessionError("it belongs to another chat")
+    for number, raw in enumerate(lines[1:], 2):
+        record = _json(raw, number)
+        if not isinstance(record, dict):
+            raise SessionError(f"it is damaged (line {number} is not a record)")
+        _apply(saved, _Record(record, number), now)
+    return saved
+
+
+def _saved(first: _Record, now: float) -> Saved:
+    secret = first.text("secret", 64)
+    try:
+        secret_bytes = bytes.fromhex(secret)
+    except ValueError:
+        secret_bytes = b""
+    if len(secret_bytes) != 32:
+        raise SessionError("it is damaged (its resume secret is malformed)")
+    chat = ChatRecord(secret_bytes, first.name("peer"), verified=first.choice("verified", VERIFIED))
+    window = first.number("window", MAX_WINDOW)
+    if window <= 0:
+        raise SessionError("it is damaged (its window is not above 0)")
+    return Saved(role=Role(first.choice("role", {"client", "server"})),
+                 host=first.text("host", 255), port=first.port("port"), name=first.name("name"),
+                 chat=chat, peer_address=first.text("peer_address", 300), window=window,
+                 contact=first.time("started", now))
+
+
+def _apply(saved: Saved, record: _Record, now: float) -> None:
+    delivery, fields = saved.chat.delivery, record.fields
+    try:
+        if "line" in fields:
+            saved.lines.append((record.text("line", None), record.choice("kind", KINDS)))
+        elif "sent" in fields:
+            number = record.count("sent")
+            if "frame" in fields:
+                delivery.keep(number, record.text("frame", None).encode("utf-8"))
+            else:  # sent, and acknowledged before the file heard of it
+                delivery.sent = delivery.acked = max(delivery.sent, number)
+                delivery.unacked.clear()
+        elif "received" in fields:
+            delivery.received = record.count("received")
+        elif "acked" in fields:
+            delivery.acknowledge(record.count("acked"))
+        elif "turn" in fields:
+            saved.chat.turn = Role(record.choice("turn", {"client", "server"}))
+        elif "contact" in fields:
+            saved.contact = record.time("contact", now)
+        else:
+            raise SessionError(f"it is damaged (line {record.at} is no record this "
+                               f"version writes)")
+    except (ValueError, SequenceError) as error:
+        if isinstance(error, SessionError):
+            raise
+        raise SessionError(f"it is damaged (line {record.at}: {error})"[:MAX_REASON_CHARS]) \
+            from None
+
+
+class _Record:
+    """One record's fields, each taken only if it is of its kind."""
+
+    def __init__(self, fields: dict, number: int) -> None:
+        self.fields, self.at = fields, number
+
+    def _bad(self, key: str, what: str) -> SessionError:
+        return SessionError(f"it is damaged (line {self.at}: {key} is not {what})")
+
+    def _get(self, key: str):
+        if key not in self.fields:
+            raise SessionError(f"it is damaged (line {self.at} has no {key})")
+        return self.fields[key]
+
+    def text(self, key: str, most: int | None) -> str:
+        value = self._get(key)
+        if not isinstance(value, str) or (most is not None and len(value) > most):
+            raise self._bad(key, "a text" if most is None else f"a text of at most {most}")
+        return value
+
+    def name(self, key: str) -> str:
+        value = self.text(key, MAX_NAME_CHARS)
+        try:
+            if check_username(value) == value:
+                return value
+        except ValidationError:
+            pass
+        raise self._bad(key, "a name")
+
+    def choice(self, key: str, allowed) -> str:
+        value = self._get(key)
+        if not isinstance(value, str) or value not in allowed:
+            raise self._bad(key, "one of " + ", ".join(sorted(repr(item) for item in allowed)))
+        return value
+
+    def count(self, key: str) -> int:
+        value = self._get(key)
+        if type(value) is not int or not 0 <= value <= MAX_COUNT:
+            raise self._bad(key, "a count of messages")
+        return value
+
+    def port(self, key: str) -> int:
+        value = self._get(key)
+        if type(value) is not int or not 1 <= value <= 65535:
+            raise self._bad(key, "a port")
+        return value
+
+    def number(self, key: str, most: float) -> float:
+        value = self._get(key)
+        if type(value) not in (int, float) or not math.isfinite(value) or not 0 <= value <= most:
+            raise self._bad(key, f"a number from 0 to {most:g}")
+        return float(value)
+
+    def time(self, key: str, now: float) -> float:
+        return self.number(key, now + CLOCK_SLACK)
+
+
+def _json(raw: bytes, number: int):
+    try:
+        return json.loads(raw, parse_constant=_not_a_number)
+    except (ValueError, RecursionError):
+        raise SessionError(f"it is damaged (line {number} is not JSON)") from None
+
+
+def _not_a_number(name: str):
+    raise ValueError(f"{name} is not a number")

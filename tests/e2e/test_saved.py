@@ -1,0 +1,115 @@
+"""End-to-end: saved chats you can trust, and one true transcript (SPEC 12).
+
+Each test has its own ``XDG_STATE_HOME`` (the ``spawn`` fixture's); files are
+planted, forged and limited there as a stranger, a crash or a full disk would.
+"""
+
+import json
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from _chat_curses.chat.saved import Saved, header
+from _chat_curses.wire.events import Role
+from _chat_curses.wire.record import ChatRecord
+
+from .terminal import CLIENT_PROMPT, CTRL_D, message_line, start_client, start_server
+
+FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}
+WIDE = 120
+
+
+def say(sender, receiver, name, text):
+    sender.type_line(text)
+    receiver.wait_for(message_line(name, text))
+
+
+def flat(terminal):
+    """What a terminal shows, its wrapped lines joined again."""
+    return terminal.text().replace("\n    ", " ")
+
+
+def wait_flat(terminal, expected, timeout=10):
+    terminal.wait_until(lambda _: expected in flat(terminal), repr(expected), timeout)
+
+
+def saved_files(state_home, role):
+    folder = state_home / "chat-curses"
+    return sorted(path for path in folder.iterdir() if path.name.startswith(f"{role}-")
+                  and path.name.endswith(".session")) if folder.exists() else []
+
+
+def plant(state_home, role, port, *lines):
+    """A session file as another program (or a person) could write it: valid, with ``lines``."""
+    saved = Saved(role=Role(role), host="127.0.0.1", port=port, name="user",
+                  chat=ChatRecord(bytes(32), "server"), peer_address=f"127.0.0.1:{port}",
+                  window=300.0)
+    records = [header(saved, time.time() - 5)] + [{"line": text, "kind": kind}
+                                                   for text, kind in lines]
+    folder = state_home / "chat-curses"
+    folder.mkdir(mode=0o700, exist_ok=True)
+    path = folder / f"{role}-127.0.0.1-{port}.session"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records))
+    path.chmod(0o600)
+    return path
+
+
+# --- private or refused ------------------------------------------------------------------
+
+
+def test_a_forged_history_is_cleaned_on_the_screen_and_in_what_is_printed_at_exit(
+        spawn, port, state_home):
+    forged = "title\x1b]0;pwned\x07 clear\x1b[2J bell\x07\x07 \u202etxet desrever"
+    plant(state_home, "client", port, (forged, "peer"))
+    server = start_server(spawn, port, env=FAST, cols=WIDE)
+    client = start_client(spawn, port, env=FAST, cols=WIDE)
+    client.wait_for("Resuming the chat with server")
+    client.wait_for("title^[]0;pwned^G clear^[[2J bell^G^G <U+202E>txet desrever")
+    client.send(CTRL_D)
+    assert client.wait_exit() == 0
+    raw = bytes(client.raw)
+    assert b"\x1b]0;pwned" not in raw and "\u202e".encode() not in raw
+    assert b"bell\x07" not in raw
+    assert "Trying to connect to another user..." in server.text()
+
+
+def test_a_folder_others_can_write_is_refused_with_a_line_and_the_chat_goes_on(
+        spawn, port, state_home):
+    planted = plant(state_home, "client", port, ("planted", "peer"))
+    planted.parent.chmod(0o777)
+    server = start_server(spawn, port, env=FAST, cols=WIDE)
+    client = start_client(spawn, port, env=FAST, cols=WIDE)
+    wait_flat(client, "is refused: others can write the folder")
+    client.wait_for(CLIENT_PROMPT)  # a new chat, unsaved
+    server.wait_for("Connection established.")
+    assert "planted" not in client.text()
+    wait_flat(client, "cannot be saved for resuming: others can write the folder")
+
+
+# --- a full disk -------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("prlimit") is None, reason="needs prlimit (util-linux)")
+def test_a_full_disk_stops_the_saving_with_a_line_and_leaves_no_stale_file(
+        spawn, port, state_home):
+    server = start_server(spawn, port, env=FAST, cols=WIDE)
+    client = start_client(spawn, port, env=FAST, cols=WIDE)
+    client.wait_for(CLIENT_PROMPT)
+    say(client, server, "user", "saved")
+    [path] = saved_files(state_home, "server")
+    subprocess.run(["prlimit", f"--pid={server.proc.pid}",
+                    f"--fsize={path.stat().st_size}"], check=True)
+    say(server, client, "server", "one more")  # its record does not fit
+    server.wait_for("Stopped saving the chat for resuming: ")
+    assert saved_files(state_home, "server") == []  # what it lacks would resume it wrong
+    say(client, server, "user", "the chat goes on")
+    server.send(CTRL_D)
+    assert server.wait_exit() == 0 and client.wait_exit() == 0
+    assert server.text().count("Stopped saving") == 1
+    fresh = start_server(spawn, port, env=FAST, cols=WIDE)  # nothing to take up
+    assert "Resuming" not in fresh.text()
+    newcomer = start_client(spawn, port, env=FAST, cols=WIDE, name="newcomer")
+    newcomer.wait_for(CLIENT_PROMPT)
+    fresh.wait_for("Waiting for newcomer...")

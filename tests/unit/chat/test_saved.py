@@ -1,0 +1,132 @@
+"""Tests of chat/saved.py: a session file's bytes read back, and every way they can lie."""
+
+import json
+
+import pytest
+
+from _chat_curses.chat import saved as saved_module
+from _chat_curses.chat.saved import FORMAT, Saved, SessionError, header, parse
+from _chat_curses.wire.events import Role
+from _chat_curses.wire.record import ChatRecord
+
+SECRET = bytes(range(32))
+NOW = 1_700_000_000.0
+
+
+def a_header(**changes) -> dict:
+    saved = Saved(role=Role.CLIENT, host="127.0.0.1", port=8000, name="user",
+                  chat=ChatRecord(SECRET, "server", verified="code"),
+                  peer_address="127.0.0.1:8000", window=300.0)
+    fields = header(saved, NOW - 10)
+    fields.update(changes)
+    return fields
+
+
+def a_file(*records: dict, first: dict | None = None) -> bytes:
+    lines = [first if first is not None else a_header(), *records]
+    return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
+
+
+GOOD = a_file({"line": "Connection established.", "kind": "system"},
+              {"line": "<t> [user]: hello", "kind": "own"},
+              {"sent": 1, "frame": '{"type":"message","seq":1}'},
+              {"turn": "server"}, {"received": 0}, {"acked": 1},
+              {"sent": 2, "frame": '{"type":"message","seq":2}'},
+              {"contact": NOW - 5})
+
+
+def test_a_file_is_read_back_as_it_was_written():
+    saved = parse(GOOD, Role.CLIENT, 8000, NOW)
+    assert saved.chat.secret == SECRET and saved.chat.peer == "server"
+    assert saved.chat.verified == "code" and saved.chat.turn is Role.SERVER
+    assert saved.lines == [("Connection established.", "system"), ("<t> [user]: hello", "own")]
+    delivery = saved.chat.delivery
+    assert (delivery.sent, delivery.acked, list(delivery.unacked)) == (2, 1, [2])
+    assert saved.contact == NOW - 5 and saved.window == 300.0 and saved.name == "user"
+    assert header(saved, NOW - 10)["chat_curses_session"] == FORMAT
+
+
+def test_a_file_cut_at_any_byte_is_read_to_its_last_whole_record_or_set_aside():
+    """kill -9 in the middle of a write leaves a prefix: never a crash, never half a record."""
+    whole = parse(GOOD, Role.CLIENT, 8000, NOW)
+    for end in range(len(GOOD) + 1):
+        try:
+            saved = parse(GOOD[:end], Role.CLIENT, 8000, NOW)
+        except SessionError:
+            assert end < GOOD.index(b"\n") + 1  # only a file without a whole header
+            continue
+        kept = GOOD[:end].count(b"\n") - 1  # the whole records after the header
+        assert len(saved.lines) == min(kept, 2)
+        assert saved.chat.delivery.sent <= whole.chat.delivery.sent
+
+
+@pytest.mark.parametrize("first, complaint", [
+    ({"chat_curses_session": 99}, "not a chat_curses session"),
+    (a_header(started=float("nan")), "not JSON"),
+    (a_header(window=float("nan")), "not JSON"),
+    (a_header(window=float("inf")), "not JSON"),
+    (a_header(window=0), "window is not above 0"),
+    (a_header(window=1e9), "window is not a number"),
+    (a_header(started=NOW + 86400), "started is not a number"),
+    (a_header(started=-1), "started is not a number"),
+    (a_header(port="8000"), "port is not a port"),
+    (a_header(port=True), "port is not a port"),
+    (a_header(port=70000), "port is not a port"),
+    (a_header(name=5), "name is not a text"),
+    (a_header(name=""), "name is not a name"),
+    (a_header(peer="x" * 33), "peer is not a text of at most 32"),
+    (a_header(secret="00" * 16), "resume secret is malformed"),
+    (a_header(secret="zz" * 32), "resume secret is malformed"),
+    (a_header(verified="trust me"), "verified is not one of"),
+    (a_header(role="admin"), "role is not one of"),
+    ({key: value for key, value in a_header().items() if key != "peer"}, "has no peer"),
+])
+def test_a_header_that_lies_is_a_session_error(first, complaint):
+    with pytest.raises(SessionError, match=complaint):
+        parse(a_file(first=first), Role.CLIENT, 8000, NOW)
+
+
+@pytest.mark.parametrize("record, complaint", [
+    ({"received": -1}, "received is not a count"),
+    ({"received": 2 ** 60}, "received is not a count"),
+    ({"received": 1.5}, "received is not a count"),
+    ({"sent": 1, "frame": 5}, "frame is not a text"),
+    ({"sent": 3, "frame": "{}"}, "message 3 kept after 0"),
+    ({"acked": 4}, "acknowledges message 4"),
+    ({"contact": "yesterday"}, "contact is not a number"),
+    ({"contact": NOW + 86400}, "contact is not a number"),
+    ({"turn": "nobody"}, "turn is not one of"),
+    ({"line": "\x1b]0;hi\x07", "kind": "evil"}, "kind is not one of"),
+    ({"line": ["not", "text"], "kind": "system"}, "line is not a text"),
+    ({"shout": 1}, "no record this version writes"),
+    ([1, 2], "is not a record"),
+])
+def test_a_record_that_lies_is_a_session_error(record, complaint):
+    with pytest.raises(SessionError, match=complaint):
+        parse(a_file(record), Role.CLIENT, 8000, NOW)
+
+
+def test_not_a_number_is_refused_even_where_json_would_take_it():
+    data = a_file() + b'{"contact": NaN}\n'
+    with pytest.raises(SessionError, match="not JSON"):
+        parse(data, Role.CLIENT, 8000, NOW)
+
+
+def test_a_file_of_another_role_or_port_is_another_chat():
+    with pytest.raises(SessionError, match="another chat"):
+        parse(GOOD, Role.SERVER, 8000, NOW)
+    with pytest.raises(SessionError, match="another chat"):
+        parse(GOOD, Role.CLIENT, 9000, NOW)
+
+
+def test_a_file_larger_than_any_chat_makes_is_refused_unread(monkeypatch):
+    monkeypatch.setattr(saved_module, "MAX_SESSION_BYTES", len(GOOD) - 1)
+    with pytest.raises(SessionError, match="larger than any chat makes"):
+        parse(GOOD, Role.CLIENT, 8000, NOW)
+
+
+@pytest.mark.parametrize("junk", [b"", b"\n", b"\xff\xfe\n", b"[" * 100000 + b"\n",
+                                  b"9" * 5000 + b"\n"])
+def test_junk_is_a_session_error(junk):
+    with pytest.raises(SessionError):
+        parse(junk, Role.CLIENT, 8000, NOW)
