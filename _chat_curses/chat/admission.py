@@ -50,14 +50,15 @@ class Answer(enum.Enum):
     REFUSE = "turned away"
 
 
-def answer(chat_on: bool, brings: str, has_secret: bool, require_code: bool
-           ) -> tuple[Answer, str]:
+def answer(chat_on: bool, brings: str, has_secret: bool, require_code: bool,
+           given_up: bool = False) -> tuple[Answer, str]:
     """What a client's hello gets, by what it brings (``wire.handshake.Brings``):
     the answer, and for a refusal its words (for the client, and the server's
     own line). With a secret the secret is needed; without one a code or,
-    unless ``require_code``, nothing (an unverified chat)."""
+    unless ``require_code``, nothing (an unverified chat). A chat given up
+    (``given_up``, ``chat.farewell``) is resumed only to be told it is over."""
     if brings == "resume":
-        return (Answer.RESUME, "") if chat_on else (Answer.CHAT_OVER, "")
+        return (Answer.RESUME, "") if chat_on or given_up else (Answer.CHAT_OVER, "")
     if chat_on:
         return Answer.BUSY, ""
     if has_secret and brings != "secret":

@@ -32,6 +32,7 @@ from ..text.validate import clean, clean_name
 from ..values import Value, settle
 from ..wire.events import Role
 from .effects import Effect
+from .farewell import Farewell
 from ..wire.handshake import Brings
 from ..words import make_code
 from ..words import phrase as phrase_words
@@ -159,6 +160,8 @@ class Reach:
         self.wrong_codes = 0  # guesses at this code
         self.below = below or _random_below  # draws a code's parts
         self.unproven_said = False  # an unproven answer was shown, this outage
+        self.where = ""  # the server's door: where it listens
+        self.farewell = Farewell(self)  # a chat given up, to prove over to its partner
 
     @property
     def target(self) -> str:
@@ -170,7 +173,7 @@ class Reach:
     def listening(self, where: str, hint: str = "") -> None:
         """The server's door is open on ``where``; ``hint`` says who can reach it."""
         core = self.core
-        core.phase = f"waiting on {where}"
+        core.phase, self.where = f"waiting on {where}", where
         if core.outage is None:  # not a chat taken up from its session file
             core.history.add("Trying to connect to another user...")
             if hint:
@@ -197,6 +200,8 @@ class Reach:
         core = self.core
         if core.chat is not None:
             return Brings.RESUME, b"", core.chat.secret
+        if self.farewell.trying:  # the old chat first, to say it is over
+            return Brings.RESUME, b"", self.farewell.chat.secret
         if core.settings.secret is not None:
             return Brings.SECRET, core.settings.secret, b""
         if core.setup.code:
@@ -220,7 +225,8 @@ class Reach:
         core = self.core
         self.tries.started(now)
         if core.outage is None:
-            core.history.add("Trying to connect to server....")
+            if not self.farewell.trying:  # (that one says nothing unless it tells)
+                core.history.add("Trying to connect to server....")
             core.phase, core.note = f"connecting to {self.target}", f"Connecting to {self.target}..."
 
     def handshaking(self) -> None:
@@ -238,7 +244,9 @@ class Reach:
         """The client's try failed: what it means (the module's words say it)."""
         core = self.core
         self.tries.failed()
-        if core.outage is not None:  # nothing unproven ends a chat: another try, later
+        if self.farewell.trying:  # the proof stays, unless the server has no such chat
+            self.farewell.done(failure.kind in (Outcome.NOT_PROVEN, Outcome.CHAT_OVER))
+        elif core.outage is not None:  # nothing unproven ends a chat: another try, later
             if failure.kind is not Outcome.BROKEN and not self.unproven_said:
                 self.unproven_said = True
                 core.history.add(f"The answer from {self.target} proves nothing "
@@ -257,6 +265,9 @@ class Reach:
     def found(self, protocol: Protocol, address: str, now: float, phrase: bytes = b"") -> bool:
         """A handshake is done: the chat goes on where it was (its resume secret
         proved), or a new one begins; True for a new one."""
+        if protocol.resumed and self.core.chat is None:  # the chat given up, proved
+            self.farewell.proven(protocol, now)
+            return False
         if protocol.resumed:
             self.resumed(protocol, address, now)
             return False
@@ -267,6 +278,8 @@ class Reach:
         """The handshake is done: the chat begins. ``phrase``: the handshake's bytes
         for the verification phrase, shown when the partner is unverified."""
         core = self.core
+        if self.farewell.until is not None:  # its link made way for the new partner's
+            self.farewell.done(told=True)
         core.protocol, core.chat, core.peer_address = protocol, protocol.chat, address
         core.peer_name = clean_name(core.chat.peer)
         self.tries.succeeded()
@@ -296,7 +309,8 @@ class Reach:
         core.liveness.lost_while_stopped(now, silent_for,
                                          "the link was lost while this program was stopped")
         window = minutes_or_seconds(max(core.settings.resume_window - silent_for, 0))
-        core.history.add(f"Resuming the chat with {core.peer_name}; it waits up to {window} more.")
+        core.history.add(f"Resuming the chat with {core.peer_name}; it waits up to {window} more "
+                         f"(Ctrl-D: give up this chat).")
         core.taken_up(name)
 
     def resumed(self, protocol: Protocol, address: str, now: float) -> None:
@@ -312,6 +326,9 @@ class Reach:
     def link_broke(self, reason: str, now: float) -> None:
         """The connection died without a goodbye: wait for the chat to be resumed, or end it."""
         core = self.core
+        if core.chat is None and self.farewell.until is not None:
+            self.farewell.done(told=True)  # (the goodbye went before it broke)
+            return
         if core.outage is not None or core.exit_code is not None:
             return
         if not core.liveness.down(now, reason):
@@ -330,10 +347,13 @@ class Reach:
     # -- time --
 
     def deadline(self) -> float | None:
-        return self.tries.deadline()
+        due = [time for time in (self.tries.deadline(), self.farewell.deadline())
+               if time is not None]
+        return min(due) if due else None
 
     def tick(self, now: float) -> None:
         """A try that ran out of time fails; the next try starts when it is due."""
+        self.farewell.tick(now)
         failure = self.tries.timed_out(now)
         if failure is not None:
             self.core.actions.append(Effect.CANCEL_DIAL)

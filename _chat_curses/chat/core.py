@@ -39,6 +39,7 @@ from ..text.history import History, Scrollback
 from ..text.keys import Item
 from ..text.validate import ValidationError, check_message, clean
 from ..wire.events import (
+    GIVEN_UP,
     Bye,
     ConnectionClosed,
     Event,
@@ -115,7 +116,7 @@ class ChatCore:
                 self.reach = Reach(self, Dialing(self.settings.timeout, self.jitter))
             self.looked_for = where
             self.actions.append(Effect.RESTORE)
-        if done:
+        if done and not (self.reach is not None and self.reach.farewell.trying):
             self.actions.append(Effect.LISTEN if self.role is Role.SERVER else Effect.DIAL)
 
     @property
@@ -134,6 +135,8 @@ class ChatCore:
 
     def received(self, event: Event, now: float) -> None:
         """An event from the partner, decoded and checked by its Protocol."""
+        if self.chat is None:  # the link of a chat given up, being told it is over
+            return self.reach.farewell.heard(event)
         self.liveness.received(now)
         if isinstance(event, Typing):
             self.peer_typing_until = now + TYPING_SHOWN
@@ -142,11 +145,15 @@ class ChatCore:
             self.history.add(format_message(event.sent, self.peer_name, event.text), "peer")
             if not self.settings.quiet:
                 self.actions.append(Effect.BELL)  # your turn: heard in another tmux window, over SSH
+        elif isinstance(event, Bye) and event.reason == GIVEN_UP:
+            self.reach.farewell.given_up()
         elif isinstance(event, Bye) and not event.reason:
+            self.reach.farewell.partner_ended = True  # nothing to prove to it later
             self.history.add(f"User {self.peer_name} left the chat.")
             self.history.add("Shutting down connection...")
             self.exit_code = EXIT_OK
         elif isinstance(event, Bye):
+            self.reach.farewell.partner_ended = True
             # A reason is the partner's own words, shown as theirs, never as our diagnosis.
             self.lost(f"{self.peer_name} closed the connection; "
                       f"{self.peer_name} said: {clean(event.reason)}")
@@ -156,19 +163,14 @@ class ChatCore:
 
     def broke_protocol(self, error: ProtocolError) -> None:
         """The partner sent something the protocol does not allow: tell it why, and stop."""
+        if self.chat is None:  # the link of a chat given up: it is over all the same
+            return self.reach.farewell.done(told=True)
         self._send_event(Bye(f"protocol error: {error}"[:MAX_REASON_CHARS]))
         self.lost(f"{self.peer_name} broke the protocol: {error}")
 
     def lost(self, reason: str) -> None:
         """The link to the partner is gone."""
         self.fail(f"Connection lost: {reason}")
-
-    def keep_unsent_draft(self) -> None:
-        """The chat ends with a message half typed: keep it in the transcript, marked unsent."""
-        draft = self.editor.text
-        if draft.strip() and self.chat is not None:
-            body = "\n".join(clean(line) for line in draft.split("\n"))
-            self.history.add(f"Not sent (you were typing): {body}", "warning")
 
     def hang_up(self) -> None:
         """The terminal is gone (SIGHUP): stop, but leave the chat to be resumed."""

@@ -19,6 +19,7 @@ class Effect(str, enum.Enum):
     CANCEL_DIAL = "cancel dial"  # the client: drop the try under way (it ran out of time)
     LINK_DOWN = "link down"  # close the partner's connection: it broke
     FORGET_SAVED = "forget saved"  # the saved chat's file goes: the partner no longer has it
+    FORGET_OVER = "forget over"  # what proves a given-up chat over goes: the partner knows
     REPAINT = "repaint"  # every cell again (Ctrl-L)
     SUSPEND = "suspend"  # stop as the shell asks (Ctrl-Z)
     BELL = "bell"  # your turn has come

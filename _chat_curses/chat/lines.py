@@ -49,6 +49,13 @@ def minutes_or_seconds(seconds: float) -> str:
     return f"{int(seconds)} s" if seconds < 60 else minutes(seconds)
 
 
+def unsent_draft(draft: str) -> str:
+    """The line that keeps a message half typed when the chat ends ("" for none)."""
+    if not draft.strip():
+        return ""
+    return "Not sent (you were typing): " + "\n".join(clean(line) for line in draft.split("\n"))
+
+
 def as_invalid_input(error: Exception) -> str:
     text = str(error)
     return text if text.startswith("Invalid") else f"Invalid input: {text}"

@@ -31,6 +31,7 @@ from ..wire.events import Role
 from ..wire.record import ChatRecord
 
 FORMAT = 2  # 2: the chat's resume secret (SPEC 11) in place of its token
+OVER_FORMAT = 1  # what proves a chat given up is over (``chat.farewell``)
 
 # The kinds of history line a file may hold (a private line is never written).
 KINDS = frozenset({"system", "own", "peer", "warning", "error"})
@@ -67,6 +68,34 @@ def header(saved: Saved, started: float) -> dict:
             "window": saved.window, "started": started}
 
 
+def over(chat: ChatRecord, until: float) -> dict:
+    """What proves ``chat`` is over, kept until ``until``: its resume secret, and
+    enough of its bookkeeping for the old chat's handshake; nothing that was said."""
+    delivery = chat.delivery
+    return {"chat_curses_over": OVER_FORMAT, "secret": chat.secret.hex(), "peer": chat.peer,
+            "verified": chat.verified, "turn": chat.turn.value, "sent": delivery.sent,
+            "received": delivery.received, "until": until}
+
+
+def parse_over(data: bytes, now: float) -> ChatRecord | None:
+    """The given-up chat an ``over`` record proves, or None once its time is past.
+    Raises SessionError, with the reason in words."""
+    lines = data.split(b"\n")
+    if len(lines) != 2 or lines[1]:
+        raise SessionError("it is not one whole record")
+    fields = _json(lines[0], 1)
+    if not isinstance(fields, dict) or fields.get("chat_curses_over") != OVER_FORMAT:
+        raise SessionError("it is not a chat_curses record of a chat given up")
+    record = _Record(fields, 1)
+    chat = ChatRecord(_secret(record), record.name("peer"),
+                      verified=record.choice("verified", VERIFIED),
+                      turn=Role(record.choice("turn", {"client", "server"})))
+    delivery = chat.delivery
+    delivery.sent = delivery.acked = record.count("sent")
+    delivery.received = record.count("received")
+    return chat if record.time("until", now + MAX_WINDOW) > now else None
+
+
 def parse(data: bytes, role: Role, port: int, now: float) -> Saved:
     """The chat a session file of ours (``role``, ``port``) holds; ``now``: the
     wall-clock time. Raises SessionError, with the reason in words."""
@@ -90,15 +119,18 @@ def parse(data: bytes, role: Role, port: int, now: float) -> Saved:
     return saved
 
 
-def _saved(first: _Record, now: float) -> Saved:
-    secret = first.text("secret", 64)
+def _secret(record: _Record) -> bytes:
     try:
-        secret_bytes = bytes.fromhex(secret)
+        secret = bytes.fromhex(record.text("secret", 64))
     except ValueError:
-        secret_bytes = b""
-    if len(secret_bytes) != 32:
+        secret = b""
+    if len(secret) != 32:
         raise SessionError("it is damaged (its resume secret is malformed)")
-    chat = ChatRecord(secret_bytes, first.name("peer"), verified=first.choice("verified", VERIFIED))
+    return secret
+
+
+def _saved(first: _Record, now: float) -> Saved:
+    chat = ChatRecord(_secret(first), first.name("peer"), verified=first.choice("verified", VERIFIED))
     window = first.number("window", MAX_WINDOW)
     if window <= 0:
         raise SessionError("it is damaged (its window is not above 0)")

@@ -36,7 +36,7 @@ class Settings:
                  secret_file: str | None = None, heartbeat: float = DEFAULT_HEARTBEAT,
                  quiet: bool = False, typing_notice: bool = True, log: object = None,
                  log_path: str | None = None, term: str = "", code: str | None = None,
-                 require_code: bool = False) -> None:
+                 require_code: bool = False, fresh: bool = False) -> None:
         self.role, self.host, self.port, self.name = role, host, port, name
         self.timeout, self.resume_window, self.heartbeat = timeout, resume_window, heartbeat
         self.secret, self.secret_file = secret, secret_file
@@ -46,6 +46,7 @@ class Settings:
         self.term = term  # TERM as the user had it, before any fallback
         self.code = code  # the client's pairing code from --code ("" for none), or None: ask
         self.require_code = require_code  # the server refuses partners with no code or secret
+        self.fresh = fresh  # a chat saved for this address and port is given up, not resumed
 
 
 # The longest echo of a typed answer in the history.

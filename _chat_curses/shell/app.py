@@ -20,10 +20,10 @@ from collections.abc import Callable
 
 from ..chat.core import ChatCore
 from ..chat.effects import EXIT_FAILURE, Effect
-from ..chat.lines import describe_os_error
+from ..chat.lines import describe_os_error, unsent_draft
 from ..chat.setup import Settings
 from ..text.history import PRIVATE, Line
-from ..wire.events import BrokenRecord, Bye, ProtocolError, RemoteProtocolError, Role
+from ..wire.events import BrokenRecord, RemoteProtocolError, Role
 from .keeper import SessionKeeper
 from .loop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
 from .screen import Screen
@@ -67,6 +67,7 @@ class App:
             Effect.RESTORE: self.keeper.take_up, Effect.LISTEN: self._listen,
             Effect.DIAL: self._dial, Effect.CANCEL_DIAL: self._cancel_dial,
             Effect.LINK_DOWN: self._link_down, Effect.FORGET_SAVED: self.keeper.drop,
+            Effect.FORGET_OVER: self.keeper.forget_over,
             Effect.REPAINT: screen.repaint, Effect.SUSPEND: screen.suspend,
             Effect.BELL: screen.bell, Effect.FLASH: screen.flash,
         }
@@ -161,17 +162,15 @@ class App:
 
     def close(self) -> None:
         """Release every socket and the log; a goodbye still queued gets a moment to leave."""
-        if self.link is not None:  # still greeting the server: say goodbye, if sealed already
-            if self.link.protocol is not None:
-                with contextlib.suppress(OSError, ProtocolError):
-                    self.link.conn.send(Bye())
-            self.link.close(self.loop, linger=1.0)
+        if self.link is not None:  # still greeting the server
+            self.link.leave(self.loop)
         self._link_down(linger=1.0)
         if self.door is not None:
             self.door.close()
         if self.dialer is not None:
             self.dialer.close()
-        self.core.keep_unsent_draft()
+        if self.core.chat is not None and (line := unsent_draft(self.core.editor.text)):
+            self.core.history.add(line, "warning")  # the chat ends with a message half typed
         self.core.history.settle()
         self.keeper.close(self.exit_code)
         if self.settings.log is not None:
@@ -217,6 +216,7 @@ class App:
                     on_partner=self._found, on_ignored=reach.note_ignored,
                     on_note=self.core.warn,
                     chat=lambda: self.core.chat if self.core.chatting else None,
+                    over=lambda: reach.farewell.holds,
                     secret=self.settings.secret, code=lambda: reach.code,
                     require_code=self.settings.require_code, on_wrong_code=reach.wrong_code)
         try:
@@ -265,7 +265,7 @@ class App:
         self.link = Link(sock, Role.CLIENT, address, self.core.name, "the server",
                          self._on_handshake_done,
                          handshake=Handshake(Role.CLIENT, *self.core.reach.bring()),
-                         chat=self.core.chat)  # a chat to take up again, once proved
+                         chat=self.core.chat or self.core.reach.farewell.chat)  # once proved
         self.core.reach.handshaking()
         self.link.on_ready(0)  # say hello
 

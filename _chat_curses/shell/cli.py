@@ -164,6 +164,9 @@ def parse_args(argv: list[str] | None = None) -> Settings:
                         default=DEFAULT_RESUME_WINDOW, metavar="SECONDS",
                         help=f"how long a broken chat waits to be resumed (default "
                         f"{DEFAULT_RESUME_WINDOW:g}; 0: a lost link ends the chat at once)")
+    parser.add_argument("--fresh", action="store_true",
+                        help="give up a chat saved for this address and port (its partner is "
+                        "told) and start a new one")
     parser.add_argument("--secret-file", metavar="PATH",
                         help=f"a file holding a secret both sides must know; without it, "
                         f"the {SECRET_ENV} environment variable, if set, is the secret")
@@ -220,6 +223,7 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         term=os.environ.get("TERM", ""),
         code=args.code,
         require_code=args.require_code,
+        fresh=args.fresh,
     )
 
 

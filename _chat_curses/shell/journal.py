@@ -56,6 +56,8 @@ _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # (Windows has no symlinks to follow b
 _POSIX = os.name == "posix"
 # Chats to one place at once, at most: the names tried for a new file.
 MOST_AT_ONE_PLACE = 100
+SESSION, OVER = ".session", ".over"
+MAX_OVER_BYTES = 4096
 # How long a host name may take to resolve before the file is looked up by the name as typed.
 RESOLVE_WAIT = 2.0
 
@@ -106,21 +108,52 @@ def _stem(role: Role, address: str, port: int) -> str:
     return f"{role.value}-{re.sub(r'[^0-9A-Za-z.-]', '_', address)}-{port}"
 
 
-def _names(stem: str):
-    yield f"{stem}.session"
+def _names(stem: str, suffix: str = SESSION):
+    yield f"{stem}{suffix}"
     for number in range(2, MOST_AT_ONE_PLACE + 1):
-        yield f"{stem}.{number}.session"
+        yield f"{stem}.{number}{suffix}"
 
 
-def session_paths(role: Role, places: list[str], port: int) -> list[Path]:
-    """The session files there are of chats to any of ``places``, oldest name first."""
+def session_paths(role: Role, places: list[str], port: int, suffix: str = SESSION) -> list[Path]:
+    """The session files there are of chats to any of ``places``, oldest name first
+    (with ``suffix=OVER``: the proofs of chats given up there)."""
     folder = state_folder()
     try:
         present = set(os.listdir(folder))
     except OSError:
         return []
-    return [folder / name for place in places for name in _names(_stem(role, place, port))
-            if name in present]
+    return [folder / name for place in places
+            for name in _names(_stem(role, place, port), suffix) if name in present]
+
+
+def over_path(session: Path) -> Path:
+    """Where the proof that a chat given up is over stays: beside its session file."""
+    return session.with_name(session.name.removesuffix(SESSION) + OVER)
+
+
+def write_over(path: Path, record: dict) -> None:
+    """Leave what proves a given-up chat over (``chat.saved.over``): whole, private."""
+    folder = private_folder()
+    temporary = folder / f".{secrets.token_hex(8)}.tmp"
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    try:
+        os.write(fd, _line(record))
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(temporary, path)  # (a link planted there is replaced, never followed)
+
+
+def read_over(path: Path) -> bytes:
+    """What a proof of a given-up chat holds: the user's own file (Unsafe if not), not
+    a link, and small. Raises SessionError past its size, FileNotFoundError, OSError."""
+    fd, info = _open_own(path, os.O_RDONLY)
+    try:
+        if info.st_size > MAX_OVER_BYTES:
+            raise SessionError(f"it is larger than such a record ({info.st_size:,} bytes)")
+        return _read_all(fd, info.st_size)
+    finally:
+        os.close(fd)
 
 
 def session_path(role: Role, place: str, port: int) -> Path:
@@ -162,8 +195,21 @@ def claim(path: Path) -> tuple[int, bytes]:
     link, not another program's (InUse), locked for this one; its descriptor to
     append to, and what it holds. Raises SessionError for a file larger than any
     chat makes (unread), FileNotFoundError, OSError."""
+    fd, info = _open_own(path, os.O_RDWR | os.O_APPEND)
+    try:
+        _lock(fd)
+        if info.st_size > MAX_SESSION_BYTES:  # refused unread
+            raise SessionError(f"it is larger than any chat makes ({info.st_size:,} bytes)")
+        return fd, _read_all(fd, info.st_size)
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def _open_own(path: Path, flags: int) -> tuple[int, os.stat_result]:
+    """A file of ours in our folder, opened without following a link, made private."""
     private_folder()
-    fd = os.open(path, os.O_RDWR | os.O_APPEND | _NOFOLLOW)
+    fd = os.open(path, flags | _NOFOLLOW)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -172,10 +218,7 @@ def claim(path: Path) -> tuple[int, bytes]:
             _check_own(info, "it")
             if info.st_mode & 0o077:
                 os.fchmod(fd, 0o600)
-        _lock(fd)
-        if info.st_size > MAX_SESSION_BYTES:  # refused unread
-            raise SessionError(f"it is larger than any chat makes ({info.st_size:,} bytes)")
-        return fd, _read_all(fd, info.st_size)
+        return fd, info
     except BaseException:
         os.close(fd)
         raise

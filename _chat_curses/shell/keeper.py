@@ -21,6 +21,7 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from ..wire.record import ChatRecord
     from .journal import Journal
 
 
@@ -39,11 +40,13 @@ class SessionKeeper:
         self.contact = time.time()  # wall-clock time of the partner's last frame
         self.synced_at = float("-inf")  # monotonic time of the last sync to the disk
         self.sync_due: float | None = None  # when what was written since must be synced
+        self.over_at: Path | None = None  # where this chat's proof of its end would stay
+        self.over_taken: Path | None = None  # the proof of a chat given up, being told
 
     def start(self) -> None:
         """A new chat has begun: its session file, with the history so far."""
         from ..chat.saved import Saved
-        from .journal import Journal, Unsafe, addresses
+        from .journal import Journal, Unsafe, addresses, over_path
 
         core = self.core
         self.contact = time.time()
@@ -60,6 +63,7 @@ class SessionKeeper:
                  else core.peer_address.rpartition(":")[0].strip("[]"))
         try:
             self.journal = Journal.create(saved, place)
+            self.over_at = over_path(self.journal.path)
         except Unsafe as error:
             core.warn(f"The chat cannot be saved for resuming: {error}")
         except OSError as error:
@@ -69,18 +73,54 @@ class SessionKeeper:
         """A saved chat to where this one goes (this role, address and port): show
         its chat and resume it. A file that cannot be used is said so, and set aside
         if it is ours but damaged; a new chat starts."""
-        from .journal import addresses, session_paths
+        from .journal import OVER, addresses, session_paths
 
         core = self.core
         if self.settings.resume_window <= 0:
             return
-        for path in session_paths(core.role, addresses(core.host, core.port), core.port):
+        places = addresses(core.host, core.port)
+        for path in session_paths(core.role, places, core.port):
             if self._take_up(path):
                 return
+        for path in session_paths(core.role, places, core.port, OVER):
+            if self._take_over(path):
+                return
+
+    def _take_over(self, path: Path) -> bool:
+        """A chat given up here earlier, whose partner may not know: prove it over."""
+        from ..chat.saved import SessionError, parse_over
+        from .journal import Unsafe, read_over, set_aside
+
+        try:
+            chat = parse_over(read_over(path), time.time())
+        except FileNotFoundError:
+            return False
+        except (Unsafe, SessionError, OSError) as error:
+            if isinstance(error, SessionError):
+                with contextlib.suppress(OSError):
+                    path = set_aside(path)
+            reason = describe_os_error(error) if type(error) is OSError else str(error)
+            self.core.warn(f"Warning: the record of a chat given up, {path}, cannot be used: "
+                           f"{reason}")
+            return False
+        if chat is None:  # its time is past: its partner has long stopped waiting
+            with contextlib.suppress(OSError):
+                path.unlink()
+            return False
+        self.over_taken = path
+        self.core.reach.farewell.begin(chat)
+        return True
+
+    def forget_over(self) -> None:
+        """The partner knows the chat given up is over: its proof goes."""
+        if self.over_taken is not None:
+            with contextlib.suppress(OSError):
+                self.over_taken.unlink()
+            self.over_taken = None
 
     def _take_up(self, path: Path) -> bool:
         from ..chat.saved import SessionError, parse
-        from .journal import InUse, Journal, Unsafe, claim, set_aside
+        from .journal import InUse, Journal, Unsafe, claim, over_path, set_aside
 
         core = self.core
         try:
@@ -104,6 +144,12 @@ class SessionKeeper:
             core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
             return False
         journal = Journal(path, fd)
+        if self.settings.fresh:  # given up on purpose: its partner is told, as after a Ctrl-D
+            self._leave_over(over_path(path), saved.chat)
+            journal.close(delete=True)
+            core.warn(f"The saved chat with {clean_name(saved.chat.peer)} is given up (--fresh); "
+                      f"a new chat starts.")
+            return False
         silent_for = max(time.time() - saved.contact, 0.0)
         if silent_for >= saved.window:
             journal.close(delete=True)
@@ -114,6 +160,7 @@ class SessionKeeper:
         core.reach.restore(saved.chat, saved.peer_address, saved.lines, silent_for,
                            time.monotonic(), saved.name)
         self.journal = journal.take_up(saved)
+        self.over_at = over_path(path)
         return True
 
     def heard(self) -> None:
@@ -159,11 +206,26 @@ class SessionKeeper:
             self.journal = None
 
     def close(self, exit_code: int | None) -> None:
+        """The program ends: a hang-up (or a crash, which never gets here) leaves the
+        chat to be resumed; any other end removes its file, and leaves the proof that
+        it is over, unless the partner ended it: a goodbye into a link that is down,
+        or only looked up, told nobody (``chat.farewell``)."""
+        core = self.core
+        if exit_code != EXIT_HANGUP and core.chat is not None and self.over_at is not None \
+                and not core.reach.farewell.partner_ended:
+            self._leave_over(self.over_at, core.chat)
         if self.journal is not None:
             self.save()
-            # Only a hang-up (or a crash, which never gets here) leaves the chat to be resumed.
             self.journal.close(delete=exit_code != EXIT_HANGUP)
             self.journal = None
+
+    @staticmethod
+    def _leave_over(path: Path, chat: ChatRecord) -> None:
+        from ..chat.saved import MAX_WINDOW, over
+        from .journal import write_over
+
+        with contextlib.suppress(OSError):  # (on the way out: nobody to tell of it)
+            write_over(path, over(chat, time.time() + MAX_WINDOW))
 
     def _lose(self, error: OSError) -> None:
         """The file cannot be written (a full disk): it goes at once, since what it

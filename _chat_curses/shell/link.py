@@ -170,6 +170,14 @@ class Link:
             loop.unwatch(self.conn)
             self.conn.close(linger)
 
+    def leave(self, loop: EventLoop) -> None:
+        """The program ends mid-handshake: a goodbye, if sealed already, then close,
+        giving the goodbye a moment to leave."""
+        if self.protocol is not None:
+            with contextlib.suppress(OSError, ProtocolError):
+                self.conn.send(Bye())
+        self.close(loop, linger=1.0)
+
     # -- internals --
 
     def _on_event(self, event) -> None:

@@ -126,7 +126,9 @@ class Door:
     first partner, and later the same partner resuming the chat on a new
     connection, proved by the chat's resume secret (``link.protocol.resumed``).
     While a chat is on (``chat()`` gives its record), the door stays open for
-    that return alone: anyone else is answered ``busy``. A new partner proves
+    that return alone: anyone else is answered ``busy``. While none is, the
+    partner of a chat given up here (``over()`` gives its record) may resume it,
+    only to be told it is over (``chat.farewell``). A new partner proves
     the ``secret``, when there is one, or else the pairing code (``code()``
     gives the one in force; ``on_wrong_code()`` hears of each wrong guess),
     or nothing, unless ``require_code``. ``on_ignored(address, reason)``
@@ -139,13 +141,14 @@ class Door:
                  on_ignored: Callable[[str, str], None],
                  on_note: Callable[[str], None],
                  chat: Callable[[], ChatRecord | None] = lambda: None,
+                 over: Callable[[], ChatRecord | None] = lambda: None,
                  secret: bytes | None = None, code: Callable[[], str] = lambda: "",
                  require_code: bool = False,
                  on_wrong_code: Callable[[], None] = lambda: None) -> None:
         self.loop, self.name, self.timeout = loop, name, timeout
         self.on_partner, self.on_ignored, self.on_note = on_partner, on_ignored, on_note
         self.chat, self.secret, self.code, self.require_code = chat, secret, code, require_code
-        self.on_wrong_code = on_wrong_code
+        self.on_wrong_code, self.over = on_wrong_code, over
         self.listeners: dict[socket.socket, Callable[[int], None]] = {}
         self.candidates: list[Link] = []  # connections in their handshake
         self.admission = Admission()
@@ -255,11 +258,12 @@ class Door:
     def _answer(self, link: Link) -> None:
         """A client's hello: a new chat, the partner resuming ours, or someone to turn away."""
         chat = self.chat()
+        given_up = self.over() if chat is None else None
         brings = link.handshake.brings
         verdict, words = answer(chat is not None, brings.value, self.secret is not None,
-                                self.require_code)
+                                self.require_code, given_up is not None)
         if verdict is Answer.RESUME:
-            link.accept(chat=chat)  # proved, or not, by the chat's resume secret
+            link.accept(chat=chat or given_up)  # proved, or not, by the chat's resume secret
         elif verdict is Answer.NEW:
             password = {Brings.SECRET: self.secret or b"",
                         Brings.CODE: self.code().encode()}.get(brings, b"")

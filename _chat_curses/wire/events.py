@@ -206,6 +206,11 @@ class Bye(Value):
         settle(self, "reason", reason)
 
 
+# A goodbye's reason that ends a chat given up while the link was down (``chat.farewell``):
+# over the sealed link, so only the partner can say it.
+GIVEN_UP = "this chat was given up"
+
+
 class ConnectionClosed(Value):
     """The peer closed its side of the connection (end of file)."""
 

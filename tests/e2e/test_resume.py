@@ -140,7 +140,10 @@ def test_a_client_killed_and_started_again_resumes_with_its_history(spawn, port,
     say(again, server, "user", "after the crash")  # the same turn: the client's
     again.send(CTRL_D)
     assert again.wait_exit() == 0 and server.wait_exit() == 0
-    assert not any(folder.iterdir())  # a clean end deletes the session files
+    # A clean end deletes the session files; the side that said goodbye keeps what
+    # proves the chat over, in case the goodbye told nobody (SPEC 12).
+    assert sorted(path.name for path in folder.iterdir()) == [
+        f"client-127.0.0.1-{proxy.port}.over"]
     assert messages_in(tmp_path / "server.log") == [
         ("user", "before the crash"), ("server", "the reply"), ("user", "after the crash")]
 
@@ -205,7 +208,10 @@ def test_a_server_saying_the_chat_is_over_proves_nothing_and_the_client_waits(
     client.kill()
     server.send(CTRL_D)  # the server ends the chat while the client is away
     assert server.wait_exit() == 0
-    fresh = start_server(spawn, port, env=FAST, cols=WIDE)
+    # Another program on the port, which does not hold the chat (its own state folder):
+    # what it says proves nothing.
+    elsewhere = {**FAST, "XDG_STATE_HOME": str(tmp_path / "elsewhere")}
+    fresh = start_server(spawn, port, env=elsewhere, cols=WIDE)
     again = restart_client(spawn, proxy, tmp_path)
     again.wait_for("proves nothing (the server said: that chat is over)")
     fresh.wait_for("it asked to resume a chat that is over")
@@ -250,5 +256,6 @@ def test_a_saved_chat_that_is_not_wanted_any_more_ends_with_ctrl_d(spawn, port, 
     again.wait_for("Resuming the chat with user")
     again.send(CTRL_D)
     assert again.wait_exit() == 0
-    assert not [path for path in (state_home / "chat-curses").iterdir()
-                if path.name.startswith("server-")]
+    left = sorted(path.name for path in (state_home / "chat-curses").iterdir()
+                  if path.name.startswith("server-"))
+    assert left == [f"server-127.0.0.1-{port}.over"]  # only what proves it over, to tell user

@@ -15,7 +15,7 @@ from _chat_curses.chat.saved import Saved, header
 from _chat_curses.wire.events import Role
 from _chat_curses.wire.record import ChatRecord
 
-from .terminal import CLIENT_PROMPT, CTRL_D, message_line, start_client, start_server
+from .terminal import CLIENT_PROMPT, CTRL_C, CTRL_D, message_line, start_client, start_server
 
 FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}
 WIDE = 120
@@ -113,3 +113,95 @@ def test_a_full_disk_stops_the_saving_with_a_line_and_leaves_no_stale_file(
     newcomer = start_client(spawn, port, env=FAST, cols=WIDE, name="newcomer")
     newcomer.wait_for(CLIENT_PROMPT)
     fresh.wait_for("Waiting for newcomer...")
+
+
+# --- never locked out --------------------------------------------------------------------
+
+
+def chat(spawn, port, client_window="300"):
+    server = start_server(spawn, port, "--resume-window", "300", env=FAST, cols=WIDE)
+    client = start_client(spawn, port, "--resume-window", client_window, env=FAST, cols=WIDE)
+    client.wait_for(CLIENT_PROMPT)
+    server.wait_for("Waiting for user...")
+    return server, client
+
+
+def proofs(state_home, role):
+    folder = state_home / "chat-curses"
+    return sorted(path.name for path in folder.iterdir()
+                  if path.name.startswith(f"{role}-") and path.name.endswith(".over"))
+
+
+@pytest.mark.parametrize("how", ["ctrl-c", "window"])
+def test_a_client_that_gave_up_while_the_server_was_down_gets_in_at_once(spawn, port,
+                                                                         state_home, how):
+    server, client = chat(spawn, port, client_window="300" if how == "ctrl-c" else "3")
+    say(client, server, "user", "hello")
+    server.kill()
+    client.wait_for("Reconnecting to")
+    if how == "ctrl-c":
+        client.send(CTRL_C)
+        assert client.wait_exit() == 130
+    else:  # its window is shorter than the server's will be
+        assert client.wait_exit(timeout=10) == 1
+    assert proofs(state_home, "client") == [f"client-127.0.0.1-{port}.over"]
+    again = start_server(spawn, port, "--resume-window", "300", env=FAST, cols=WIDE)
+    again.wait_for("Resuming the chat with user")
+    wait_flat(again, "Ctrl-D: give up this chat")
+    newcomer = start_client(spawn, port, env=FAST, cols=WIDE)
+    wait_flat(newcomer, "server's program knows the chat you gave up is over.")
+    newcomer.wait_for(CLIENT_PROMPT)
+    again.wait_for("user gave up the chat; a new chat starts.")
+    again.wait_for("Waiting for user...")
+    assert proofs(state_home, "client") == []
+    say(newcomer, again, "user", "a new chat")
+
+
+def test_a_server_that_gave_up_while_the_client_was_away_tells_it_when_it_comes_back(
+        spawn, port, state_home):
+    server, client = chat(spawn, port)
+    say(client, server, "user", "hello")
+    client.kill()
+    server.wait_for("Waiting for user to come back")
+    server.send(CTRL_D)
+    assert server.wait_exit() == 0
+    assert proofs(state_home, "server") == [f"server-127.0.0.1-{port}.over"]
+    fresh = start_server(spawn, port, env=FAST, cols=WIDE)
+    again = start_client(spawn, port, env=FAST, cols=WIDE)
+    again.wait_for("Resuming the chat with server")
+    again.wait_for("server gave up the chat; a new chat starts.")
+    again.wait_for(CLIENT_PROMPT)
+    fresh.wait_for("Waiting for user...")
+    wait_flat(fresh, "user's program knows the chat you gave up is over.")
+    assert proofs(state_home, "server") == [] and saved_files(state_home, "client") != []
+    say(again, fresh, "user", "a new chat")
+
+
+def test_fresh_gives_up_a_saved_chat_and_its_partner_is_told(spawn, port, state_home):
+    server, client = chat(spawn, port)
+    say(client, server, "user", "hello")
+    client.kill()
+    server.wait_for("Waiting for user to come back")
+    again = start_client(spawn, port, "--fresh", env=FAST, cols=WIDE)
+    wait_flat(again, "The saved chat with server is given up (--fresh); a new chat starts.")
+    again.wait_for(CLIENT_PROMPT)
+    server.wait_for("user gave up the chat; a new chat starts.")
+    assert "Resuming" not in again.text()
+    say(again, server, "user", "from scratch")
+    assert proofs(state_home, "client") == []
+
+
+def test_after_an_ordinary_end_the_next_chat_starts_as_ever(spawn, port, state_home):
+    """The goodbye may have gone into a dead link, so what proves the chat over stays;
+    the next start finds the server has no such chat, and says nothing of it."""
+    server, client = chat(spawn, port)
+    client.type_line("end")
+    assert client.wait_exit() == 0 and server.wait_exit() == 0
+    assert proofs(state_home, "server") == []  # its partner ended it: nothing to prove
+    fresh = start_server(spawn, port, env=FAST, cols=WIDE)
+    again = start_client(spawn, port, env=FAST, cols=WIDE)
+    again.wait_for(CLIENT_PROMPT)
+    fresh.wait_for("Waiting for user...")
+    assert again.text().count("Trying to connect to server....") == 1
+    assert "knows the chat" not in again.text() + fresh.text()
+    assert proofs(state_home, "client") == [] and saved_files(state_home, "server") != []

@@ -130,3 +130,45 @@ def test_a_file_larger_than_any_chat_makes_is_refused_unread(monkeypatch):
 def test_junk_is_a_session_error(junk):
     with pytest.raises(SessionError):
         parse(junk, Role.CLIENT, 8000, NOW)
+
+
+# --- what proves a chat given up is over ---------------------------------------------------
+
+
+def an_over(**changes) -> bytes:
+    chat = ChatRecord(SECRET, "server", verified="code", turn=Role.SERVER)
+    chat.delivery.keep(1, b"{}")
+    chat.delivery.received = 4
+    fields = saved_module.over(chat, NOW + 60)
+    fields.update(changes)
+    return json.dumps(fields).encode() + b"\n"
+
+
+def test_a_proof_of_a_chat_given_up_is_read_back_with_what_its_handshake_needs():
+    chat = saved_module.parse_over(an_over(), NOW)
+    assert chat.secret == SECRET and chat.peer == "server" and chat.verified == "code"
+    assert chat.turn is Role.SERVER
+    assert (chat.delivery.sent, chat.delivery.received, chat.delivery.unacked) == (1, 4, {})
+    assert "line" not in an_over().decode()  # nothing of what was said
+
+
+def test_a_proof_whose_time_is_past_proves_nothing_more():
+    assert saved_module.parse_over(an_over(until=NOW - 1), NOW) is None
+
+
+@pytest.mark.parametrize("data, complaint", [
+    (b"", "not one whole record"),
+    (an_over()[:-1], "not one whole record"),
+    (an_over() + an_over(), "not one whole record"),
+    (b'{"chat_curses_session": 2}\n', "not a chat_curses record of a chat given up"),
+    (an_over(until=float("nan")), "not JSON"),
+    (an_over(until=NOW + 10 ** 9), "until is not a number"),
+    (an_over(secret="00" * 31), "resume secret is malformed"),
+    (an_over(sent=-1), "sent is not a count"),
+    (an_over(received=2 ** 60), "received is not a count"),
+    (an_over(peer=["server"]), "peer is not a text"),
+    (an_over(turn="nobody"), "turn is not one of"),
+])
+def test_a_damaged_proof_is_refused_in_words(data, complaint):
+    with pytest.raises(SessionError, match=complaint):
+        saved_module.parse_over(data, NOW)

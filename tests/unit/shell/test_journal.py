@@ -215,3 +215,26 @@ def test_a_name_that_cannot_be_resolved_is_looked_up_as_typed():
 def test_hosts_become_safe_file_names():
     path = session_path(Role.SERVER, "fe80::1%eth0", 8000)
     assert path.name == "server-fe80__1_eth0-8000.session"
+
+
+def test_what_proves_a_chat_over_is_written_whole_private_and_never_through_a_link(tmp_path):
+    from _chat_curses.shell.journal import OVER, over_path, read_over, write_over
+
+    session = written().path
+    path = over_path(session)
+    assert path.name == "client-127.0.0.1-8000.over"
+    victim = tmp_path / "victim"
+    victim.write_bytes(b"precious\n")
+    path.symlink_to(victim)
+    write_over(path, {"chat_curses_over": 1})  # the link is replaced, never followed
+    assert victim.read_bytes() == b"precious\n"
+    assert read_over(path) == b'{"chat_curses_over":1}\n'
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert session_paths(Role.CLIENT, [PLACE], 8000, OVER) == [path]
+    os.chmod(path, 0o666)
+    with pytest.raises(Unsafe, match="others can write it"):
+        read_over(path)
+    os.unlink(path)
+    path.symlink_to(victim)
+    with pytest.raises(OSError):
+        read_over(path)
