@@ -26,6 +26,7 @@ function passed in, so tests give their own.
 from __future__ import annotations
 
 import enum
+import time
 from collections.abc import Callable
 
 from ..text.validate import clean, clean_name
@@ -36,7 +37,8 @@ from .farewell import Farewell
 from ..wire.handshake import Brings
 from ..words import make_code
 from ..words import phrase as phrase_words
-from .lines import format_address, minutes_or_seconds, secret_hint
+from ..text.history import Line
+from .lines import format_address, format_time, minutes_or_seconds, secret_hint
 from .liveness import Liveness
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
@@ -162,6 +164,9 @@ class Reach:
         self.unproven_said = False  # an unproven answer was shown, this outage
         self.where = ""  # the server's door: where it listens
         self.farewell = Farewell(self)  # a chat given up, to prove over to its partner
+        self.flap_line: Line | None = None  # the last line of a link that drops and comes back
+        self.drops = 0  # how often in a row it did, with nothing said in between
+        self.back_at = 0.0  # when the link last came back
 
     @property
     def target(self) -> str:
@@ -299,10 +304,15 @@ class Reach:
         ``silent_for``: seconds since the partner was last heard from; ``name``: ours,
         as the file keeps it (the questions left are not asked)."""
         core = self.core
-        for text, kind in lines:  # a file's text, as untrusted as the wire's
-            core.history.add("\n".join(clean(part) for part in text.split("\n")), kind)
+        # A file's text, as untrusted as the wire's; written to --log when it was first shown.
+        core.history.restore([Line("\n".join(clean(part) for part in text.split("\n")), kind)
+                              for text, kind in lines])
         core.chat, core.peer_address = chat, clean(address)
         core.peer_name = clean_name(chat.peer)
+        core.history.add(f"--- chat with {core.peer_name} resumed at {format_time(time.time())}")
+        if name and core.setup.name and core.setup.name != name:
+            core.history.add(f"You were {clean_name(name)} in this chat; you are "
+                             f"{clean_name(core.setup.name)} now.")
         core.note = f"Waiting for {core.peer_name}..."
         core.waiting_since = now
         core.liveness = Liveness(core.settings.heartbeat, core.settings.resume_window, now)
@@ -320,8 +330,25 @@ class Reach:
         core.protocol, core.peer_address = protocol, address
         self.tries.succeeded()
         core.liveness.up(now)
-        core.history.add(f"Reconnected to {core.peer_name} ({address}).")
+        back = f"Reconnected to {core.peer_name} ({address})"
+        if self._flapping():  # nothing said since the last time: one line for the lot
+            self.drops += 1
+            times = f"{self.drops} more time{'s' if self.drops > 1 else ''}"
+            core.history.replace_last(f"{back} (the link dropped {times}).")
+        else:
+            self.drops = 0
+            core.history.add(back + ".", final=False)  # (--log hears of it once settled)
+        self.flap_line, self.back_at = core.history.lines[-1], now
+        if protocol.peer_name and protocol.peer_name != core.chat.peer:
+            core.chat.peer, was = protocol.peer_name, core.peer_name
+            core.peer_name = clean_name(protocol.peer_name)
+            core.history.add(f"{was} is back as {core.peer_name}.")
         core.outgoing.append(protocol.resend())
+
+    def _flapping(self) -> bool:
+        """The link dropped or came back again with nothing else shown since."""
+        lines = self.core.history.lines
+        return bool(lines) and lines[-1] is self.flap_line
 
     def link_broke(self, reason: str, now: float) -> None:
         """The connection died without a goodbye: wait for the chat to be resumed, or end it."""
@@ -336,10 +363,16 @@ class Reach:
             return
         core.protocol, self.unproven_said = None, False
         core.actions.append(Effect.LINK_DOWN)
+        if core.role is Role.CLIENT:
+            self.tries.link_broke(now)
+        if self._flapping() and core.liveness.contact <= self.back_at:
+            # Back, and gone again before a word from the partner: the same line says so.
+            core.history.replace_last(f"Connection lost again: {reason}", "warning")
+            self.flap_line = core.history.lines[-1]
+            return
         window = minutes_or_seconds(core.settings.resume_window)
         core.history.add(f"Connection lost: {reason}", "warning")
         if core.role is Role.CLIENT:
-            self.tries.link_broke(now)
             core.history.add(f"Reconnecting to {self.target}; the chat waits up to {window}.")
         else:
             core.history.add(f"Waiting for {core.peer_name} to come back, up to {window}.")

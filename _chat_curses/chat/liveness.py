@@ -4,7 +4,10 @@ While a connection carries the chat, a ping goes out after ``period``
 seconds without sending anything, and a partner from whom no whole frame
 came for ``DEAD_AFTER`` periods counts as gone. While the link is down
 (an outage), the chat waits to be resumed for ``window`` seconds from the
-last contact with the partner, then ends. Every method takes ``now``.
+last contact with the partner (``contact``: the last frame that came from
+it; a resume alone is no contact, so that a partner that resumes and drops
+at once, again and again, does not keep the chat waiting past its window),
+then ends. Every method takes ``now``.
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ class Liveness:
     def __init__(self, period: float, window: float, now: float = 0.0) -> None:
         self.period, self.window = period, window
         self.dead_after = DEAD_AFTER * period
-        self.last_sent = self.last_received = now
+        self.last_sent = self.last_received = self.contact = now
         self.outage: Outage | None = None  # the link is down, and the chat waits
 
     def up(self, now: float) -> None:
-        """A connection carries the chat (again): the heartbeat starts afresh."""
+        """A connection carries the chat (again): the heartbeat starts afresh (the
+        window, should it break again, still counts from the last contact)."""
         self.last_sent = self.last_received = now
         self.outage = None
 
@@ -35,19 +39,19 @@ class Liveness:
         """The link broke: the chat waits for the window, or, with none, ends (False)."""
         if self.window <= 0:
             return False
-        self.outage = Outage(now, reason)
+        self.outage = Outage(self.contact, reason)
         return True
 
     def lost_while_stopped(self, now: float, silent_for: float, reason: str) -> None:
         """A chat taken up from its session file: the link broke ``silent_for`` seconds ago."""
-        self.last_received = now - silent_for
-        self.outage = Outage(now - silent_for, reason)
+        self.last_received = self.contact = now - silent_for
+        self.outage = Outage(self.contact, reason)
 
     def sent(self, now: float) -> None:
         self.last_sent = now
 
     def received(self, now: float) -> None:
-        self.last_received = now
+        self.last_received = self.contact = now
 
     def deadline(self) -> float:
         if self.outage is not None:

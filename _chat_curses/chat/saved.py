@@ -8,7 +8,7 @@ began), then one record per change, appended: a history line as shown
 (``line``, ``kind``), a message we sent (``sent``, and its ``frame`` until
 it is acknowledged), how far we have received (``received``), what the
 partner acknowledged (``acked``), whose turn it is (``turn``), the last
-contact (``contact``).
+contact (``contact``), a new name of the partner's (``peer``) or ours (``name``).
 
 ``parse`` trusts nothing in it: another program, or a person, may have
 written it. Every field must be of its kind, every number a sane number
@@ -160,6 +160,10 @@ def _apply(saved: Saved, record: _Record, now: float) -> None:
             saved.chat.turn = Role(record.choice("turn", {"client", "server"}))
         elif "contact" in fields:
             saved.contact = record.time("contact", now)
+        elif "peer" in fields:  # the partner came back under another name
+            saved.chat.peer = record.name("peer")
+        elif "name" in fields:  # so did we
+            saved.name = record.name("name")
         else:
             raise SessionError(f"it is damaged (line {record.at} is no record this "
                                f"version writes)")

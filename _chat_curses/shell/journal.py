@@ -245,6 +245,7 @@ class Journal:
         self.written = Delivery()  # how far sent, received and acked are on disk
         self.turn: Role | None = None
         self.contact = 0.0
+        self.names = ("", "")  # the partner's and ours, as the file has them
 
     @classmethod
     def create(cls, saved: Saved, place: str) -> "Journal":
@@ -274,6 +275,7 @@ class Journal:
         delivery = saved.chat.delivery
         self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
         self.turn, self.contact = saved.chat.turn, saved.contact
+        self.names = (saved.chat.peer, saved.name)
         return self
 
     def line(self, text: str, kind: str) -> None:
@@ -281,9 +283,16 @@ class Journal:
         one write and one sync per turn of the loop, however many lines it added."""
         self._lines.append({"line": text, "kind": kind})
 
-    def sync(self, chat: ChatRecord, contact: float) -> None:
-        """Append what changed in the chat since the last call, as one write."""
+    def sync(self, chat: ChatRecord, contact: float, name: str = "") -> None:
+        """Append what changed in the chat since the last call, as one write
+        (``name``: ours, if it changed)."""
         records, self._lines = self._lines, []
+        peer, name = chat.peer, name or self.names[1]
+        if peer != self.names[0]:
+            records.append({"peer": peer})
+        if name != self.names[1]:
+            records.append({"name": name})
+        self.names = (peer, name)
         delivery, turn = chat.delivery, chat.turn
         for number in range(self.written.sent + 1, delivery.sent + 1):
             frame = delivery.unacked.get(number)  # None if acknowledged already

@@ -178,7 +178,7 @@ class SessionKeeper:
         if self.journal is None or self.core.chat is None:
             return
         try:
-            self.journal.sync(self.core.chat, self.contact)
+            self.journal.sync(self.core.chat, self.contact, self.core.name or "")
         except OSError as error:
             self._lose(error)
 

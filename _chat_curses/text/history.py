@@ -81,6 +81,12 @@ class History:
         if final and self.on_add is not None:
             self.on_add(self.lines[-1])
 
+    def restore(self, lines: list[Line]) -> None:
+        """Lines shown before, taken up again (a saved chat's): ``on_add`` heard of them then."""
+        self.settle()
+        self.lines.extend(lines)
+        self._bottom = None
+
     def replace_last(self, text: str, kind: str = "system") -> None:
         self.lines[-1] = Line(text, kind)
         self._bottom = None

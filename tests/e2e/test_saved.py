@@ -5,6 +5,7 @@ planted, forged and limited there as a stranger, a crash or a full disk would.
 """
 
 import json
+import re
 import shutil
 import subprocess
 import time
@@ -205,3 +206,100 @@ def test_after_an_ordinary_end_the_next_chat_starts_as_ever(spawn, port, state_h
     assert again.text().count("Trying to connect to server....") == 1
     assert "knows the chat" not in again.text() + fresh.text()
     assert proofs(state_home, "client") == [] and saved_files(state_home, "server") != []
+
+
+# --- found by where it goes --------------------------------------------------------------
+
+
+def test_a_saved_chat_is_found_whether_the_address_was_typed_localhost_or_127_0_0_1(
+        spawn, port, state_home):
+    server = start_server(spawn, port, env=FAST, cols=WIDE)
+    client = spawn("--client", "--host", "localhost", "--port", str(port), "--name", "user",
+                   "--code", "", env=FAST, cols=WIDE)
+    client.wait_for(CLIENT_PROMPT)
+    say(client, server, "user", "via localhost")
+    client.kill()
+    server.wait_for("Waiting for user to come back")
+    again = start_client(spawn, port, env=FAST, cols=WIDE)  # --host 127.0.0.1
+    again.wait_for("Resuming the chat with server")
+    again.wait_for("Reconnected to server")
+    assert message_line("user", "via localhost").search(again.text())
+    server.kill()  # and the server, started on localhost, comes back on 127.0.0.1
+    again.wait_for("Reconnecting to")
+    back = spawn("--server", "--host", "localhost", "--port", str(port), "--name", "server",
+                 env=FAST, cols=WIDE)
+    back.wait_for("Resuming the chat with user")
+    again.wait_for("Reconnected to server", timeout=20)
+
+
+def test_two_clients_through_one_forwarded_port_keep_a_file_each(spawn, port, proxy,
+                                                                state_home):
+    """Both reach 127.0.0.1:PROXY; the forward leads to another server for the second."""
+    from .terminal import free_port
+
+    first_server = start_server(spawn, port, env=FAST, cols=WIDE)
+    first = start_client(spawn, proxy.port, env=FAST, cols=WIDE, name="ann")
+    first.wait_for(CLIENT_PROMPT)
+    other_port = free_port()
+    second_server = start_server(spawn, other_port, env=FAST, cols=WIDE, name="other")
+    proxy.target_port = other_port
+    second = start_client(spawn, proxy.port, env=FAST, cols=WIDE, name="bob")
+    second.wait_for(CLIENT_PROMPT)
+    assert {path.name for path in saved_files(state_home, "client")} == {
+        f"client-127.0.0.1-{proxy.port}.session", f"client-127.0.0.1-{proxy.port}.2.session"}
+    first.type_line("end")
+    assert first.wait_exit() == 0 and first_server.wait_exit() == 0
+    assert [path.name for path in saved_files(state_home, "client")] == [
+        f"client-127.0.0.1-{proxy.port}.2.session"]  # its own, only
+    say(second, second_server, "bob", "still saved")
+    second.kill()
+    second_server.wait_for("Waiting for bob to come back")
+    again = start_client(spawn, proxy.port, env=FAST, cols=WIDE, name="bob")
+    again.wait_for("Resuming the chat with other")
+    again.wait_for("Reconnected to other")
+    say(second_server, again, "other", "welcome back")
+
+
+# --- one true transcript -----------------------------------------------------------------
+
+
+def logged(tmp_path, side):
+    return (tmp_path / f"{side}.log").read_text()
+
+
+def test_log_has_each_line_once_across_a_server_restart_and_a_client_restart(spawn, port,
+                                                                            tmp_path):
+    def server_start():
+        return start_server(spawn, port, "--log", str(tmp_path / "server.log"), env=FAST,
+                            cols=WIDE)
+
+    def client_start(*extra):
+        return start_client(spawn, port, "--log", str(tmp_path / "client.log"), *extra,
+                            env=FAST, cols=WIDE)
+
+    server, client = server_start(), client_start()
+    client.wait_for(CLIENT_PROMPT)
+    say(client, server, "user", "one")
+    server.kill()
+    client.wait_for("Reconnecting to")
+    server = server_start()
+    server.wait_for("Resuming the chat with user")
+    client.wait_for("Reconnected to server", timeout=20)
+    say(server, client, "server", "two")
+    client.kill()
+    server.wait_for("Waiting for user to come back")
+    client = client_start("--name", "zed")  # and back under another name
+    client.wait_for("Reconnected to server")
+    wait_flat(client, "You were user in this chat; you are zed now.")
+    server.wait_for("user is back as zed.")
+    say(client, server, "zed", "three")
+    server.type_line("end")
+    assert client.wait_exit() == 0 and server.wait_exit() == 0
+    expected = [("user", "one"), ("server", "two"), ("zed", "three")]
+    for side in ("server", "client"):
+        log = logged(tmp_path, side)
+        found = re.findall(r"^<[^>]+> \[(\w+)\]: (.*)$", log, re.MULTILINE)
+        assert found == expected, side  # both transcripts agree, each line once
+        assert log.count("Connection established.") == 1, side
+        assert len(re.findall(r"^--- chat with \w+ resumed at \w{3} \w{3} ", log,
+                              re.MULTILINE)) == 1, side

@@ -231,13 +231,30 @@ def test_a_quiet_link_wants_a_ping_and_a_silent_partner_is_gone():
     assert questions(live, T + 3) == (True, False, False)
 
 
-def test_an_outage_waits_for_its_window_and_a_new_link_ends_it():
+def test_an_outage_waits_for_its_window_from_the_last_contact_and_a_new_link_ends_it():
     live = Liveness(period=1.0, window=60.0, now=T)
+    live.received(T + 4)  # the last frame from the partner
     assert live.down(T + 5, "reset")
-    assert live.deadline() == T + 65 and questions(live, T + 64.9) == (False, False, False)
-    assert questions(live, T + 65) == (False, False, True)  # no pings while the link is down
+    assert live.deadline() == T + 64 and questions(live, T + 63.9) == (False, False, False)
+    assert questions(live, T + 64) == (False, False, True)  # no pings while the link is down
     live.up(T + 70)
     assert live.outage is None and questions(live, T + 70.5) == (False, False, False)
+
+
+def test_a_partner_that_resumes_and_drops_at_once_does_not_start_the_window_over():
+    """SPEC 10: 51 resumes in a row once kept an 8 s window waiting for 25 s."""
+    live = Liveness(period=1.0, window=8.0, now=T)
+    live.down(T, "reset")
+    for second in range(1, 30):
+        live.up(T + second)  # proved, and at once gone again: nothing came from it
+        live.down(T + second + 0.1, "reset")
+        if live.window_over(T + second + 0.1):
+            break
+    assert second == 8 and live.outage.since == T
+    live.up(T + 9)
+    live.received(T + 9.5)  # a frame: that is contact
+    live.down(T + 10, "reset")
+    assert live.deadline() == T + 17.5
 
 
 def test_without_a_window_a_broken_link_ends_the_chat():

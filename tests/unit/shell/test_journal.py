@@ -238,3 +238,19 @@ def test_what_proves_a_chat_over_is_written_whole_private_and_never_through_a_li
     path.symlink_to(victim)
     with pytest.raises(OSError):
         read_over(path)
+
+
+def test_new_names_are_kept_once_each(monkeypatch):
+    journal = Journal.create(new_saved(), PLACE)
+    chat = chat_with(Delivery())
+    chat.peer = "marlowe"  # the partner came back under another name
+    journal.sync(chat, 1000.0, "zed")  # and so did we
+    writes = []
+    real_write = os.write
+    monkeypatch.setattr("_chat_curses.shell.journal.os.write",
+                        lambda fd, data: writes.append(data) or real_write(fd, data))
+    journal.sync(chat, 1000.0, "zed")
+    assert writes == []  # nothing new
+    journal.close(delete=False)
+    saved = load(journal.path)
+    assert saved.chat.peer == "marlowe" and saved.name == "zed"
