@@ -51,6 +51,12 @@ PHRASE_WORDS = 4
 CODE_EXAMPLE = "7-amber-otter"
 
 
+def digest_words(digest: bytes, messages: int) -> str:
+    """A conversation's digest as a person compares it: three words and how many
+    messages it holds (``fossil-lemon-orbit-4``)."""
+    return "-".join(WORDS[byte] for byte in digest[:3]) + f"-{messages}"
+
+
 def make_code(below: Callable[[int], int]) -> str:
     """A new pairing code; ``below(n)`` draws a random number from 0 to n - 1
     (``secrets.randbelow``; tests give their own)."""

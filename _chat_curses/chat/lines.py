@@ -49,11 +49,22 @@ def minutes_or_seconds(seconds: float) -> str:
     return f"{int(seconds)} s" if seconds < 60 else minutes(seconds)
 
 
-def unsent_draft(draft: str) -> str:
-    """The line that keeps a message half typed when the chat ends ("" for none)."""
-    if not draft.strip():
-        return ""
-    return "Not sent (you were typing): " + "\n".join(clean(line) for line in draft.split("\n"))
+def closing_lines(chat, draft: str) -> list[tuple[str, str]]:
+    """The last lines of a chat (a ``ChatRecord``, or None before one began): a
+    message half typed, kept and marked unsent; the conversation's digest,
+    which both sides show alike when both saw the same messages (SPEC 12)."""
+    if chat is None:
+        return []
+    lines = []
+    if draft.strip():
+        body = "\n".join(clean(line) for line in draft.split("\n"))
+        lines.append((f"Not sent (you were typing): {body}", "warning"))
+    if chat.digest:
+        from ..words import digest_words  # here: the first prompt need not wait for it
+
+        lines.append((f"Conversation digest: {digest_words(chat.digest, chat.messages)}",
+                      "system"))
+    return lines
 
 
 def as_invalid_input(error: Exception) -> str:

@@ -8,7 +8,8 @@ began), then one record per change, appended: a history line as shown
 (``line``, ``kind``), a message we sent (``sent``, and its ``frame`` until
 it is acknowledged), how far we have received (``received``), what the
 partner acknowledged (``acked``), whose turn it is (``turn``), the last
-contact (``contact``), a new name of the partner's (``peer``) or ours (``name``).
+contact (``contact``), a new name of the partner's (``peer``) or ours
+(``name``), the conversation's digest after the last message (``digest``).
 
 ``parse`` trusts nothing in it: another program, or a person, may have
 written it. Every field must be of its kind, every number a sane number
@@ -120,13 +121,18 @@ def parse(data: bytes, role: Role, port: int, now: float) -> Saved:
 
 
 def _secret(record: _Record) -> bytes:
+    return _bytes(record, "secret", "its resume secret")
+
+
+def _bytes(record: _Record, key: str, what: str = "") -> bytes:
+    """32 bytes, in hexadecimal."""
     try:
-        secret = bytes.fromhex(record.text("secret", 64))
+        value = bytes.fromhex(record.text(key, 64))
     except ValueError:
-        secret = b""
-    if len(secret) != 32:
-        raise SessionError("it is damaged (its resume secret is malformed)")
-    return secret
+        value = b""
+    if len(value) != 32:
+        raise SessionError(f"it is damaged ({what or key} is malformed)")
+    return value
 
 
 def _saved(first: _Record, now: float) -> Saved:
@@ -164,6 +170,8 @@ def _apply(saved: Saved, record: _Record, now: float) -> None:
             saved.chat.peer = record.name("peer")
         elif "name" in fields:  # so did we
             saved.name = record.name("name")
+        elif "digest" in fields:
+            saved.chat.digest = _bytes(record, "digest")
         else:
             raise SessionError(f"it is damaged (line {record.at} is no record this "
                                f"version writes)")

@@ -246,6 +246,7 @@ class Journal:
         self.turn: Role | None = None
         self.contact = 0.0
         self.names = ("", "")  # the partner's and ours, as the file has them
+        self.digest = b""
 
     @classmethod
     def create(cls, saved: Saved, place: str) -> "Journal":
@@ -276,6 +277,7 @@ class Journal:
         self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
         self.turn, self.contact = saved.chat.turn, saved.contact
         self.names = (saved.chat.peer, saved.name)
+        self.digest = saved.chat.digest
         return self
 
     def line(self, text: str, kind: str) -> None:
@@ -304,6 +306,9 @@ class Journal:
             records.append({"acked": delivery.acked})
         if turn is not self.turn:
             records.append({"turn": turn.value})
+        if chat.digest != self.digest:
+            records.append({"digest": chat.digest.hex()})
+            self.digest = chat.digest
         if contact - self.contact >= 1.0:
             records.append({"contact": round(contact, 1)})
             self.contact = contact

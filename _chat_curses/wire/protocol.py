@@ -230,8 +230,10 @@ class Protocol:
                 if isinstance(event, (Message, Ping)) and self.established:
                     delivery = self.chat.delivery
                     delivery.acknowledge(event.ack)
-                    if isinstance(event, Message) and delivery.accept(event.seq) is DUPLICATE:
-                        continue  # sent again after a reconnect: we have it already
+                    if isinstance(event, Message):
+                        if delivery.accept(event.seq) is DUPLICATE:
+                            continue  # sent again after a reconnect: we have it already
+                        self.chat.chain(self.their_role, event)
                 self._enter(self._next_state(self.their_role, event, RemoteProtocolError))
                 if isinstance(event, Hello):
                     self._hellos[self.their_role] = event

@@ -13,6 +13,12 @@ connection of it (``Protocol.take_up``).
 A message written while the link is down goes straight into the record
 (``post``), as it does through a connection: numbered, kept until the
 partner acknowledges it, and the turn passes.
+
+The record also keeps the conversation's digest (SPEC 12): a chain of
+HMAC-SHA256 under the chat's resume secret over every message delivered,
+in order, both directions (``chain``: ours as it is posted, the partner's as
+it arrives, never one sent again). Both sides' are equal exactly when both
+saw the same messages in the same order; ``words.digest_words`` shows it.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ class ChatRecord:
         self.verified = verified  # how: "code", "secret", or "" (unverified)
         self.delivery = Delivery() if delivery is None else delivery
         self.turn = turn  # whose turn it is
+        self.digest = b""  # the conversation's, so far ("" before the first message)
 
     def __repr__(self) -> str:
         return f"ChatRecord(peer={self.peer!r}, turn={self.turn.value}, {self.delivery!r})"
@@ -45,5 +52,19 @@ class ChatRecord:
         if len(frame) > MAX_FRAME_BYTES:
             raise LocalProtocolError("message is too long once encoded")
         self.delivery.keep(numbered.seq, frame)
+        self.chain(by, numbered)
         self.turn = by.other
         return frame
+
+    def chain(self, by: Role, message: Message) -> None:
+        """``by``'s message, numbered, into the conversation's digest."""
+        import hmac  # here, not at the top: loaded with the first message only
+
+        prior = self.digest or hmac.digest(self.secret, b"chat_curses conversation", "sha256")
+        said = f"{by.value}\0{message.seq}\0{message.sent}\0{message.text}".encode("utf-8")
+        self.digest = hmac.digest(self.secret, prior + said, "sha256")
+
+    @property
+    def messages(self) -> int:
+        """How many messages the digest holds: ours and the partner's."""
+        return self.delivery.sent + self.delivery.received

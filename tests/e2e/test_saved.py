@@ -303,3 +303,29 @@ def test_log_has_each_line_once_across_a_server_restart_and_a_client_restart(spa
         assert log.count("Connection established.") == 1, side
         assert len(re.findall(r"^--- chat with \w+ resumed at \w{3} \w{3} ", log,
                               re.MULTILINE)) == 1, side
+
+
+def test_both_sides_end_with_the_same_conversation_digest_after_a_restart(spawn, port,
+                                                                         tmp_path):
+    server = start_server(spawn, port, "--log", str(tmp_path / "server.log"), env=FAST,
+                          cols=WIDE)
+    client = start_client(spawn, port, "--log", str(tmp_path / "client.log"), env=FAST,
+                          cols=WIDE)
+    client.wait_for(CLIENT_PROMPT)
+    say(client, server, "user", "one")
+    say(server, client, "server", "two")
+    client.type_line("three, then a crash")
+    client.wait_for(message_line("user", "three, then a crash"))
+    client.kill()
+    server.wait_for("Waiting for user to come back")
+    client = start_client(spawn, port, "--log", str(tmp_path / "client.log"), env=FAST,
+                          cols=WIDE)
+    client.wait_for("Reconnected to server")
+    server.wait_for(message_line("user", "three, then a crash"))
+    say(server, client, "server", "four")
+    client.type_line("end")
+    assert client.wait_exit() == 0 and server.wait_exit() == 0
+    last = [logged(tmp_path, side).splitlines()[-1] for side in ("client", "server")]
+    assert re.fullmatch(r"Conversation digest: [a-z]+-[a-z]+-[a-z]+-4", last[0]), last
+    assert last[0] == last[1]
+    assert last[0] in flat(client) and last[0] in flat(server)  # the closing lines too

@@ -98,6 +98,8 @@ def test_a_header_that_lies_is_a_session_error(first, complaint):
     ({"turn": "nobody"}, "turn is not one of"),
     ({"line": "\x1b]0;hi\x07", "kind": "evil"}, "kind is not one of"),
     ({"line": ["not", "text"], "kind": "system"}, "line is not a text"),
+    ({"digest": "00" * 31}, "digest is malformed"),
+    ({"digest": 7}, "digest is not a text"),
     ({"peer": ""}, "peer is not a name"),
     ({"peer": "a\x1b[2Jb"}, "peer is not a name"),
     ({"name": "x" * 33}, "name is not a text of at most 32"),

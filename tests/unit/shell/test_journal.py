@@ -254,3 +254,14 @@ def test_new_names_are_kept_once_each(monkeypatch):
     journal.close(delete=False)
     saved = load(journal.path)
     assert saved.chat.peer == "marlowe" and saved.name == "zed"
+
+
+def test_the_conversation_digest_is_kept_as_it_changes():
+    from _chat_curses.wire.events import Message
+
+    journal = Journal.create(new_saved(), PLACE)
+    chat = chat_with(Delivery(), Role.CLIENT)
+    chat.post(Message("hello", 1_700_000_000), Role.CLIENT)
+    journal.sync(chat, 1000.0)
+    journal.close(delete=False)
+    assert load(journal.path).chat.digest == chat.digest != b""

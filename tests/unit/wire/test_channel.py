@@ -143,7 +143,7 @@ def test_a_chat_and_its_resume_cross_any_channel_unchanged_above_it():
 
 
 def test_a_message_posted_while_the_link_is_down_is_numbered_kept_and_passes_the_turn():
-    chat = ChatRecord("a" * 32, "server")
+    chat = ChatRecord(b"a" * 32, "server")
     frame = chat.post(Message("written offline", T0), Role.CLIENT)
     assert b'"seq":1' in frame and b'"ack":0' in frame and not frame.endswith(b"\n")
     assert chat.delivery.to_resend() == [frame] and chat.turn is Role.SERVER
@@ -153,7 +153,7 @@ def test_a_message_posted_while_the_link_is_down_is_numbered_kept_and_passes_the
 
 
 def test_a_message_too_large_once_encoded_is_refused_and_nothing_changes():
-    chat = ChatRecord("a" * 32, "server")
+    chat = ChatRecord(b"a" * 32, "server")
     with pytest.raises(LocalProtocolError, match="too long once encoded"):
         chat.post(Message("\x01" * (64 * 1024), T0), Role.CLIENT)  # each escaped as \u0001
     assert chat.delivery.sent == 0 and chat.turn is Role.CLIENT

@@ -1,0 +1,84 @@
+"""Tests of the conversation's digest (wire/record.py, SPEC 12): equal on both sides
+exactly when both saw the same messages in the same order, whatever was sent again."""
+
+from _chat_curses.chat.lines import closing_lines
+from _chat_curses.wire.events import NEED_DATA, Hello, Message, Role
+from _chat_curses.wire.protocol import Protocol
+from _chat_curses.wire.record import ChatRecord
+from _chat_curses.words import WORDS, digest_words
+
+SECRET = bytes(range(32))
+T0 = 1_700_000_000
+
+
+def pair():
+    client, server = Protocol(Role.CLIENT, resume_secret=SECRET), Protocol(Role.SERVER,
+                                                                           resume_secret=SECRET)
+    server.receive_data(client.send(Hello("user")))
+    server.next_event()
+    client.receive_data(server.send(Hello("server")))
+    client.next_event()
+    return client, server
+
+
+def drain(protocol):
+    events = []
+    while (event := protocol.next_event()) is not NEED_DATA:
+        events.append(event)
+    return events
+
+
+def talk(sender, receiver, text, sent=T0):
+    receiver.receive_data(sender.send(Message(text, sent)))
+    return drain(receiver)
+
+
+def test_both_sides_keep_the_same_digest_of_a_conversation():
+    client, server = pair()
+    assert client.chat.digest == server.chat.digest == b""
+    talk(client, server, "hello")
+    assert client.chat.digest == server.chat.digest != b""
+    talk(server, client, "hi back")
+    talk(client, server, "bye")
+    assert client.chat.digest == server.chat.digest
+    assert client.chat.messages == server.chat.messages == 3
+
+
+def test_a_message_sent_again_after_a_reconnect_is_not_counted_twice():
+    client, server = pair()
+    talk(client, server, "once")
+    before = server.chat.digest
+    server.receive_data(client.resend())  # the whole outbox again, as after a resume
+    drain(server)
+    assert server.chat.digest == before == client.chat.digest
+
+
+def test_a_different_text_order_time_or_chat_gives_a_different_digest():
+    def digest_of(conversation, secret=SECRET):
+        chat = ChatRecord(secret, "server")
+        for by, text, sent in conversation:
+            if by is Role.CLIENT:
+                chat.post(Message(text, sent), by)
+            else:
+                chat.delivery.accept(chat.delivery.received + 1)
+                chat.chain(by, Message(text, sent, seq=chat.delivery.received))
+                chat.turn = Role.CLIENT
+        return chat.digest
+
+    base = [(Role.CLIENT, "a", T0), (Role.SERVER, "b", T0)]
+    assert digest_of(base) == digest_of(list(base))
+    assert digest_of(base) != digest_of([(Role.CLIENT, "a", T0), (Role.SERVER, "c", T0)])
+    assert digest_of(base) != digest_of([(Role.CLIENT, "a", T0), (Role.SERVER, "b", T0 + 1)])
+    assert digest_of(base) != digest_of(base, secret=bytes(32))  # bound to the chat
+    assert digest_of(base[:1]) != digest_of(base)
+
+
+def test_the_digest_is_shown_as_three_words_and_a_count_in_the_closing_lines():
+    digest = bytes([0, 1, 255]) + bytes(29)
+    assert digest_words(digest, 4) == f"{WORDS[0]}-{WORDS[1]}-{WORDS[255]}-4"
+    client, server = pair()
+    talk(client, server, "hello")
+    lines = closing_lines(server.chat, "half typed")
+    assert lines[0] == ("Not sent (you were typing): half typed", "warning")
+    assert lines[1][0] == f"Conversation digest: {digest_words(server.chat.digest, 1)}"
+    assert closing_lines(None, "x") == [] and closing_lines(ChatRecord(SECRET, "s"), "") == []
