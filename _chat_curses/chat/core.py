@@ -55,8 +55,10 @@ from .frame import Frame, frame_of
 from .keymap import TYPING_SHOWN, Keys
 from .lines import (
     StrangerNotes,
+    add_digest,
     as_invalid_input,
     format_message,
+    goodbye,
 )
 from .setup import Settings, Setup
 
@@ -149,8 +151,7 @@ class ChatCore:
             self.reach.farewell.given_up()
         elif isinstance(event, Bye) and not event.reason:
             self.reach.farewell.partner_ended = True  # nothing to prove to it later
-            self.history.add(f"User {self.peer_name} left the chat.")
-            self.history.add("Shutting down connection...")
+            goodbye(self.history, self.chat, self.peer_name)
             self.exit_code = EXIT_OK
         elif isinstance(event, Bye):
             self.reach.farewell.partner_ended = True
@@ -170,6 +171,7 @@ class ChatCore:
 
     def lost(self, reason: str) -> None:
         """The link to the partner is gone."""
+        add_digest(self.history, self.chat)
         self.fail(f"Connection lost: {reason}")
 
     def hang_up(self) -> None:
@@ -272,8 +274,7 @@ class ChatCore:
             if self.protocol is not None:
                 with contextlib.suppress(ProtocolError):
                     self._send_event(Bye())
-            self.history.add(f"User {self.name} left the chat.")
-            self.history.add("Shutting down connection...")
+            goodbye(self.history, self.chat, self.name)
         else:
             self.history.add("Cancelled before the chat began.")
         self.exit_code = code

@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 import time
 
-from ..text.history import History
+from ..text.history import DIGEST, History
 from ..text.validate import clean, clean_name
 from .setup import SECRET_ENV
 
@@ -49,22 +49,27 @@ def minutes_or_seconds(seconds: float) -> str:
     return f"{int(seconds)} s" if seconds < 60 else minutes(seconds)
 
 
-def closing_lines(chat, draft: str) -> list[tuple[str, str]]:
-    """The last lines of a chat (a ``ChatRecord``, or None before one began): a
-    message half typed, kept and marked unsent; the conversation's digest,
-    which both sides show alike when both saw the same messages (SPEC 12)."""
-    if chat is None:
-        return []
-    lines = []
-    if draft.strip():
-        body = "\n".join(clean(line) for line in draft.split("\n"))
-        lines.append((f"Not sent (you were typing): {body}", "warning"))
-    if chat.digest:
+def unsent_draft(draft: str) -> str:
+    """The line that keeps a message half typed when the chat ends ("" for none)."""
+    if not draft.strip():
+        return ""
+    return "Not sent (you were typing): " + "\n".join(clean(line) for line in draft.split("\n"))
+
+
+def add_digest(history: History, chat) -> None:
+    """The conversation's digest, as the chat (a ``ChatRecord``) ends: both sides
+    show the same words when both saw the same messages in the same order (SPEC 12)."""
+    if chat is not None and chat.digest:
         from ..words import digest_words  # here: the first prompt need not wait for it
 
-        lines.append((f"Conversation digest: {digest_words(chat.digest, chat.messages)}",
-                      "system"))
-    return lines
+        history.add(f"Conversation digest: {digest_words(chat.digest, chat.messages)}", DIGEST)
+
+
+def goodbye(history: History, chat, name: str) -> None:
+    """The chat ends by ``name``'s goodbye: the digest, then the seed's closing lines."""
+    add_digest(history, chat)
+    history.add(f"User {name} left the chat.")
+    history.add("Shutting down connection...")
 
 
 def as_invalid_input(error: Exception) -> str:

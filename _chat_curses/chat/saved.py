@@ -35,7 +35,7 @@ FORMAT = 2  # 2: the chat's resume secret (SPEC 11) in place of its token
 OVER_FORMAT = 1  # what proves a chat given up is over (``chat.farewell``)
 
 # The kinds of history line a file may hold (a private line is never written).
-KINDS = frozenset({"system", "own", "peer", "warning", "error"})
+KINDS = frozenset({"system", "own", "peer", "warning", "error", "digest"})
 VERIFIED = frozenset({"", "code", "secret"})
 # No chat numbers this many messages, or waits this long.
 MAX_COUNT = 2 ** 40

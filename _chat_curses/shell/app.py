@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 from ..chat.core import ChatCore
 from ..chat.effects import EXIT_FAILURE, Effect
-from ..chat.lines import closing_lines, describe_os_error
+from ..chat.lines import describe_os_error, unsent_draft
 from ..chat.setup import Settings
 from ..text.history import PRIVATE, Line
 from ..wire.events import BrokenRecord, RemoteProtocolError, Role
@@ -169,8 +169,8 @@ class App:
             self.door.close()
         if self.dialer is not None:
             self.dialer.close()
-        for text, kind in closing_lines(self.core.chat, self.core.editor.text):
-            self.core.history.add(text, kind)
+        if self.core.chat is not None and (line := unsent_draft(self.core.editor.text)):
+            self.core.history.add(line, "warning")  # the chat ends with a message half typed
         self.core.history.settle()
         self.keeper.close(self.exit_code)
         if self.settings.log is not None:

@@ -223,7 +223,7 @@ def line_styles(colour: bool) -> dict[str, int]:
     a monochrome terminal): own lines bold and the program's dim.
     """
     plain = {"own": curses.A_BOLD, "peer": curses.A_NORMAL, "system": curses.A_DIM,
-             "private": curses.A_BOLD,
+             "private": curses.A_BOLD, "digest": curses.A_BOLD,
              "warning": curses.A_BOLD, "error": curses.A_BOLD}
     if not colour or not curses.has_colors():
         return plain
@@ -232,6 +232,7 @@ def line_styles(colour: bool) -> dict[str, int]:
         curses.use_default_colors()  # -1 below: keep the terminal's background
         pairs = {"own": curses.COLOR_GREEN, "peer": curses.COLOR_CYAN,
                  "system": curses.COLOR_YELLOW, "private": curses.COLOR_YELLOW,
+                 "digest": curses.COLOR_YELLOW,
                  "warning": curses.COLOR_YELLOW,
                  "error": curses.COLOR_RED}
         styles = {}
@@ -242,5 +243,6 @@ def line_styles(colour: bool) -> dict[str, int]:
         return plain
     styles["warning"] |= curses.A_BOLD
     styles["private"] |= curses.A_BOLD
+    styles["digest"] |= curses.A_BOLD
     styles["error"] |= curses.A_BOLD
     return styles

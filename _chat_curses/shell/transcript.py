@@ -7,7 +7,7 @@ import errno
 import os
 import stat
 
-from ..text.history import Line
+from ..text.history import DIGEST, Line
 
 
 class Transcript:
@@ -15,6 +15,7 @@ class Transcript:
 
     def __init__(self, stream) -> None:
         self.stream = stream
+        self.digest: Line | None = None  # the conversation's, written last (SPEC 12)
 
     @classmethod
     def open(cls, path: str) -> "Transcript":
@@ -45,11 +46,16 @@ class Transcript:
         return cls(os.fdopen(fd, "a", encoding="utf-8", errors="replace"))
 
     def write(self, line: Line) -> None:
+        if line.kind == DIGEST:  # the file's last line, whatever follows it on screen
+            self.digest = line
+            return
         self.stream.write(line.as_text() + "\n")
         self.stream.flush()
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
+            if self.digest is not None:
+                self.stream.write(self.digest.as_text() + "\n")
             self.stream.close()
 
 

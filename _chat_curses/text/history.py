@@ -16,6 +16,8 @@ from .cells import WRAP_INDENT, wrap
 from .validate import clean
 
 
+# The conversation's digest (SPEC 12): among the closing lines on screen, and the last of --log.
+DIGEST = "digest"
 # A line shown on this screen and never written anywhere (the pairing code).
 PRIVATE = "private"
 

@@ -313,7 +313,8 @@ def test_log_appends_every_line_as_shown_and_flushes_each(spawn, port, tmp_path)
     assert lines[1:4] == [WAITING, "Connection established.", "You are chatting with user " +
                           lines[3].split("You are chatting with user ")[1]]
     assert re.search(r"\[user\]: two\n    lines\n", text)
-    assert lines[-2:] == ["User user left the chat.", "Shutting down connection..."]
+    assert lines[-3:-1] == ["User user left the chat.", "Shutting down connection..."]
+    assert re.fullmatch(r"Conversation digest: [a-z]+-[a-z]+-[a-z]+-3", lines[-1])  # SPEC 12
     assert (os.stat(client_log).st_mode & 0o777) == 0o600
 
 

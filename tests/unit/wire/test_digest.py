@@ -1,7 +1,8 @@
 """Tests of the conversation's digest (wire/record.py, SPEC 12): equal on both sides
 exactly when both saw the same messages in the same order, whatever was sent again."""
 
-from _chat_curses.chat.lines import closing_lines
+from _chat_curses.chat.lines import add_digest, goodbye
+from _chat_curses.text.history import DIGEST, History
 from _chat_curses.wire.events import NEED_DATA, Hello, Message, Role
 from _chat_curses.wire.protocol import Protocol
 from _chat_curses.wire.record import ChatRecord
@@ -73,12 +74,31 @@ def test_a_different_text_order_time_or_chat_gives_a_different_digest():
     assert digest_of(base[:1]) != digest_of(base)
 
 
-def test_the_digest_is_shown_as_three_words_and_a_count_in_the_closing_lines():
+def test_the_digest_is_shown_as_three_words_and_a_count_before_the_seeds_closing_lines():
     digest = bytes([0, 1, 255]) + bytes(29)
     assert digest_words(digest, 4) == f"{WORDS[0]}-{WORDS[1]}-{WORDS[255]}-4"
     client, server = pair()
     talk(client, server, "hello")
-    lines = closing_lines(server.chat, "half typed")
-    assert lines[0] == ("Not sent (you were typing): half typed", "warning")
-    assert lines[1][0] == f"Conversation digest: {digest_words(server.chat.digest, 1)}"
-    assert closing_lines(None, "x") == [] and closing_lines(ChatRecord(SECRET, "s"), "") == []
+    history = History()
+    goodbye(history, server.chat, "user")
+    assert [(line.text, line.kind) for line in history.lines] == [
+        (f"Conversation digest: {digest_words(server.chat.digest, 1)}", DIGEST),
+        ("User user left the chat.", "system"), ("Shutting down connection...", "system")]
+    history = History()
+    add_digest(history, None)
+    add_digest(history, ChatRecord(SECRET, "s"))  # no message: nothing to compare
+    assert history.lines == []
+
+
+def test_the_log_writes_the_digest_last(tmp_path):
+    from _chat_curses.shell.transcript import Transcript
+    from _chat_curses.text.history import Line
+
+    log = Transcript.open(str(tmp_path / "chat.log"))
+    for line in (Line("Conversation digest: a-b-c-1", DIGEST), Line("User user left the chat."),
+                 Line("Shutting down connection...")):
+        log.write(line)
+    log.close()
+    assert (tmp_path / "chat.log").read_text().splitlines() == [
+        "User user left the chat.", "Shutting down connection...",
+        "Conversation digest: a-b-c-1"]
