@@ -249,8 +249,8 @@ class Reach:
         """The client's try failed: what it means (the module's words say it)."""
         core = self.core
         self.tries.failed()
-        if self.farewell.trying:  # the proof stays, unless the server has no such chat
-            self.farewell.done(failure.kind in (Outcome.NOT_PROVEN, Outcome.CHAT_OVER))
+        if self.farewell.trying:  # the proof stays: "no such chat" may come from anyone
+            self.farewell.done(told=False)
         elif core.outage is not None:  # nothing unproven ends a chat: another try, later
             if failure.kind is not Outcome.BROKEN and not self.unproven_said:
                 self.unproven_said = True
@@ -283,9 +283,9 @@ class Reach:
         """The handshake is done: the chat begins. ``phrase``: the handshake's bytes
         for the verification phrase, shown when the partner is unverified."""
         core = self.core
+        core.protocol, core.chat, core.peer_address = protocol, protocol.chat, address
         if self.farewell.until is not None:  # its link made way for the new partner's
             self.farewell.done(told=True)
-        core.protocol, core.chat, core.peer_address = protocol, protocol.chat, address
         core.peer_name = clean_name(core.chat.peer)
         self.tries.succeeded()
         core.liveness = Liveness(core.settings.heartbeat, core.settings.resume_window, now)

@@ -21,7 +21,8 @@ hold that secret, so a stranger still cannot end the chat.
 
 A farewell is done when the partner closes the link, when its try fails,
 or after the timeout; the proof is forgotten (``Effect.FORGET_OVER``) once
-the partner was told or has no such chat.
+the partner was told, never on an unproven answer ("no such chat" may come
+from anyone on the port), and at the latest after a day, the longest window.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class Farewell:
         self.trying = False  # the client's try to tell it is under way
         self.until: float | None = None  # a told partner has until then to close the link
         self.partner_ended = False  # the chat under way was ended by the partner's goodbye
+        self.protocol: Protocol | None = None  # the given-up chat's link, once proved
 
     @property
     def holds(self) -> ChatRecord | None:
@@ -68,7 +70,7 @@ class Farewell:
     def proven(self, protocol: Protocol, now: float) -> None:
         """The partner proved the given-up chat: tell it, and wait for it to close."""
         core = self.core
-        core.protocol = protocol
+        core.protocol = self.protocol = protocol
         core.outgoing.append(protocol.send(Bye(GIVEN_UP)))
         self.reach.tries.succeeded()
         self.until = now + core.settings.timeout
@@ -81,11 +83,15 @@ class Farewell:
 
     def done(self, told: bool) -> None:
         """The farewell is over: the partner was told (or has no such chat), or not."""
+        if self.chat is None:
+            return
         core, name = self.core, clean_name(self.chat.peer)
-        if core.protocol is not None:
-            core.actions.append(Effect.LINK_DOWN)
+        if self.protocol is not None:  # proved and told
             core.history.add(f"{name}'s program knows the chat you gave up is over.")
-        core.protocol, self.chat, self.until = None, None, None
+            if core.protocol is self.protocol:  # its link, still open: closed now
+                core.actions.append(Effect.LINK_DOWN)
+                core.protocol = None
+        self.chat = self.protocol = self.until = None
         was_trying, self.trying = self.trying, False
         if told:  # (else it stays, for the next start: the partner may still be waiting)
             core.actions.append(Effect.FORGET_OVER)

@@ -58,7 +58,7 @@ def status_line(core, now: float) -> str:
         else:
             link = ("reconnecting" if core.role is Role.CLIENT else
                     f"waiting for {core.peer_name} to come back")
-            link += f", last contact {minutes_or_seconds(now - core.liveness.last_received)} ago"
+            link += f", last contact {minutes_or_seconds(now - core.liveness.contact)} ago"
         parts = [turn, link, core.role.value, f"you: {core.name}",
                  f"partner: {core.peer_name}@{core.peer_address}"]
         waiting = core.chat.delivery.waiting

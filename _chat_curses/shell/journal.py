@@ -53,10 +53,14 @@ if TYPE_CHECKING:
 
 STATE_ENV = "XDG_STATE_HOME"
 _NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)  # (Windows has no symlinks to follow by accident)
+_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
 _POSIX = os.name == "posix"
 # Chats to one place at once, at most: the names tried for a new file.
 MOST_AT_ONE_PLACE = 100
 SESSION, OVER = ".session", ".over"
+# Seconds: how stale the last contact in the file may grow while a chat is quiet. After
+# kill -9, the window is counted from it: at worst this much too early.
+CONTACT_EVERY = 60.0
 MAX_OVER_BYTES = 4096
 # How long a host name may take to resolve before the file is looked up by the name as typed.
 RESOLVE_WAIT = 2.0
@@ -126,22 +130,26 @@ def session_paths(role: Role, places: list[str], port: int, suffix: str = SESSIO
             for name in _names(_stem(role, place, port), suffix) if name in present]
 
 
-def over_path(session: Path) -> Path:
-    """Where the proof that a chat given up is over stays: beside its session file."""
-    return session.with_name(session.name.removesuffix(SESSION) + OVER)
+def place_of(session: Path) -> str:
+    """The role, address and port a session file is named for (``ROLE-ADDRESS-PORT``)."""
+    return re.sub(r"\.[0-9]+$", "", session.name.removesuffix(SESSION))
 
 
-def write_over(path: Path, record: dict) -> None:
-    """Leave what proves a given-up chat over (``chat.saved.over``): whole, private."""
+def write_over(stem: str, record: dict) -> Path:
+    """Leave what proves a given-up chat over (``chat.saved.over``), beside where its
+    session file was (``stem``: ``place_of`` it): whole, private, at a free name."""
     folder = private_folder()
     temporary = folder / f".{secrets.token_hex(8)}.tmp"
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
     try:
-        os.write(fd, _line(record))
-        os.fsync(fd)
+        try:
+            os.write(fd, _line(record))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return _link_free_name(temporary, folder, stem, OVER)
     finally:
-        os.close(fd)
-    os.replace(temporary, path)  # (a link planted there is replaced, never followed)
+        os.unlink(temporary)
 
 
 def read_over(path: Path) -> bytes:
@@ -166,6 +174,11 @@ def private_folder() -> Path:
     folder = state_folder()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     if _POSIX:
+        above = os.stat(folder.parent)  # ($XDG_STATE_HOME): others must not swap ours out
+        if above.st_uid not in (os.geteuid(), 0):
+            raise Unsafe(f"the folder {folder.parent} belongs to another user")
+        if above.st_mode & 0o002 and not above.st_mode & stat.S_ISVTX:
+            raise Unsafe(f"others can write the folder {folder.parent}")
         info = os.lstat(folder)
         if not stat.S_ISDIR(info.st_mode):
             raise Unsafe(f"{folder} is not a folder")
@@ -209,7 +222,7 @@ def claim(path: Path) -> tuple[int, bytes]:
 def _open_own(path: Path, flags: int) -> tuple[int, os.stat_result]:
     """A file of ours in our folder, opened without following a link, made private."""
     private_folder()
-    fd = os.open(path, flags | _NOFOLLOW)
+    fd = os.open(path, flags | _NOFOLLOW | _NONBLOCK)  # (a FIFO planted there: no wait)
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
@@ -285,9 +298,10 @@ class Journal:
         one write and one sync per turn of the loop, however many lines it added."""
         self._lines.append({"line": text, "kind": kind})
 
-    def sync(self, chat: ChatRecord, contact: float, name: str = "") -> None:
+    def sync(self, chat: ChatRecord, contact: float, name: str = "",
+             keep_contact: bool = False) -> None:
         """Append what changed in the chat since the last call, as one write
-        (``name``: ours, if it changed)."""
+        (``name``: ours, if it changed; ``keep_contact``: the last contact too)."""
         records, self._lines = self._lines, []
         peer, name = chat.peer, name or self.names[1]
         if peer != self.names[0]:
@@ -309,7 +323,11 @@ class Journal:
         if chat.digest != self.digest:
             records.append({"digest": chat.digest.hex()})
             self.digest = chat.digest
-        if contact - self.contact >= 1.0:
+        # The last contact goes with what else is written, or when the link is down
+        # (``keep_contact``); while all is well and quiet, once in CONTACT_EVERY only,
+        # so that the heartbeat alone costs the file next to nothing.
+        moved = contact - self.contact
+        if moved >= CONTACT_EVERY or (moved >= 1.0 and (records or keep_contact)):
             records.append({"contact": round(contact, 1)})
             self.contact = contact
         if records:
@@ -347,8 +365,8 @@ class Journal:
             os.close(self._fd)
 
 
-def _link_free_name(temporary: Path, folder: Path, stem: str) -> Path:
-    for name in _names(stem):
+def _link_free_name(temporary: Path, folder: Path, stem: str, suffix: str = SESSION) -> Path:
+    for name in _names(stem, suffix):
         try:
             os.link(temporary, folder / name, follow_symlinks=False)
             return folder / name

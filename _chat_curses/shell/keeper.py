@@ -40,13 +40,13 @@ class SessionKeeper:
         self.contact = time.time()  # wall-clock time of the partner's last frame
         self.synced_at = float("-inf")  # monotonic time of the last sync to the disk
         self.sync_due: float | None = None  # when what was written since must be synced
-        self.over_at: Path | None = None  # where this chat's proof of its end would stay
+        self.place = ""  # ROLE-ADDRESS-PORT: where this chat's proof of its end would stay
         self.over_taken: Path | None = None  # the proof of a chat given up, being told
 
     def start(self) -> None:
         """A new chat has begun: its session file, with the history so far."""
         from ..chat.saved import Saved
-        from .journal import Journal, Unsafe, addresses, over_path
+        from .journal import Journal, Unsafe, addresses, place_of
 
         core = self.core
         self.contact = time.time()
@@ -63,7 +63,7 @@ class SessionKeeper:
                  else core.peer_address.rpartition(":")[0].strip("[]"))
         try:
             self.journal = Journal.create(saved, place)
-            self.over_at = over_path(self.journal.path)
+            self.place = place_of(self.journal.path)
         except Unsafe as error:
             core.warn(f"The chat cannot be saved for resuming: {error}")
         except OSError as error:
@@ -120,7 +120,7 @@ class SessionKeeper:
 
     def _take_up(self, path: Path) -> bool:
         from ..chat.saved import SessionError, parse
-        from .journal import InUse, Journal, Unsafe, claim, over_path, set_aside
+        from .journal import InUse, Journal, Unsafe, claim, place_of, set_aside
 
         core = self.core
         try:
@@ -143,24 +143,22 @@ class SessionKeeper:
         except OSError as error:
             core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
             return False
-        journal = Journal(path, fd)
-        if self.settings.fresh:  # given up on purpose: its partner is told, as after a Ctrl-D
-            self._leave_over(over_path(path), saved.chat)
-            journal.close(delete=True)
-            core.warn(f"The saved chat with {clean_name(saved.chat.peer)} is given up (--fresh); "
-                      f"a new chat starts.")
-            return False
+        journal, name = Journal(path, fd), clean_name(saved.chat.peer)
         silent_for = max(time.time() - saved.contact, 0.0)
-        if silent_for >= saved.window:
+        # Given up, on purpose or by its age (the window in force now): the partner, if it
+        # still waits, is told as after a Ctrl-D (the proof left here, ``chat.farewell``).
+        if self.settings.fresh or silent_for >= self.settings.resume_window:
+            self._leave_over(place_of(path), saved.chat)
             journal.close(delete=True)
-            core.warn(f"A saved chat with {clean_name(saved.chat.peer)} is older than its resume "
-                      f"window; a new chat starts.")
+            core.warn(f"The saved chat with {name} is given up (--fresh); a new chat starts."
+                      if self.settings.fresh else f"A saved chat with {name} is older than "
+                      f"its resume window; a new chat starts.")
             return False
         self.contact = saved.contact
         core.reach.restore(saved.chat, saved.peer_address, saved.lines, silent_for,
                            time.monotonic(), saved.name)
         self.journal = journal.take_up(saved)
-        self.over_at = over_path(path)
+        self.place = place_of(path)
         return True
 
     def heard(self) -> None:
@@ -173,12 +171,14 @@ class SessionKeeper:
             except OSError as error:
                 self._lose(error)
 
-    def save(self) -> None:
-        """Write what changed (a crash of the program cannot lose it after this)."""
+    def save(self, keep_contact: bool = False) -> None:
+        """Write what changed (a crash of the program cannot lose it after this); the
+        last contact too while the link is down, and on the way out."""
         if self.journal is None or self.core.chat is None:
             return
         try:
-            self.journal.sync(self.core.chat, self.contact, self.core.name or "")
+            self.journal.sync(self.core.chat, self.contact, self.core.name or "",
+                              keep_contact or self.core.outage is not None)
         except OSError as error:
             self._lose(error)
 
@@ -211,21 +211,27 @@ class SessionKeeper:
         it is over, unless the partner ended it: a goodbye into a link that is down,
         or only looked up, told nobody (``chat.farewell``)."""
         core = self.core
-        if exit_code != EXIT_HANGUP and core.chat is not None and self.over_at is not None \
-                and not core.reach.farewell.partner_ended:
-            self._leave_over(self.over_at, core.chat)
+        if exit_code != EXIT_HANGUP and core.chat is not None and self.place \
+                and not core.reach.farewell.partner_ended and not self._surely_up():
+            self._leave_over(self.place, core.chat)
         if self.journal is not None:
-            self.save()
+            self.save(keep_contact=True)
             self.journal.close(delete=exit_code != EXIT_HANGUP)
             self.journal = None
 
+    def _surely_up(self) -> bool:
+        """The link is up, and the partner was heard within a heartbeat (its pings come
+        that often): a goodbye said now reaches it."""
+        return (self.core.protocol is not None
+                and time.time() - self.contact <= self.settings.heartbeat + 1.0)
+
     @staticmethod
-    def _leave_over(path: Path, chat: ChatRecord) -> None:
+    def _leave_over(place: str, chat: ChatRecord) -> None:
         from ..chat.saved import MAX_WINDOW, over
         from .journal import write_over
 
         with contextlib.suppress(OSError):  # (on the way out: nobody to tell of it)
-            write_over(path, over(chat, time.time() + MAX_WINDOW))
+            write_over(place, over(chat, time.time() + MAX_WINDOW))
 
     def _lose(self, error: OSError) -> None:
         """The file cannot be written (a full disk): it goes at once, since what it

@@ -127,6 +127,15 @@ def chat(spawn, port, client_window="300"):
     return server, client
 
 
+def client_gone(spawn, port):
+    """A server whose client said hello and was killed: it waits for it to come back."""
+    server, client = chat(spawn, port)
+    say(client, server, "user", "hello")
+    client.kill()
+    server.wait_for("Waiting for user to come back")
+    return server
+
+
 def proofs(state_home, role):
     folder = state_home / "chat-curses"
     return sorted(path.name for path in folder.iterdir()
@@ -160,10 +169,7 @@ def test_a_client_that_gave_up_while_the_server_was_down_gets_in_at_once(spawn, 
 
 def test_a_server_that_gave_up_while_the_client_was_away_tells_it_when_it_comes_back(
         spawn, port, state_home):
-    server, client = chat(spawn, port)
-    say(client, server, "user", "hello")
-    client.kill()
-    server.wait_for("Waiting for user to come back")
+    server = client_gone(spawn, port)
     server.send(CTRL_D)
     assert server.wait_exit() == 0
     assert proofs(state_home, "server") == [f"server-127.0.0.1-{port}.over"]
@@ -179,10 +185,7 @@ def test_a_server_that_gave_up_while_the_client_was_away_tells_it_when_it_comes_
 
 
 def test_fresh_gives_up_a_saved_chat_and_its_partner_is_told(spawn, port, state_home):
-    server, client = chat(spawn, port)
-    say(client, server, "user", "hello")
-    client.kill()
-    server.wait_for("Waiting for user to come back")
+    server = client_gone(spawn, port)
     again = start_client(spawn, port, "--fresh", env=FAST, cols=WIDE)
     wait_flat(again, "The saved chat with server is given up (--fresh); a new chat starts.")
     again.wait_for(CLIENT_PROMPT)
@@ -329,3 +332,16 @@ def test_both_sides_end_with_the_same_conversation_digest_after_a_restart(spawn,
     assert re.fullmatch(r"Conversation digest: [a-z]+-[a-z]+-[a-z]+-4", last[0]), last
     assert last[0] == last[1]
     assert last[0] in flat(client) and last[0] in flat(server)  # the closing lines too
+
+
+def test_a_saved_chat_older_than_the_window_given_now_is_given_up_and_its_partner_told(
+        spawn, port, state_home):
+    server = client_gone(spawn, port)
+    time.sleep(2.5)
+    again = start_client(spawn, port, "--resume-window", "2", env=FAST, cols=WIDE)
+    wait_flat(again, "A saved chat with server is older than its resume window; a new chat "
+                     "starts.")
+    again.wait_for(CLIENT_PROMPT)  # never "Connection lost" with the server up and waiting
+    server.wait_for("user gave up the chat; a new chat starts.")
+    server.wait_for("Waiting for user...")
+    assert "Connection lost" not in again.text()

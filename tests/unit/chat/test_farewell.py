@@ -5,12 +5,12 @@ from _chat_curses.chat.connecting import Failure, Outcome
 from _chat_curses.chat.core import ChatCore
 from _chat_curses.chat.effects import Effect
 from _chat_curses.chat.setup import CODE_PROMPT, NAME_PROMPT, Settings
-from _chat_curses.wire.events import GIVEN_UP, NEED_DATA, Bye, ConnectionClosed, Role
+from _chat_curses.wire.events import GIVEN_UP, Bye, ConnectionClosed, Hello, Role
 from _chat_curses.wire.handshake import Brings
 from _chat_curses.wire.protocol import Protocol
 from _chat_curses.wire.record import ChatRecord
 
-from .helpers import T, connected, deliver, no_jitter, texts
+from .helpers import T, connected, deliver, no_jitter, sent, texts
 
 SECRET = bytes(range(32))
 
@@ -35,14 +35,14 @@ def resumed(role, chat, partner_chat):
     return ours, theirs
 
 
-def decoded(core, partner):
-    for data in core.outgoing:
-        partner.receive_data(data)
-    core.outgoing.clear()
-    events = []
-    while (event := partner.next_event()) is not NEED_DATA:
-        events.append(event)
-    return events
+def a_server_telling_its_old_partner():
+    """A server holding a chat it gave up, which the old partner just resumed, proved."""
+    core = a_core(role=Role.SERVER, name="server")
+    given_up = ChatRecord(SECRET, "user")
+    core.reach.farewell.begin(given_up)
+    ours, theirs = resumed(Role.SERVER, given_up, ChatRecord(SECRET, "server"))
+    core.reach.found(ours, "127.0.0.1:5000", T)
+    return core, theirs
 
 
 def test_a_client_that_gave_up_a_chat_proves_it_over_first_while_the_questions_go_on():
@@ -61,7 +61,7 @@ def test_a_client_that_gave_up_a_chat_proves_it_over_first_while_the_questions_g
     assert core.setup.question is None and core.actions == []  # the new chat waits for it
     ours, theirs = resumed(Role.CLIENT, given_up, ChatRecord(SECRET, "user"))
     assert core.reach.found(ours, "127.0.0.1:8000", T + 0.1) is False
-    assert decoded(core, theirs) == [Bye(GIVEN_UP)]
+    assert sent(core, theirs) == [Bye(GIVEN_UP)]
     assert not core.chatting and core.exit_code is None
     core.received(ConnectionClosed(), T + 0.2)  # the server dropped it, and closed
     assert core.actions == [Effect.LINK_DOWN, Effect.FORGET_OVER, Effect.DIAL]
@@ -69,16 +69,16 @@ def test_a_client_that_gave_up_a_chat_proves_it_over_first_while_the_questions_g
     assert core.reach.farewell.chat is None and core.reach.bring() == (Brings.NONE, b"", b"")
 
 
-def test_a_server_without_the_chat_forgets_the_proof_and_an_unreachable_one_keeps_it():
-    for kind, forgotten in ((Outcome.NOT_PROVEN, True), (Outcome.CHAT_OVER, True),
-                            (Outcome.BROKEN, False), (Outcome.REFUSED, False)):
+def test_no_unproven_answer_makes_the_client_forget_its_proof():
+    """ "No such chat" may come from anyone on the port while the server is down."""
+    for kind in Outcome:
         core = a_core(name="user")
         core.actions.clear()
         core.reach.farewell.begin(ChatRecord(SECRET, "server"))
         core.actions.clear()
         core.reach.dialing(T)
         core.reach.handshake_failed(Failure("no", kind), T + 0.1)
-        assert core.actions == ([Effect.FORGET_OVER] if forgotten else []) + [Effect.DIAL], kind
+        assert core.actions == [Effect.DIAL], kind  # the new chat, and the proof kept
         assert core.exit_code is None and not any("no" == line for line in texts(core))
 
 
@@ -131,18 +131,14 @@ def test_the_server_holds_a_given_up_chat_for_its_door_and_lets_it_go_once_told(
     core.actions.clear()
     ours, theirs = resumed(Role.SERVER, given_up, ChatRecord(SECRET, "server"))
     core.reach.found(ours, "127.0.0.1:5000", T)
-    assert decoded(core, theirs) == [Bye(GIVEN_UP)]
+    assert sent(core, theirs) == [Bye(GIVEN_UP)]
     core.tick(T + core.settings.timeout)  # it never closed: told all the same, in time
     assert core.actions == [Effect.LINK_DOWN, Effect.FORGET_OVER]
     assert core.reach.farewell.holds is None and core.deadline() is None
 
 
 def test_what_the_old_link_sends_again_is_ignored_and_its_goodbye_ends_it():
-    core = a_core(role=Role.SERVER, name="server")
-    given_up = ChatRecord(SECRET, "user")
-    core.reach.farewell.begin(given_up)
-    ours, theirs = resumed(Role.SERVER, given_up, ChatRecord(SECRET, "server"))
-    core.reach.found(ours, "127.0.0.1:5000", T)
+    core, theirs = a_server_telling_its_old_partner()
     core.actions.clear()
     core.received(Bye(GIVEN_UP), T)  # it gave the chat up too
     assert core.actions == [Effect.LINK_DOWN, Effect.FORGET_OVER]
@@ -159,3 +155,17 @@ def test_the_name_question_is_still_asked_before_a_farewell_ends():
     core = a_core()
     core.reach.farewell.begin(ChatRecord(SECRET, "server"))
     assert core.setup.question.prompt.startswith(NAME_PROMPT.split("(")[0])
+
+
+def test_a_new_partner_arriving_while_the_old_one_is_told_keeps_its_link():
+    core, theirs = a_server_telling_its_old_partner()
+    core.actions.clear()
+    new, client = Protocol(Role.SERVER, resume_secret=bytes(32)), Protocol(Role.CLIENT)
+    new.receive_data(client.send(Hello("newcomer")))
+    new.next_event()
+    client.receive_data(new.send(Hello("server")))
+    core.reach.connected(new, "127.0.0.1:5001", T + 0.5)  # its link closed the old one
+    assert Effect.LINK_DOWN not in core.actions and core.protocol is new
+    assert "user's program knows the chat you gave up is over." in texts(core)
+    core.reach.farewell.done(told=True)  # a second time: nothing more
+    assert core.actions == [Effect.FORGET_OVER] and core.protocol is new

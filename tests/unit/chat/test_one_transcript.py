@@ -81,3 +81,13 @@ def test_a_drop_after_a_message_is_told_in_full_again():
     core.reach.link_broke("reset again", T + 2)
     assert texts(core)[-2:] == ["Connection lost: reset again",
                                 "Reconnecting to 127.0.0.1:8000; the chat waits up to 5 min."]
+
+
+def test_last_contact_counts_from_the_last_frame_not_the_last_resume():
+    core, partner = connected()
+    core.reach.link_broke("reset", T + 1)
+    ours, partner = reconnect(core, partner)
+    core.reach.resumed(ours, "127.0.0.1:8000", T + 20)  # proved, then gone before a word
+    core.reach.link_broke("reset", T + 20.1)
+    assert "last contact 30 s ago" in core.frame(T + 30).status
+    assert core.liveness.deadline() == T + core.settings.resume_window

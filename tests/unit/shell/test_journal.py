@@ -218,26 +218,47 @@ def test_hosts_become_safe_file_names():
 
 
 def test_what_proves_a_chat_over_is_written_whole_private_and_never_through_a_link(tmp_path):
-    from _chat_curses.shell.journal import OVER, over_path, read_over, write_over
+    from _chat_curses.shell.journal import OVER, place_of, read_over, write_over
 
     session = written().path
-    path = over_path(session)
-    assert path.name == "client-127.0.0.1-8000.over"
+    place = place_of(session)
+    assert place == "client-127.0.0.1-8000" == place_of(session.with_name(
+        "client-127.0.0.1-8000.2.session"))
     victim = tmp_path / "victim"
     victim.write_bytes(b"precious\n")
-    path.symlink_to(victim)
-    write_over(path, {"chat_curses_over": 1})  # the link is replaced, never followed
-    assert victim.read_bytes() == b"precious\n"
+    planted = state_folder() / f"{place}.over"
+    planted.symlink_to(victim)
+    path = write_over(place, {"chat_curses_over": 1})  # the link is passed by, never followed
+    assert victim.read_bytes() == b"precious\n" and path.name == f"{place}.2.over"
     assert read_over(path) == b'{"chat_curses_over":1}\n'
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert session_paths(Role.CLIENT, [PLACE], 8000, OVER) == [path]
+    with pytest.raises(OSError):
+        read_over(planted)
+    planted.unlink()
+    second = write_over(place, {"chat_curses_over": 1})  # a second proof keeps the first
+    assert session_paths(Role.CLIENT, [PLACE], 8000, OVER) == [second, path]
     os.chmod(path, 0o666)
     with pytest.raises(Unsafe, match="others can write it"):
         read_over(path)
-    os.unlink(path)
-    path.symlink_to(victim)
-    with pytest.raises(OSError):
-        read_over(path)
+    assert [name for name in os.listdir(state_folder()) if name.endswith(".tmp")] == []
+
+
+def test_a_fifo_planted_as_a_proof_is_refused_without_waiting():
+    from _chat_curses.shell.journal import read_over
+
+    state_folder().mkdir(mode=0o700)
+    fifo = state_folder() / "client-127.0.0.1-8000.over"
+    os.mkfifo(fifo, 0o600)
+    with pytest.raises(Unsafe, match="not a file"):
+        read_over(fifo)  # (a blocking open would hang here)
+
+
+def test_a_state_home_others_can_write_is_refused(state_home):
+    os.chmod(state_home, 0o777)
+    with pytest.raises(Unsafe, match="others can write the folder"):
+        Journal.create(new_saved(), PLACE)
+    os.chmod(state_home, 0o1777)  # sticky, as /tmp: they cannot move ours
+    Journal.create(new_saved(), PLACE).close(delete=True)
 
 
 def test_new_names_are_kept_once_each(monkeypatch):
@@ -265,3 +286,22 @@ def test_the_conversation_digest_is_kept_as_it_changes():
     journal.sync(chat, 1000.0)
     journal.close(delete=False)
     assert load(journal.path).chat.digest == chat.digest != b""
+
+
+def test_a_quiet_chat_costs_the_file_a_line_a_minute_at_most(monkeypatch):
+    from _chat_curses.shell.journal import CONTACT_EVERY
+
+    journal = Journal.create(new_saved(), PLACE)
+    chat = chat_with(Delivery())
+    journal.sync(chat, 1000.0)
+    writes = []
+    real_write = os.write
+    monkeypatch.setattr("_chat_curses.shell.journal.os.write",
+                        lambda fd, data: writes.append(data) or real_write(fd, data))
+    for second in range(1, 120):  # a heartbeat every second, nothing said
+        journal.sync(chat, 1000.0 + second)
+    assert len(writes) == 1 and CONTACT_EVERY == 60.0  # at 1060, not at each heartbeat
+    journal.sync(chat, 1125.0, keep_contact=True)  # the link went down: the contact, at once
+    assert len(writes) == 2 and b'"contact":1125.0' in writes[-1]
+    journal.close(delete=False)
+    assert load(journal.path).contact == 1125.0
