@@ -3,7 +3,8 @@
 ``Reach`` is the part of ``ChatCore`` that the shell reports to about the
 link: the server listening, the client dialing and its handshake, a try
 that failed, the chat established, broken, taken up from a file, resumed.
-``Dialing`` is the client's policy for its tries, with no clock of its own.
+``dialing.Dialing`` is the client's policy for its tries, with no clock of
+its own.
 
 A try is dialing the server and the handshake after it (``wire.handshake``:
 the keys, and the proof of who is on the other side); it must be done
@@ -25,19 +26,18 @@ function passed in, so tests give their own.
 
 from __future__ import annotations
 
-import enum
 import time
 from collections.abc import Callable
 
 from ..text.validate import clean, clean_name
-from ..values import Value, settle
 from ..wire.events import Role
-from .effects import Effect
-from .farewell import Farewell
+from ..text.history import Line
 from ..wire.handshake import Brings
 from ..words import make_code
 from ..words import phrase as phrase_words
-from ..text.history import Line
+from .dialing import Dialing, Failure, Outcome
+from .effects import Effect
+from .farewell import Farewell
 from .lines import format_address, format_time, minutes_or_seconds, secret_hint
 from .liveness import Liveness
 
@@ -45,29 +45,6 @@ TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
     from ..wire.protocol import Protocol
     from ..wire.record import ChatRecord
-
-
-class Outcome(str, enum.Enum):
-    """How a handshake failed, as far as the chat is concerned."""
-
-    __hash__ = object.__hash__
-
-    BROKEN = "broken"  # the connection failed, closed or went silent: worth another try
-    REFUSED = "refused"  # the peer turned us down: busy, its own reason, an old protocol
-    WRONG_CODE = "wrong code"  # the pairing code did not prove the key
-    WRONG_SECRET = "wrong secret"  # the shared secret did not prove the key
-    NOT_PROVEN = "not proven"  # no resume secret for this chat, or a changed handshake
-    CHAT_OVER = "chat over"  # the server says it does not have the chat we asked to resume
-
-
-class Failure(Value):
-    """A try that failed: how (``kind``) and why, in words (``reason``)."""
-
-    __slots__ = _fields = _compared = ("reason", "kind")
-
-    def __init__(self, reason: str, kind: Outcome = Outcome.BROKEN) -> None:
-        settle(self, "reason", reason)
-        settle(self, "kind", kind)
 
 
 # Wrong guesses at a pairing code before the server makes a new one.
@@ -78,73 +55,6 @@ def _random_below(bound: int) -> int:
     import secrets  # here, not at the top: only a server making a code needs it
 
     return secrets.randbelow(bound)
-
-
-def _no_jitter() -> float:
-    return 1.0
-
-
-class Dialing:
-    REDIAL_FIRST, REDIAL_MAX = 0.5, 10.0
-
-    def __init__(self, timeout: float, jitter: Callable[[], float] = _no_jitter) -> None:
-        self.timeout = timeout
-        self.jitter = jitter  # a factor from 0.8 to 1.2
-        self.try_ends: float | None = None  # the try under way must be done by then
-        self.connected = False  # the try under way has its connection: the handshake runs
-        self.redial_at: float | None = None  # when the next try starts
-        self.redials = 0  # tries since the last one that succeeded
-
-    def started(self, now: float) -> None:
-        """A try begins: the dialer is on its way."""
-        self.try_ends, self.connected, self.redial_at = now + self.timeout, False, None
-
-    def connect(self) -> None:
-        """The try's connection is up; its handshake runs."""
-        self.connected = True
-
-    def succeeded(self) -> None:
-        """A try succeeded (or the partner came back by itself): no more tries for now."""
-        self.try_ends = self.redial_at = None
-        self.connected, self.redials = False, 0
-
-    def failed(self) -> None:
-        """The try under way failed (what that means is ``Reach.handshake_failed``'s)."""
-        self.try_ends, self.connected = None, False
-
-    def later(self, now: float) -> None:
-        """Another try, after a growing delay."""
-        delay = min(self.REDIAL_FIRST * 2 ** self.redials, self.REDIAL_MAX)
-        self.redials += 1
-        self.redial_at = now + delay * self.jitter()
-
-    def link_broke(self, now: float) -> None:
-        """The chat's link broke: the first try again comes soon."""
-        self.redials = 0
-        self.later(now)
-
-    def stop(self) -> None:
-        """No more tries: the chat is over, or no longer waits for this one."""
-        self.try_ends = self.redial_at = None
-
-    def deadline(self) -> float | None:
-        due = [time for time in (self.try_ends, self.redial_at) if time is not None]
-        return min(due) if due else None
-
-    def timed_out(self, now: float) -> Failure | None:
-        """The try under way ran out of time: its failure, in words."""
-        if self.try_ends is None or now < self.try_ends:
-            return None
-        if self.connected:  # connected, but the handshake never came
-            return Failure(f"connected, but no chat_curses answered within {self.timeout:g} s "
-                           f"(is something else on that port?)")
-        return Failure(f"timed out after {self.timeout:g} s")
-
-    def redial_due(self, now: float) -> bool:
-        if self.redial_at is not None and now >= self.redial_at:
-            self.redial_at = None
-            return True
-        return False
 
 
 class Reach:
@@ -350,9 +260,12 @@ class Reach:
         lines = self.core.history.lines
         return bool(lines) and lines[-1] is self.flap_line
 
-    def link_broke(self, reason: str, now: float) -> None:
-        """The connection died without a goodbye: wait for the chat to be resumed, or end it."""
+    def link_broke(self, cause: str, now: float) -> None:
+        """The connection died without a goodbye (``cause``: how, in words): wait for
+        the chat to be resumed, or end it. The words name the link, never the partner,
+        whose program said nothing (SPEC 10)."""
         core = self.core
+        reason = f"the link to {core.peer_name} broke ({cause})"
         if core.chat is None and self.farewell.until is not None:
             self.farewell.done(told=True)  # (the goodbye went before it broke)
             return

@@ -16,7 +16,7 @@ wants done in the world it leaves for the shell (``shell.app.App``) to carry out
 - ``frame(now)``: what the screen should show.
 
 It decides; the shell carries out. When to dial again, when to give up,
-what a failed handshake means (``connecting.Dialing``), when the partner
+what a failed handshake means (``connecting.Reach``, ``dialing.Dialing``), when the partner
 counts as gone and how long a broken chat waits (``liveness.Liveness``):
 all here, none in the shell, which reports what happened to the link to ``reach``
 (``connecting.Reach``: ``dialing``, ``dial_failed``, ``handshake_failed``,
@@ -59,6 +59,7 @@ from .lines import (
     as_invalid_input,
     format_message,
     goodbye,
+    not_back,
 )
 from .setup import Settings, Setup
 
@@ -159,8 +160,7 @@ class ChatCore:
             self.lost(f"{self.peer_name} closed the connection; "
                       f"{self.peer_name} said: {clean(event.reason)}")
         elif isinstance(event, ConnectionClosed):
-            self.reach.link_broke(f"{self.peer_name} closed the connection without saying goodbye",
-                                  now)
+            self.reach.link_broke("the connection was closed without a goodbye", now)
 
     def broke_protocol(self, error: ProtocolError) -> None:
         """The partner sent something the protocol does not allow: tell it why, and stop."""
@@ -208,10 +208,10 @@ class ChatCore:
         if self.peer_typing_until and now >= self.peer_typing_until:
             self.peer_typing_until = 0.0
         if self.liveness.window_over(now):
-            self.lost(self.outage.reason)  # the last word
+            self.lost(not_back(self.peer_name, self.settings.resume_window))  # the last word
         elif self.liveness.silent(now):
-            self.reach.link_broke(f"no answer from {self.peer_name} "
-                                  f"for {self.liveness.dead_after:g} s", now)
+            self.reach.link_broke(f"nothing came from it for {self.liveness.dead_after:g} s",
+                                  now)
         elif self.liveness.ping_due(now):
             self._send_event(Ping(), now)
 

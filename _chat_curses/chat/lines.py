@@ -65,6 +65,11 @@ def add_digest(history: History, chat) -> None:
         history.add(f"Conversation digest: {digest_words(chat.digest, chat.messages)}", DIGEST)
 
 
+def not_back(name: str, window: float) -> str:
+    """Why a chat ended when its window ran out: the last word."""
+    return f"{name} did not come back within {minutes_or_seconds(window)}"
+
+
 def goodbye(history: History, chat, name: str) -> None:
     """The chat ends by ``name``'s goodbye: the digest, then the seed's closing lines."""
     add_digest(history, chat)

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     import socket
     import threading
 
-    from ..chat.connecting import Failure
+    from ..chat.dialing import Failure
     from ..wire.connection import Connection
     from .dialer import Dialer
     from .link import Link

@@ -15,7 +15,7 @@ import contextlib
 import selectors
 from collections.abc import Callable
 
-from ..chat.connecting import Failure, Outcome
+from ..chat.dialing import Failure, Outcome
 from ..chat.lines import describe_os_error, format_address
 from ..limits import MAX_REASON_CHARS
 from ..text.validate import clean

@@ -26,7 +26,7 @@ from ..chat.admission import (
     answer,
     weakest,
 )
-from ..chat.connecting import Failure, Outcome
+from ..chat.dialing import Failure, Outcome
 from ..chat.lines import describe_os_error, format_address
 from ..wire.events import Role
 from ..wire.handshake import CHAT_OVER, Brings

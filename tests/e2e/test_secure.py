@@ -79,7 +79,7 @@ def test_a_flipped_bit_breaks_the_link_not_the_chat_and_the_message_arrives_once
     say(server, client, "marlowe", "two")
     proxy.flip("client")
     client.type_line("changed on the way")
-    server.wait_for("Connection lost: a record did not open")
+    server.wait_for("Connection lost: the link to zelda broke (a record did not open")
     assert "broke the protocol" not in server.text() and "left the chat" not in server.text()
     client.wait_for("Reconnected to marlowe", timeout=20)
     server.wait_for(message_line("zelda", "changed on the way"))

@@ -166,7 +166,7 @@ def test_a_quiet_link_is_pinged_and_a_silent_partner_is_lost():
     deliver(core, partner, Ping(), T + 6.0)
     assert core.deadline() == T + 10.0
     core.tick(T + 21.0)
-    assert texts(core)[-1] == "Connection lost: no answer from server for 15 s"
+    assert texts(core)[-1] == "Connection lost: the link to server broke (nothing came from it for 15 s)"
     assert core.exit_code == EXIT_FAILURE and core.deadline() is None
 
 
@@ -245,7 +245,8 @@ def test_a_broken_link_waits_to_be_resumed_and_the_window_ends_it():
     core, partner = connected(window=60)
     core.received(ConnectionClosed(), T + 1)
     assert core.exit_code is None and core.actions[-1] == Effect.LINK_DOWN
-    assert texts(core)[-2:] == ["Connection lost: server closed the connection without saying goodbye",
+    assert texts(core)[-2:] == ["Connection lost: the link to server broke (the connection was "
+                                "closed without a goodbye)",
                                 "Reconnecting to 127.0.0.1:8000; the chat waits up to 1 min."]
     status = core.frame(T + 31).status
     assert "reconnecting, last contact 30 s ago" in status
@@ -256,14 +257,15 @@ def test_a_broken_link_waits_to_be_resumed_and_the_window_ends_it():
     core.tick(T + 60.9)
     assert core.exit_code is None
     core.tick(T + 61)
-    assert texts(core)[-1] == "Connection lost: server closed the connection without saying goodbye"
+    assert texts(core)[-1] == "Connection lost: server did not come back within 1 min"
     assert core.exit_code == EXIT_FAILURE
 
 
 def test_the_server_waits_for_its_partner_to_come_back():
     core, partner = connected(role=Role.SERVER, window=300)
     core.tick(T + 15)  # fifteen seconds without a word
-    assert texts(core)[-2:] == ["Connection lost: no answer from user for 15 s",
+    assert texts(core)[-2:] == ["Connection lost: the link to user broke (nothing came from it "
+                                "for 15 s)",
                                 "Waiting for user to come back, up to 5 min."]
     assert "waiting for user to come back" in core.frame(T + 16).status
 
@@ -296,7 +298,7 @@ def test_resumed_says_reconnected_and_the_heartbeat_starts_again():
 def test_with_no_window_a_broken_link_ends_the_chat_at_once():
     core, partner = connected(window=0)
     core.reach.link_broke("connection reset by peer", T)
-    assert texts(core)[-1] == "Connection lost: connection reset by peer"
+    assert texts(core)[-1] == "Connection lost: the link to server broke (connection reset by peer)"
     assert core.exit_code == EXIT_FAILURE
 
 

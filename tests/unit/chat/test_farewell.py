@@ -1,7 +1,7 @@
 """Tests of chat/farewell.py: a chat given up is proved over to its partner, who drops it
 and starts anew, so that neither is locked out; nothing unproven does it. Fake clock."""
 
-from _chat_curses.chat.connecting import Failure, Outcome
+from _chat_curses.chat.dialing import Failure, Outcome
 from _chat_curses.chat.core import ChatCore
 from _chat_curses.chat.effects import Effect
 from _chat_curses.chat.setup import CODE_PROMPT, NAME_PROMPT, Settings

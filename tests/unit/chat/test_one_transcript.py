@@ -79,7 +79,7 @@ def test_a_drop_after_a_message_is_told_in_full_again():
     core.reach.resumed(ours, "127.0.0.1:8000", T + 1)
     typed(core, "hello", T + 1)
     core.reach.link_broke("reset again", T + 2)
-    assert texts(core)[-2:] == ["Connection lost: reset again",
+    assert texts(core)[-2:] == ["Connection lost: the link to server broke (reset again)",
                                 "Reconnecting to 127.0.0.1:8000; the chat waits up to 5 min."]
 
 

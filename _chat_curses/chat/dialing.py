@@ -1,0 +1,110 @@
+"""The client's tries to reach the server, and how one failed. No clock of its own.
+
+A try is dialing the server and the handshake after it; it must be done
+within the timeout (``--timeout``). ``Dialing`` keeps when the try under way
+must end and when the next is due: while a chat waits to be resumed, another
+try comes later (``later``), from about half a second, doubling up to
+``REDIAL_MAX``, each a fifth more or less (jitter, so that two clients do
+not keep colliding). What a failure (``Failure``, its ``Outcome``) means for
+the chat is ``connecting.Reach.handshake_failed``'s to decide.
+
+Every method that depends on the time takes ``now``; the jitter is a
+function passed in, so tests give their own.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+
+from ..values import Value, settle
+
+
+class Outcome(str, enum.Enum):
+    """How a handshake failed, as far as the chat is concerned."""
+
+    __hash__ = object.__hash__
+
+    BROKEN = "broken"  # the connection failed, closed or went silent: worth another try
+    REFUSED = "refused"  # the peer turned us down: busy, its own reason, an old protocol
+    WRONG_CODE = "wrong code"  # the pairing code did not prove the key
+    WRONG_SECRET = "wrong secret"  # the shared secret did not prove the key
+    NOT_PROVEN = "not proven"  # no resume secret for this chat, or a changed handshake
+    CHAT_OVER = "chat over"  # the server says it does not have the chat we asked to resume
+
+
+class Failure(Value):
+    """A try that failed: how (``kind``) and why, in words (``reason``)."""
+
+    __slots__ = _fields = _compared = ("reason", "kind")
+
+    def __init__(self, reason: str, kind: Outcome = Outcome.BROKEN) -> None:
+        settle(self, "reason", reason)
+        settle(self, "kind", kind)
+
+
+def _no_jitter() -> float:
+    return 1.0
+
+
+class Dialing:
+    REDIAL_FIRST, REDIAL_MAX = 0.5, 10.0
+
+    def __init__(self, timeout: float, jitter: Callable[[], float] = _no_jitter) -> None:
+        self.timeout = timeout
+        self.jitter = jitter  # a factor from 0.8 to 1.2
+        self.try_ends: float | None = None  # the try under way must be done by then
+        self.connected = False  # the try under way has its connection: the handshake runs
+        self.redial_at: float | None = None  # when the next try starts
+        self.redials = 0  # tries since the last one that succeeded
+
+    def started(self, now: float) -> None:
+        """A try begins: the dialer is on its way."""
+        self.try_ends, self.connected, self.redial_at = now + self.timeout, False, None
+
+    def connect(self) -> None:
+        """The try's connection is up; its handshake runs."""
+        self.connected = True
+
+    def succeeded(self) -> None:
+        """A try succeeded (or the partner came back by itself): no more tries for now."""
+        self.try_ends = self.redial_at = None
+        self.connected, self.redials = False, 0
+
+    def failed(self) -> None:
+        """The try under way failed (what that means is ``Reach.handshake_failed``'s)."""
+        self.try_ends, self.connected = None, False
+
+    def later(self, now: float) -> None:
+        """Another try, after a growing delay."""
+        delay = min(self.REDIAL_FIRST * 2 ** self.redials, self.REDIAL_MAX)
+        self.redials += 1
+        self.redial_at = now + delay * self.jitter()
+
+    def link_broke(self, now: float) -> None:
+        """The chat's link broke: the first try again comes soon."""
+        self.redials = 0
+        self.later(now)
+
+    def stop(self) -> None:
+        """No more tries: the chat is over, or no longer waits for this one."""
+        self.try_ends = self.redial_at = None
+
+    def deadline(self) -> float | None:
+        due = [time for time in (self.try_ends, self.redial_at) if time is not None]
+        return min(due) if due else None
+
+    def timed_out(self, now: float) -> Failure | None:
+        """The try under way ran out of time: its failure, in words."""
+        if self.try_ends is None or now < self.try_ends:
+            return None
+        if self.connected:  # connected, but the handshake never came
+            return Failure(f"connected, but no chat_curses answered within {self.timeout:g} s "
+                           f"(is something else on that port?)")
+        return Failure(f"timed out after {self.timeout:g} s")
+
+    def redial_due(self, now: float) -> bool:
+        if self.redial_at is not None and now >= self.redial_at:
+            self.redial_at = None
+            return True
+        return False
