@@ -3,9 +3,11 @@
 A try is dialing the server and the handshake after it; it must be done
 within the timeout (``--timeout``). ``Dialing`` keeps when the try under way
 must end and when the next is due: while a chat waits to be resumed, another
-try comes later (``later``), from about half a second, doubling up to
-``REDIAL_MAX``, each a fifth more or less (jitter, so that two clients do
-not keep colliding). What a failure (``Failure``, its ``Outcome``) means for
+try comes later (``later``): the first a quarter of a second after the link
+broke, then about every second (``REDIAL_EVERY``), as mosh does, so that the
+chat resumes within a second of the network coming back; each a fifth more or
+less (jitter, so that two clients do not keep colliding). A person may ask
+for the next try at once (``now``). What a failure (``Failure``, its ``Outcome``) means for
 the chat is ``connecting.Reach.handshake_failed``'s to decide.
 
 Every method that depends on the time takes ``now``; the jitter is a
@@ -48,7 +50,7 @@ def _no_jitter() -> float:
 
 
 class Dialing:
-    REDIAL_FIRST, REDIAL_MAX = 0.5, 10.0
+    REDIAL_FIRST, REDIAL_EVERY = 0.25, 1.0
 
     def __init__(self, timeout: float, jitter: Callable[[], float] = _no_jitter) -> None:
         self.timeout = timeout
@@ -76,10 +78,17 @@ class Dialing:
         self.try_ends, self.connected = None, False
 
     def later(self, now: float) -> None:
-        """Another try, after a growing delay."""
-        delay = min(self.REDIAL_FIRST * 2 ** self.redials, self.REDIAL_MAX)
+        """Another try, soon."""
+        delay = self.REDIAL_FIRST if self.redials == 0 else self.REDIAL_EVERY
         self.redials += 1
         self.redial_at = now + delay * self.jitter()
+
+    def now(self, now: float) -> bool:
+        """The next try, at once (a person asked); False if one is under way already."""
+        if self.redial_at is None:
+            return False
+        self.redial_at = now
+        return True
 
     def link_broke(self, now: float) -> None:
         """The chat's link broke: the first try again comes soon."""

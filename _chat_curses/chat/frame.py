@@ -59,6 +59,10 @@ def status_line(core, now: float) -> str:
             link = ("reconnecting" if core.role is Role.CLIENT else
                     f"waiting for {core.peer_name} to come back")
             link += f", last contact {minutes_or_seconds(now - core.liveness.contact)} ago"
+            redial_at = core.reach.tries.redial_at
+            if core.role is Role.CLIENT:
+                link += (", trying now" if redial_at is None else
+                         f", next try in {max(redial_at - now, 0):.0f} s (Ctrl-R: now)")
         parts = [turn, link, core.role.value, f"you: {core.name}",
                  f"partner: {core.peer_name}@{core.peer_address}"]
         waiting = core.chat.delivery.waiting

@@ -135,6 +135,7 @@ KEY_COMMANDS: dict[str | Key, str] = {
     "\x15": "kill_to_start", "\x0b": "kill_to_end", "\x17": "kill_word",  # Ctrl-U, -K, -W
     "\x03": "interrupt", "\x04": "eof", "\x0c": "redraw", "\x1a": "suspend",  # Ctrl-C, -D, -L, -Z
     "\x19": "yank",  # Ctrl-Y
+    "\x12": "try_now",  # Ctrl-R: the client's next try to reconnect, at once
     Key("ctrl-left"): "word_left", Key("alt-b"): "word_left", Key("alt-left"): "word_left",
     Key("ctrl-right"): "word_right", Key("alt-f"): "word_right", Key("alt-right"): "word_right",
     Key("alt-backspace"): "kill_word_back", Key("alt-d"): "kill_word_forward",
@@ -178,4 +179,5 @@ ALWAYS: dict[str, Callable[[object, float], None]] = {
     "page_up": page_up,
     "page_down": page_down,
     "suspend": lambda core, now: core.actions.append(Effect.SUSPEND),
+    "try_now": lambda core, now: core.reach is not None and core.reach.tries.now(now),
 }

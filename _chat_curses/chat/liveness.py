@@ -28,18 +28,20 @@ class Liveness:
         self.dead_after = DEAD_AFTER * period
         self.last_sent = self.last_received = self.contact = now
         self.outage: Outage | None = None  # the link is down, and the chat waits
+        self.shown_until = float("inf")  # the screen's count since the last contact holds
 
     def up(self, now: float) -> None:
         """A connection carries the chat (again): the heartbeat starts afresh (the
         window, should it break again, still counts from the last contact)."""
         self.last_sent = self.last_received = now
-        self.outage = None
+        self.outage, self.shown_until = None, float("inf")
 
     def down(self, now: float, reason: str) -> bool:
         """The link broke: the chat waits for the window, or, with none, ends (False)."""
         if self.window <= 0:
             return False
         self.outage = Outage(self.contact, reason)
+        self.shown_until = now + 1.0 - (now - self.contact) % 1.0
         return True
 
     def lost_while_stopped(self, now: float, silent_for: float, reason: str) -> None:
@@ -53,14 +55,22 @@ class Liveness:
     def received(self, now: float) -> None:
         self.last_received = self.contact = now
 
+    def window_ends(self) -> float | None:
+        """When the chat stops waiting to be resumed, while the link is down."""
+        return self.outage.since + self.window if self.outage is not None else None
+
     def deadline(self) -> float:
-        if self.outage is not None:
-            return self.outage.since + self.window
+        if self.outage is not None:  # and each second, for the screen's count since then
+            return min(self.window_ends(), self.shown_until)
         return min(self.last_sent + self.period, self.last_received + self.dead_after)
 
     def window_over(self, now: float) -> bool:
-        """The link is down, and the window for resuming has passed."""
-        return self.outage is not None and now >= self.outage.since + self.window
+        """The link is down, and the window for resuming has passed. (Asked at each
+        tick: the count of seconds since the last contact shows until the next whole one.)"""
+        if self.outage is None:
+            return False
+        self.shown_until = now + 1.0 - (now - self.contact) % 1.0
+        return now >= self.window_ends()
 
     def silent(self, now: float) -> bool:
         """The link is up, and the partner has said nothing for too long."""

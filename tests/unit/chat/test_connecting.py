@@ -26,20 +26,28 @@ def client(timeout=10.0, window=300.0):
 # --- the tries, alone ----------------------------------------------------------------
 
 
-def test_tries_again_from_half_a_second_doubling_to_ten():
+def test_tries_again_after_a_quarter_second_then_about_every_second():
     tries = Dialing(10.0)
     delays = []
     for _ in range(8):
         tries.later(T)
         delays.append(tries.redial_at - T)
-    assert delays == [0.5, 1, 2, 4, 8, 10, 10, 10]
+    assert delays == [0.25, 1, 1, 1, 1, 1, 1, 1]
+
+
+def test_a_person_may_ask_for_the_next_try_at_once():
+    tries = Dialing(10.0)
+    assert not tries.now(T)  # none is waiting: one is under way, or none is wanted
+    tries.later(T)
+    tries.later(T)
+    assert tries.now(T + 0.1) and tries.redial_due(T + 0.1)
 
 
 @pytest.mark.parametrize("factor", [0.8, 1.2])
 def test_each_delay_is_a_fifth_more_or_less(factor):
     tries = Dialing(10.0, jitter=lambda: factor)
     tries.later(T)
-    assert tries.redial_at == pytest.approx(T + 0.5 * factor)
+    assert tries.redial_at == pytest.approx(T + 0.25 * factor)
 
 
 def test_a_broken_link_starts_the_delays_again_and_a_success_ends_them():
@@ -47,7 +55,7 @@ def test_a_broken_link_starts_the_delays_again_and_a_success_ends_them():
     for _ in range(4):
         tries.later(T)
     tries.link_broke(T)
-    assert tries.redial_at == T + 0.5
+    assert tries.redial_at == T + 0.25
     tries.succeeded()
     assert tries.deadline() is None and tries.redials == 0
 
@@ -55,8 +63,8 @@ def test_a_broken_link_starts_the_delays_again_and_a_success_ends_them():
 def test_the_next_try_is_due_once():
     tries = Dialing(10.0)
     tries.later(T)
-    assert not tries.redial_due(T + 0.4)
-    assert tries.redial_due(T + 0.5) and not tries.redial_due(T + 0.6)
+    assert not tries.redial_due(T + 0.2)
+    assert tries.redial_due(T + 0.25) and not tries.redial_due(T + 0.6)
 
 
 def test_a_try_runs_out_of_time_in_words_that_say_how_far_it_came():
@@ -116,20 +124,20 @@ def test_a_broken_link_is_tried_again_and_again_until_the_window_ends():
             core.actions.clear()
             core.reach.dialing(now)
             core.reach.dial_failed("connection refused", now)  # the server is not back yet
-    assert tries == [0.5, 1.5, 3.5, 7.5, 15.5]
+    assert tries == [0.25 + second for second in range(20)]  # about every second
     assert core.exit_code == EXIT_FAILURE and now == T + 20  # the window, from the last contact
     assert texts(core)[-1] == "Connection lost: server did not come back within 20 s"
 
 
 def test_a_try_that_times_out_while_resuming_is_cancelled_and_tried_again():
     core, _ = broken()
-    core.tick(T + 0.5)
-    core.reach.dialing(T + 0.5)
+    core.tick(T + 0.25)
+    core.reach.dialing(T + 0.25)
     core.reach.handshaking()
     core.actions.clear()
-    core.tick(T + 10.5)
+    core.tick(T + 10.25)
     assert core.actions == [Effect.CANCEL_DIAL] and core.exit_code is None
-    assert core.deadline() == T + 11.5  # the next try, a second later
+    assert core.reach.tries.deadline() == T + 11.25  # the next try, a second later
 
 
 @pytest.mark.parametrize("kind", list(Outcome))
@@ -206,11 +214,11 @@ def test_with_a_secret_the_server_shows_no_code():
 
 def test_a_broken_try_while_resuming_is_tried_again_later():
     core, _ = broken()
-    core.tick(T + 0.5)
-    core.reach.dialing(T + 0.5)
-    core.reach.handshake_failed(Failure("connection reset by peer"), T + 0.6)
+    core.tick(T + 0.25)
+    core.reach.dialing(T + 0.25)
+    core.reach.handshake_failed(Failure("connection reset by peer"), T + 0.35)
     assert core.exit_code is None and core.chatting
-    assert core.deadline() == pytest.approx(T + 1.6)  # the second delay: a second
+    assert core.reach.tries.deadline() == pytest.approx(T + 1.35)  # a second on
 
 
 # --- liveness, alone --------------------------------------------------------------------
@@ -235,7 +243,8 @@ def test_an_outage_waits_for_its_window_from_the_last_contact_and_a_new_link_end
     live = Liveness(period=1.0, window=60.0, now=T)
     live.received(T + 4)  # the last frame from the partner
     assert live.down(T + 5, "reset")
-    assert live.deadline() == T + 64 and questions(live, T + 63.9) == (False, False, False)
+    assert live.window_ends() == T + 64 and questions(live, T + 63.9) == (False, False, False)
+    assert live.deadline() == T + 64  # (the screen's count changes at T + 64 too)
     assert questions(live, T + 64) == (False, False, True)  # no pings while the link is down
     live.up(T + 70)
     assert live.outage is None and questions(live, T + 70.5) == (False, False, False)
@@ -254,7 +263,7 @@ def test_a_partner_that_resumes_and_drops_at_once_does_not_start_the_window_over
     live.up(T + 9)
     live.received(T + 9.5)  # a frame: that is contact
     live.down(T + 10, "reset")
-    assert live.deadline() == T + 17.5
+    assert live.window_ends() == T + 17.5 and live.deadline() == T + 10.5  # the count, too
 
 
 def test_without_a_window_a_broken_link_ends_the_chat():
@@ -265,3 +274,29 @@ def test_a_chat_taken_up_from_its_file_counts_the_window_from_the_last_contact()
     live = Liveness(period=1.0, window=60.0, now=T)
     live.lost_while_stopped(T, silent_for=50, reason="stopped")
     assert live.deadline() == T + 10 and live.last_received == T - 50
+
+
+def test_the_outage_screen_counts_every_second_says_when_the_next_try_is_and_ctrl_r_tries_now():
+    core, _ = broken()
+    assert "reconnecting, last contact 0 s ago, next try in 0 s (Ctrl-R: now)" in \
+        core.frame(T + 0.1).status
+    core.tick(T + 0.25)  # the first try
+    core.reach.dialing(T + 0.25)
+    assert "trying now" in core.frame(T + 0.3).status
+    core.reach.dial_failed("connection refused", T + 0.3)
+    assert "next try in 1 s (Ctrl-R: now)" in core.frame(T + 0.3).status
+    core.actions.clear()
+    seen = set()
+    now = T + 0.3
+    while now < T + 5:  # the loop wakes at least each second: the count moves on screen
+        now = min(core.deadline(), now + 5)
+        core.tick(now)
+        seen.add(core.frame(now).status.split("last contact ")[1].split(" ago")[0])
+        if Effect.DIAL in core.actions:
+            core.actions.clear()
+            core.reach.dialing(now)
+            core.reach.dial_failed("connection refused", now)
+    assert {"1 s", "2 s", "3 s", "4 s"} <= seen
+    core.on_items(["\x12"], now)  # Ctrl-R
+    core.tick(now)
+    assert Effect.DIAL in core.actions

@@ -90,4 +90,4 @@ def test_last_contact_counts_from_the_last_frame_not_the_last_resume():
     core.reach.resumed(ours, "127.0.0.1:8000", T + 20)  # proved, then gone before a word
     core.reach.link_broke("reset", T + 20.1)
     assert "last contact 30 s ago" in core.frame(T + 30).status
-    assert core.liveness.deadline() == T + core.settings.resume_window
+    assert core.liveness.window_ends() == T + core.settings.resume_window
