@@ -43,6 +43,7 @@ class Farewell:
     def __init__(self, reach) -> None:
         self.reach, self.core = reach, reach.core
         self.chat: ChatRecord | None = None  # the given-up chat, while its partner is not told
+        self.name = ""  # ours in it
         self.trying = False  # the client's try to tell it is under way
         self.until: float | None = None  # a told partner has until then to close the link
         self.partner_ended = False  # the chat under way was ended by the partner's goodbye
@@ -53,19 +54,21 @@ class Farewell:
         """The given-up chat to prove, while no chat is on (the door's ``over``)."""
         return self.chat if self.core.chat is None else None
 
-    def begin(self, chat: ChatRecord) -> None:
-        """A chat given up earlier, to prove over (its file's ``.over``)."""
+    def begin(self, chat: ChatRecord, name: str = "") -> None:
+        """A chat given up earlier, to prove over (its file's ``.over``); ``name``: ours
+        in it, for its hello while the question of our name may still be open."""
         core = self.core
-        self.chat = chat
+        self.chat, self.name = chat, name
         if core.role is Role.SERVER:
             return  # its door waits for the old partner
         self.trying = True
         if Effect.DIAL not in core.actions:
             core.actions.append(Effect.DIAL)
 
-    def holds_back_the_chat(self) -> bool:
-        """The questions are answered: the new chat's first try waits for this one."""
-        return self.trying
+    def hello_name(self) -> str:
+        """Our name in the client's hello: the given-up chat's while telling it (the
+        question may still be open), else the name of the chat under way."""
+        return self.name if self.trying else self.core.name
 
     def proven(self, protocol: Protocol, now: float) -> None:
         """The partner proved the given-up chat: tell it, and wait for it to close."""

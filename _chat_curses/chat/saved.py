@@ -69,18 +69,20 @@ def header(saved: Saved, started: float) -> dict:
             "window": saved.window, "started": started}
 
 
-def over(chat: ChatRecord, until: float) -> dict:
+def over(chat: ChatRecord, until: float, name: str) -> dict:
     """What proves ``chat`` is over, kept until ``until``: its resume secret, and
-    enough of its bookkeeping for the old chat's handshake; nothing that was said."""
+    enough of its bookkeeping for the old chat's handshake (our ``name`` in it, the
+    counters); nothing that was said."""
     delivery = chat.delivery
     return {"chat_curses_over": OVER_FORMAT, "secret": chat.secret.hex(), "peer": chat.peer,
+            "name": name,
             "verified": chat.verified, "turn": chat.turn.value, "sent": delivery.sent,
             "received": delivery.received, "until": until}
 
 
-def parse_over(data: bytes, now: float) -> ChatRecord | None:
-    """The given-up chat an ``over`` record proves, or None once its time is past.
-    Raises SessionError, with the reason in words."""
+def parse_over(data: bytes, now: float) -> tuple[ChatRecord, str] | None:
+    """The given-up chat an ``over`` record proves, and our name in it; None once its
+    time is past. Raises SessionError, with the reason in words."""
     lines = data.split(b"\n")
     if len(lines) != 2 or lines[1]:
         raise SessionError("it is not one whole record")
@@ -94,7 +96,8 @@ def parse_over(data: bytes, now: float) -> ChatRecord | None:
     delivery = chat.delivery
     delivery.sent = delivery.acked = record.count("sent")
     delivery.received = record.count("received")
-    return chat if record.time("until", now + MAX_WINDOW) > now else None
+    name = record.name("name")
+    return (chat, name) if record.time("until", now + MAX_WINDOW) > now else None
 
 
 def parse(data: bytes, role: Role, port: int, now: float) -> Saved:

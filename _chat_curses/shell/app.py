@@ -262,8 +262,8 @@ class App:
             address = format_peer(sock.getpeername())
         except OSError:  # reset in the meantime; the first read will say so
             address = self.core.reach.target
-        self.link = Link(sock, Role.CLIENT, address, self.core.name, "the server",
-                         self._on_handshake_done,
+        self.link = Link(sock, Role.CLIENT, address, self.core.reach.farewell.hello_name(),
+                         "the server", self._on_handshake_done,
                          handshake=Handshake(Role.CLIENT, *self.core.reach.bring()),
                          chat=self.core.chat or self.core.reach.farewell.chat)  # once proved
         self.core.reach.handshaking()

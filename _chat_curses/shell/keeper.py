@@ -92,7 +92,7 @@ class SessionKeeper:
         from .journal import Unsafe, read_over, set_aside
 
         try:
-            chat = parse_over(read_over(path), time.time())
+            given_up = parse_over(read_over(path), time.time())
         except FileNotFoundError:
             return False
         except (Unsafe, SessionError, OSError) as error:
@@ -103,12 +103,12 @@ class SessionKeeper:
             self.core.warn(f"Warning: the record of a chat given up, {path}, cannot be used: "
                            f"{reason}")
             return False
-        if chat is None:  # its time is past: its partner has long stopped waiting
+        if given_up is None:  # its time is past: its partner has long stopped waiting
             with contextlib.suppress(OSError):
                 path.unlink()
             return False
         self.over_taken = path
-        self.core.reach.farewell.begin(chat)
+        self.core.reach.farewell.begin(*given_up)
         return True
 
     def forget_over(self) -> None:
@@ -148,7 +148,7 @@ class SessionKeeper:
         # Given up, on purpose or by its age (the window in force now): the partner, if it
         # still waits, is told as after a Ctrl-D (the proof left here, ``chat.farewell``).
         if self.settings.fresh or silent_for >= self.settings.resume_window:
-            self._leave_over(place_of(path), saved.chat)
+            self._leave_over(place_of(path), saved.chat, saved.name)
             journal.close(delete=True)
             core.warn(f"The saved chat with {name} is given up (--fresh); a new chat starts."
                       if self.settings.fresh else f"A saved chat with {name} is older than "
@@ -213,7 +213,7 @@ class SessionKeeper:
         core = self.core
         if exit_code != EXIT_HANGUP and core.chat is not None and self.place \
                 and not core.reach.farewell.partner_ended and not self._surely_up():
-            self._leave_over(self.place, core.chat)
+            self._leave_over(self.place, core.chat, core.name or "")
         if self.journal is not None:
             self.save(keep_contact=True)
             self.journal.close(delete=exit_code != EXIT_HANGUP)
@@ -226,12 +226,12 @@ class SessionKeeper:
                 and time.time() - self.contact <= self.settings.heartbeat + 1.0)
 
     @staticmethod
-    def _leave_over(place: str, chat: ChatRecord) -> None:
+    def _leave_over(place: str, chat: ChatRecord, name: str) -> None:
         from ..chat.saved import MAX_WINDOW, over
         from .journal import write_over
 
         with contextlib.suppress(OSError):  # (on the way out: nobody to tell of it)
-            write_over(place, over(chat, time.time() + MAX_WINDOW))
+            write_over(place, over(chat, time.time() + MAX_WINDOW, name))
 
     def _lose(self, error: OSError) -> None:
         """The file cannot be written (a full disk): it goes at once, since what it

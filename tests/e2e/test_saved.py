@@ -345,3 +345,29 @@ def test_a_saved_chat_older_than_the_window_given_now_is_given_up_and_its_partne
     server.wait_for("user gave up the chat; a new chat starts.")
     server.wait_for("Waiting for user...")
     assert "Connection lost" not in again.text()
+
+
+def test_a_client_asked_its_name_and_code_tells_the_server_while_the_questions_wait(
+        spawn, port, state_home):
+    from .terminal import pairing_code
+
+    server, client = chat(spawn, port)
+    say(client, server, "user", "hello")
+    server.kill()
+    client.wait_for("Reconnecting to")
+    client.send(CTRL_C)
+    assert client.wait_exit() == 130
+    again = start_server(spawn, port, "--resume-window", "300", env=FAST, cols=WIDE)
+    again.wait_for("Resuming the chat with user")
+    newcomer = spawn("--client", "--host", "127.0.0.1", "--port", str(port), env=FAST,
+                     cols=WIDE)
+    newcomer.wait_for("Enter your username")
+    again.wait_for("user gave up the chat; a new chat starts.")  # the name still unanswered
+    wait_flat(again, "Pairing code for your partner:")
+    assert "is back as" not in again.text()
+    newcomer.type_line("zed")
+    newcomer.wait_for("Enter the pairing code")
+    newcomer.type_line(pairing_code(again))
+    newcomer.wait_for(CLIENT_PROMPT)
+    again.wait_for("Waiting for zed...")
+    assert "verified by the pairing code" in newcomer.text()

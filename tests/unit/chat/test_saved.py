@@ -144,14 +144,14 @@ def an_over(**changes) -> bytes:
     chat = ChatRecord(SECRET, "server", verified="code", turn=Role.SERVER)
     chat.delivery.keep(1, b"{}")
     chat.delivery.received = 4
-    fields = saved_module.over(chat, NOW + 60)
+    fields = saved_module.over(chat, NOW + 60, "user")
     fields.update(changes)
     return json.dumps(fields).encode() + b"\n"
 
 
 def test_a_proof_of_a_chat_given_up_is_read_back_with_what_its_handshake_needs():
-    chat = saved_module.parse_over(an_over(), NOW)
-    assert chat.secret == SECRET and chat.peer == "server" and chat.verified == "code"
+    chat, name = saved_module.parse_over(an_over(), NOW)
+    assert name == "user" and chat.secret == SECRET and chat.peer == "server" and chat.verified == "code"
     assert chat.turn is Role.SERVER
     assert (chat.delivery.sent, chat.delivery.received, chat.delivery.unacked) == (1, 4, {})
     assert "line" not in an_over().decode()  # nothing of what was said
@@ -173,6 +173,7 @@ def test_a_proof_whose_time_is_past_proves_nothing_more():
     (an_over(received=2 ** 60), "received is not a count"),
     (an_over(peer=["server"]), "peer is not a text"),
     (an_over(turn="nobody"), "turn is not one of"),
+    (an_over(name=""), "name is not a name"),
 ])
 def test_a_damaged_proof_is_refused_in_words(data, complaint):
     with pytest.raises(SessionError, match=complaint):
