@@ -140,7 +140,7 @@ class ChatCore:
         """An event from the partner, decoded and checked by its Protocol."""
         if self.chat is None:  # the link of a chat given up, being told it is over
             return self.reach.farewell.heard(event)
-        self.liveness.received(now)
+        self.liveness.received(now, self.chat.delivery.waiting)
         if isinstance(event, Typing):
             self.peer_typing_until = now + TYPING_SHOWN
         elif isinstance(event, Message):
@@ -247,6 +247,7 @@ class ChatCore:
                 self._send_event(Message(text, sent), now)
             else:  # it waits in the chat's outbox for the link to come back
                 self.chat.post(Message(text, sent), self.role)
+            self.liveness.posted(now)
         except (ValidationError, LocalProtocolError) as error:
             self.history.add(as_invalid_input(error), "warning")
             if not text.strip():

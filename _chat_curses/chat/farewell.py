@@ -85,7 +85,8 @@ class Farewell:
             self.done(told=True)
 
     def done(self, told: bool) -> None:
-        """The farewell is over: the partner was told (or has no such chat), or not."""
+        """The farewell is over: the partner was told (``told``: it proved the chat and
+        had the goodbye), or not, and the proof stays for the next start."""
         if self.chat is None:
             return
         core, name = self.core, clean_name(self.chat.peer)

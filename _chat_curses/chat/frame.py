@@ -66,7 +66,7 @@ def status_line(core, now: float) -> str:
         parts = [turn, link, core.role.value, f"you: {core.name}",
                  f"partner: {core.peer_name}@{core.peer_address}"]
         waiting = core.chat.delivery.waiting
-        if waiting and core.outage is not None:
+        if waiting and (core.outage is not None or core.liveness.slow_to_ack(now)):
             parts.insert(1, f"{waiting} to deliver")
     else:
         parts = [core.role.value, core.phase, f"you: {core.name or '?'}"]

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 # A partner silent for this many heartbeats is gone.
 DEAD_AFTER = 3
+# Seconds: a message the partner has not acknowledged by then is counted as waiting (SPEC 10).
+ACK_WAIT = 2.0
 
 
 class Outage:
@@ -29,6 +31,8 @@ class Liveness:
         self.last_sent = self.last_received = self.contact = now
         self.outage: Outage | None = None  # the link is down, and the chat waits
         self.shown_until = float("inf")  # the screen's count since the last contact holds
+        self.unacked_since: float | None = None  # our oldest message not acknowledged, sent then
+        self.ack_due: float | None = None  # the screen shows it as waiting from then
 
     def up(self, now: float) -> None:
         """A connection carries the chat (again): the heartbeat starts afresh (the
@@ -52,8 +56,20 @@ class Liveness:
     def sent(self, now: float) -> None:
         self.last_sent = now
 
-    def received(self, now: float) -> None:
+    def posted(self, now: float) -> None:
+        """A message of ours went out (or into the outbox): acknowledged soon, or waiting."""
+        if self.unacked_since is None:
+            self.unacked_since, self.ack_due = now, now + ACK_WAIT
+
+    def received(self, now: float, waiting: int = 0) -> None:
+        """A frame from the partner; ``waiting``: how many of ours it has not acknowledged."""
         self.last_received = self.contact = now
+        if not waiting:
+            self.unacked_since = self.ack_due = None
+
+    def slow_to_ack(self, now: float) -> bool:
+        """A message of ours has waited ``ACK_WAIT`` for its acknowledgement."""
+        return self.unacked_since is not None and now - self.unacked_since >= ACK_WAIT
 
     def window_ends(self) -> float | None:
         """When the chat stops waiting to be resumed, while the link is down."""
@@ -62,7 +78,8 @@ class Liveness:
     def deadline(self) -> float:
         if self.outage is not None:  # and each second, for the screen's count since then
             return min(self.window_ends(), self.shown_until)
-        return min(self.last_sent + self.period, self.last_received + self.dead_after)
+        due = min(self.last_sent + self.period, self.last_received + self.dead_after)
+        return due if self.ack_due is None else min(due, self.ack_due)
 
     def window_over(self, now: float) -> bool:
         """The link is down, and the window for resuming has passed. (Asked at each
@@ -73,7 +90,10 @@ class Liveness:
         return now >= self.window_ends()
 
     def silent(self, now: float) -> bool:
-        """The link is up, and the partner has said nothing for too long."""
+        """The link is up, and the partner has said nothing for too long. (Asked at each
+        tick while it is up: a message's wait for its acknowledgement shows from now.)"""
+        if self.ack_due is not None and now >= self.ack_due:
+            self.ack_due = None
         return self.outage is None and now - self.last_received >= self.dead_after
 
     def ping_due(self, now: float) -> bool:

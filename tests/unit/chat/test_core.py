@@ -326,10 +326,24 @@ def test_quiet_means_no_bell_and_no_title():
     assert Effect.BELL not in core.actions and core.frame(T).title == ""
 
 
+def test_a_message_not_acknowledged_within_two_seconds_is_counted_as_waiting_at_once():
+    core, partner = connected()
+    typed(core, "anyone there?", T)
+    assert "to deliver" not in core.frame(T + 1.9).status
+    assert core.deadline() == T + 2  # the screen changes then, though the link looks up
+    core.tick(T + 2)
+    assert "server's turn, waiting <1 min | 1 to deliver | connected" in core.frame(T + 2).status
+    assert core.deadline() > T + 2
+    sent(core, partner)
+    deliver(core, partner, Ping(), T + 2.5)  # its acknowledgement, late
+    assert "to deliver" not in core.frame(T + 2.5).status
+
+
 def test_a_refused_key_flashes_and_says_whose_turn_it_is_for_a_moment():
     core, partner = connected()
     typed(core, "your move")
     sent(core, partner)
+    deliver(core, partner, Ping(), T)  # acknowledged
     core.actions.clear()
     core.on_items(["x"], T)
     assert core.actions == [Effect.FLASH]
@@ -370,6 +384,7 @@ def test_the_partner_typing_shows_in_the_status_bar_until_it_stops_or_sends():
     core, partner = connected()
     typed(core, "your move")
     sent(core, partner)
+    deliver(core, partner, Ping(), T)  # acknowledged
     deliver(core, partner, Typing(), T + 1)
     assert "server is typing..." in core.frame(T + 2).status
     assert core.deadline() == T + 4
