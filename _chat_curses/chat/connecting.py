@@ -14,9 +14,8 @@ place, ``Reach.handshake_failed``:
 - a chat waiting to be resumed: nothing the other side says before it has
   proved the chat's resume secret is believed (SPEC 11): a busy, a bye,
   "that chat is over", junk, a wrong proof all mean another try later
-  (``Dialing.later``), from about half a second, doubling up to
-  ``REDIAL_MAX``, each a fifth more or less (jitter, so that two clients
-  do not keep colliding), while the resume window lasts (the core ends it);
+  (``dialing.Dialing.later``: about every second, with jitter), while the
+  resume window lasts (the core ends it);
 - before the chat: a wrong pairing code typed at the prompt is asked for
   again (each try is one guess); every other failure is the last word.
 

@@ -7,8 +7,8 @@ try comes later (``later``): the first a quarter of a second after the link
 broke, then about every second (``REDIAL_EVERY``), as mosh does, so that the
 chat resumes within a second of the network coming back; each a fifth more or
 less (jitter, so that two clients do not keep colliding). A person may ask
-for the next try at once (``now``). What a failure (``Failure``, its ``Outcome``) means for
-the chat is ``connecting.Reach.handshake_failed``'s to decide.
+for the next try at once (``now``). What a failure (``Failure``, its
+``Outcome``) means for the chat is ``connecting.Reach.handshake_failed``'s.
 
 Every method that depends on the time takes ``now``; the jitter is a
 function passed in, so tests give their own.
