@@ -137,7 +137,7 @@ class Reach:
     def dialing(self, now: float) -> None:
         """The client's try has begun (``Effect.DIAL`` carried out)."""
         core = self.core
-        self.tries.started(now)
+        self.tries.started(now, resuming=core.outage is not None)
         if core.outage is None:
             if not self.farewell.trying:  # (that one says nothing unless it tells)
                 core.history.add("Trying to connect to server....")

@@ -6,7 +6,12 @@ must end and when the next is due: while a chat waits to be resumed, another
 try comes later (``later``): the first a quarter of a second after the link
 broke, then about every second (``REDIAL_EVERY``), as mosh does, so that the
 chat resumes within a second of the network coming back; each a fifth more or
-less (jitter, so that two clients do not keep colliding). A person may ask
+less (jitter, so that two clients do not keep colliding), counted from the
+start of the last try. While resuming, a connection that is not up within
+``CONNECT_WAIT`` of the address being looked up (``looked_up``; a slow name
+server has the whole timeout) is given up for a fresh one: on a network
+that drops everything, a connect waits for the kernel's SYN retries (1, 3,
+7 s...), and a fresh try after the network is back answers at once. A person may ask
 for the next try at once (``now``). What a failure (``Failure``, its
 ``Outcome``) means for the chat is ``connecting.Reach.handshake_failed``'s.
 
@@ -51,6 +56,7 @@ def _no_jitter() -> float:
 
 class Dialing:
     REDIAL_FIRST, REDIAL_EVERY = 0.25, 1.0
+    CONNECT_WAIT = 1.0  # while resuming: a connection not up by then is tried afresh
 
     def __init__(self, timeout: float, jitter: Callable[[], float] = _no_jitter) -> None:
         self.timeout = timeout
@@ -59,10 +65,19 @@ class Dialing:
         self.connected = False  # the try under way has its connection: the handshake runs
         self.redial_at: float | None = None  # when the next try starts
         self.redials = 0  # tries since the last one that succeeded
+        self.started_at: float | None = None  # when the last try began
+        self.resuming = False  # the try under way is one to take a chat up again
+        self.connect_ends: float | None = None  # while resuming: its connection is up by then
 
-    def started(self, now: float) -> None:
-        """A try begins: the dialer is on its way."""
+    def started(self, now: float, resuming: bool = False) -> None:
+        """A try begins: the dialer is on its way (``resuming``: a chat waits for it)."""
         self.try_ends, self.connected, self.redial_at = now + self.timeout, False, None
+        self.started_at, self.resuming, self.connect_ends = now, resuming, None
+
+    def looked_up(self, now: float) -> None:
+        """The try's address is known; its connect begins."""
+        if self.resuming and self.try_ends is not None:
+            self.connect_ends = now + self.CONNECT_WAIT
 
     def connect(self) -> None:
         """The try's connection is up; its handshake runs."""
@@ -78,10 +93,12 @@ class Dialing:
         self.try_ends, self.connected = None, False
 
     def later(self, now: float) -> None:
-        """Another try, soon."""
-        delay = self.REDIAL_FIRST if self.redials == 0 else self.REDIAL_EVERY
+        """Another try, soon: about a second after the last began."""
+        if self.redials == 0 or self.started_at is None:
+            self.redial_at = now + self.REDIAL_FIRST * self.jitter()
+        else:
+            self.redial_at = max(now, self.started_at + self.REDIAL_EVERY * self.jitter())
         self.redials += 1
-        self.redial_at = now + delay * self.jitter()
 
     def now(self, now: float) -> bool:
         """The next try, at once (a person asked); False if one is under way already."""
@@ -100,11 +117,16 @@ class Dialing:
         self.try_ends = self.redial_at = None
 
     def deadline(self) -> float | None:
-        due = [time for time in (self.try_ends, self.redial_at) if time is not None]
+        connect_ends = None if self.connected or self.try_ends is None else self.connect_ends
+        due = [time for time in (self.try_ends, self.redial_at, connect_ends)
+               if time is not None]
         return min(due) if due else None
 
     def timed_out(self, now: float) -> Failure | None:
         """The try under way ran out of time: its failure, in words."""
+        if (self.try_ends is not None and not self.connected and self.connect_ends is not None
+                and now >= self.connect_ends):
+            return Failure(f"no connection within {now - self.started_at:g} s; trying afresh")
         if self.try_ends is None or now < self.try_ends:
             return None
         if self.connected:  # connected, but the handshake never came

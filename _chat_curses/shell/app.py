@@ -245,7 +245,8 @@ class App:
         from .dialer import Dialer
 
         self.dialer = Dialer(self.core.host, self.core.port, self.loop, self.waker,
-                             self._on_connected, self._on_dial_failed)
+                             self._on_connected, self._on_dial_failed,
+                             lambda: self.core.reach.tries.looked_up(time.monotonic()))
         self.core.reach.dialing(time.monotonic())
 
     def _on_dial_failed(self, reason: str) -> None:
@@ -289,8 +290,7 @@ class App:
             self.link = None
 
     def _link_down(self, linger: float = 0.0) -> None:
-        """The partner's connection broke: close it (the core says what comes next).
-        On the way out, ``linger`` gives a goodbye still queued a moment to leave."""
+        """The partner's link broke: close it (``linger``: for a goodbye on the way out)."""
         if self.partner is not None:
             self.loop.unwatch(self.partner)
             self.partner.close(linger)

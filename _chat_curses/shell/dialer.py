@@ -19,14 +19,16 @@ class Dialer:
     freeze the screen), then each address is tried in turn with a
     non-blocking connect, which the loop reports when the socket turns
     writable. The outcome is reported once: ``on_connected(sock)`` or
-    ``on_failed(reason)``. The caller keeps the deadline.
+    ``on_failed(reason)``; ``on_looked_up()`` hears when the connecting
+    begins. The caller keeps the deadline.
     """
 
     def __init__(self, host: str, port: int, loop: "EventLoop", waker: Waker,
                  on_connected: Callable[[socket.socket], None],
-                 on_failed: Callable[[str], None]) -> None:
+                 on_failed: Callable[[str], None],
+                 on_looked_up: Callable[[], None] = lambda: None) -> None:
         self.host, self.port, self.loop = host, port, loop
-        self.on_connected, self.on_failed = on_connected, on_failed
+        self.on_connected, self.on_failed, self.on_looked_up = on_connected, on_failed, on_looked_up
         self.looked_up: list | OSError | None = None  # set by the worker thread
         self._tried_lookup = False
         self._addresses: list[tuple] = []
@@ -52,6 +54,7 @@ class Dialer:
             self.on_failed(f"cannot find {self.host} ({describe_os_error(self.looked_up)})")
             return
         self._addresses = list(self.looked_up)
+        self.on_looked_up()
         self._try_next_address()
 
     def _try_next_address(self) -> None:

@@ -26,13 +26,34 @@ def client(timeout=10.0, window=300.0):
 # --- the tries, alone ----------------------------------------------------------------
 
 
-def test_tries_again_after_a_quarter_second_then_about_every_second():
+def test_tries_again_after_a_quarter_second_then_about_every_second_from_each_start():
     tries = Dialing(10.0)
-    delays = []
-    for _ in range(8):
-        tries.later(T)
-        delays.append(tries.redial_at - T)
-    assert delays == [0.25, 1, 1, 1, 1, 1, 1, 1]
+    tries.later(T)
+    starts = [tries.redial_at]
+    for failed_after in (0.1, 0.5, 0.9, 3.0):  # refused at once, ..., a try that hung
+        start = starts[-1]
+        tries.started(start, resuming=True)
+        tries.connect()
+        tries.failed()
+        tries.later(start + failed_after)
+        starts.append(tries.redial_at)
+    assert [round(start - T, 3) for start in starts] == [0.25, 1.25, 2.25, 3.25, 6.25]
+
+
+def test_while_resuming_a_connection_not_up_within_a_second_is_tried_afresh():
+    tries = Dialing(10.0)
+    tries.started(T, resuming=True)
+    assert tries.deadline() == T + 10  # the name is looked up first: it has the whole timeout
+    tries.looked_up(T + 0.5)
+    assert tries.deadline() == T + 1.5 and tries.timed_out(T + 1.4) is None
+    assert tries.timed_out(T + 1.5) == Failure("no connection within 1.5 s; trying afresh")
+    tries.started(T, resuming=True)
+    tries.looked_up(T)
+    tries.connect()  # up: the handshake has the whole timeout
+    assert tries.deadline() == T + 10 and tries.timed_out(T + 5) is None
+    tries.started(T)  # the first try, before the chat: the whole timeout too
+    tries.looked_up(T)
+    assert tries.deadline() == T + 10
 
 
 def test_a_person_may_ask_for_the_next_try_at_once():
@@ -136,8 +157,8 @@ def test_a_try_that_times_out_while_resuming_is_cancelled_and_tried_again():
     core.reach.handshaking()
     core.actions.clear()
     core.tick(T + 10.25)
-    assert core.actions == [Effect.CANCEL_DIAL] and core.exit_code is None
-    assert core.reach.tries.deadline() == T + 11.25  # the next try, a second later
+    assert core.actions == [Effect.CANCEL_DIAL, Effect.DIAL]  # it took long: the next at once
+    assert core.exit_code is None
 
 
 @pytest.mark.parametrize("kind", list(Outcome))
@@ -218,7 +239,7 @@ def test_a_broken_try_while_resuming_is_tried_again_later():
     core.reach.dialing(T + 0.25)
     core.reach.handshake_failed(Failure("connection reset by peer"), T + 0.35)
     assert core.exit_code is None and core.chatting
-    assert core.reach.tries.deadline() == pytest.approx(T + 1.35)  # a second on
+    assert core.reach.tries.deadline() == pytest.approx(T + 1.25)  # a second after it began
 
 
 # --- liveness, alone --------------------------------------------------------------------
@@ -300,3 +321,14 @@ def test_the_outage_screen_counts_every_second_says_when_the_next_try_is_and_ctr
     core.on_items(["\x12"], now)  # Ctrl-R
     core.tick(now)
     assert Effect.DIAL in core.actions
+
+
+def test_a_blackholed_connect_while_resuming_is_given_up_after_a_second_for_a_fresh_one():
+    core, _ = broken()
+    core.tick(T + 0.25)
+    core.reach.dialing(T + 0.25)
+    core.reach.tries.looked_up(T + 0.25)  # the SYN goes nowhere
+    core.actions.clear()
+    core.tick(T + 1.25)
+    assert core.actions == [Effect.CANCEL_DIAL, Effect.DIAL] and core.exit_code is None
+    assert "proves nothing" not in " ".join(texts(core))
