@@ -138,18 +138,30 @@ def place_of(session: Path) -> str:
 def write_over(stem: str, record: dict) -> Path:
     """Leave what proves a given-up chat over (``chat.saved.over``), beside where its
     session file was (``stem``: ``place_of`` it): whole, private, at a free name."""
+    path, fd = _new_file(stem, OVER, [record])
+    os.close(fd)
+    return path
+
+
+def _new_file(stem: str, suffix: str, records: list[dict]) -> tuple[Path, int]:
+    """A new file of ``records``, written whole under a fresh name made with
+    ``O_EXCL``, synced and locked, then linked to a free name (``os.link`` never
+    replaces what is there): its path, and its descriptor, open to append."""
     folder = private_folder()
     temporary = folder / f".{secrets.token_hex(8)}.tmp"
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o600)
+    flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | _NOFOLLOW
+    fd = os.open(temporary, flags, 0o600)
     try:
         try:
-            os.write(fd, _line(record))
+            os.write(fd, b"".join(_line(record) for record in records))
             os.fsync(fd)
+            _lock(fd)
+            return _link_free_name(temporary, folder, stem, suffix), fd
         finally:
-            os.close(fd)
-        return _link_free_name(temporary, folder, stem, OVER)
-    finally:
-        os.unlink(temporary)
+            os.unlink(temporary)
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_over(path: Path) -> bytes:
@@ -265,23 +277,9 @@ class Journal:
     def create(cls, saved: Saved, place: str) -> "Journal":
         """A new session file for a chat to ``place`` (an address), holding the
         header and the lines so far: whole, private, locked, under a free name."""
-        folder = private_folder()
         records = [header(saved, time.time())]
         records += [{"line": text, "kind": kind} for text, kind in saved.lines]
-        temporary = folder / f".{secrets.token_hex(8)}.tmp"
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_EXCL | _NOFOLLOW
-        fd = os.open(temporary, flags, 0o600)
-        try:
-            try:
-                os.write(fd, b"".join(_line(record) for record in records))
-                os.fsync(fd)
-                _lock(fd)
-                path = _link_free_name(temporary, folder, _stem(saved.role, place, saved.port))
-            finally:
-                os.unlink(temporary)
-        except BaseException:
-            os.close(fd)
-            raise
+        path, fd = _new_file(_stem(saved.role, place, saved.port), SESSION, records)
         return cls(path, fd).take_up(saved)
 
     def take_up(self, saved: Saved) -> "Journal":
@@ -365,7 +363,7 @@ class Journal:
             os.close(self._fd)
 
 
-def _link_free_name(temporary: Path, folder: Path, stem: str, suffix: str = SESSION) -> Path:
+def _link_free_name(temporary: Path, folder: Path, stem: str, suffix: str) -> Path:
     for name in _names(stem, suffix):
         try:
             os.link(temporary, folder / name, follow_symlinks=False)

@@ -41,6 +41,7 @@ class SessionKeeper:
         self.synced_at = float("-inf")  # monotonic time of the last sync to the disk
         self.sync_due: float | None = None  # when what was written since must be synced
         self.place = ""  # ROLE-ADDRESS-PORT: where this chat's proof of its end would stay
+        self.places: list[str] = []  # where the chat goes, resolved once (``take_up``)
         self.over_taken: Path | None = None  # the proof of a chat given up, being told
 
     def start(self) -> None:
@@ -59,7 +60,7 @@ class SessionKeeper:
                              if line.kind != PRIVATE],
                       contact=self.contact)
         # Where the chat goes: the server's own address, the address the client reached.
-        place = (addresses(core.host, core.port)[0] if core.role is Role.SERVER
+        place = ((self.places or addresses(core.host, core.port))[0] if core.role is Role.SERVER
                  else core.peer_address.rpartition(":")[0].strip("[]"))
         try:
             self.journal = Journal.create(saved, place)
@@ -78,7 +79,7 @@ class SessionKeeper:
         core = self.core
         if self.settings.resume_window <= 0:
             return
-        places = addresses(core.host, core.port)
+        self.places = places = addresses(core.host, core.port)
         for path in session_paths(core.role, places, core.port):
             if self._take_up(path):
                 return
