@@ -357,7 +357,8 @@ def test_second_client_is_refused_while_a_chat_is_on(spawn, port):
 
 def test_resize_while_idle_redraws_at_once(spawn, port):
     server = start_server(spawn, port)
-    assert "waiting on 127.0.0.1" in server.row(22)
+    # (the input line may be drawn a moment before the status bar above it)
+    server.wait_until(lambda _: "waiting on 127.0.0.1" in server.row(22), "the status bar on row 22")
     server.resize(30, 100)
     server.wait_until(lambda _: "waiting on 127.0.0.1" in server.row(28), "the status bar on row 28")
     assert server.row(29).startswith("Waiting for a partner to connect...")
