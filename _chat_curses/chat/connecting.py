@@ -2,20 +2,21 @@
 
 ``Reach`` is the part of ``ChatCore`` that the shell reports to about the
 link: the server listening, the client dialing and its handshake, a try
-that failed, the chat established, broken, taken up from a file, resumed.
-``dialing.Dialing`` is the client's policy for its tries, with no clock of
-its own.
+that failed, the chat established, taken up from a file. Once the chat is
+on, its link is kept by ``keeping.KeptLink`` (``Reach.link``: suspected,
+broken, resumed). ``dialing.Dialing`` is the client's policy for its
+tries, with no clock of its own.
 
 A try is dialing the server and the handshake after it (``wire.handshake``:
 the keys, and the proof of who is on the other side); it must be done
 within the timeout (``--timeout``). What a failure means is decided in one
 place, ``Reach.handshake_failed``:
 
-- a chat waiting to be resumed: nothing the other side says before it has
-  proved the chat's resume secret is believed (SPEC 11): a busy, a bye,
-  "that chat is over", junk, a wrong proof all mean another try later
-  (``dialing.Dialing.later``: about every second, with jitter), while the
-  resume window lasts (the core ends it);
+- a chat waiting to be resumed (or whose link is suspected): nothing the
+  other side says before it has proved the chat's resume secret is
+  believed (SPEC 11): a busy, a bye, "that chat is over", junk, a wrong
+  proof all mean another try later (``dialing.Dialing.later``: about every
+  second, with jitter), while the resume window lasts (the core ends it);
 - before the chat: a wrong pairing code typed at the prompt is asked for
   again (each try is one guess); every other failure is the last word.
 
@@ -29,7 +30,6 @@ import time
 from collections.abc import Callable
 
 from ..text.validate import clean, clean_name
-from ..wire.events import Role
 from ..text.history import Line
 from ..wire.handshake import Brings
 from ..words import make_code
@@ -37,6 +37,7 @@ from ..words import phrase as phrase_words
 from .dialing import Dialing, Failure, Outcome
 from .effects import Effect
 from .farewell import Farewell
+from .keeping import KeptLink
 from .lines import format_address, format_time, minutes_or_seconds, secret_hint
 from .liveness import Liveness
 
@@ -57,11 +58,11 @@ def _random_below(bound: int) -> int:
 
 
 class Reach:
-    """The part of a ``ChatCore`` that reaches the partner and keeps the link.
+    """The part of a ``ChatCore`` that reaches the partner.
 
-    Each method is a report from the shell (or, for ``link_broke``, from the
-    core itself: a partner gone silent); what follows is decided here or in
-    ``Dialing``, and comes out as lines, effects and the chat's state.
+    Each method is a report from the shell; what follows is decided here, in
+    ``Dialing`` or in ``KeptLink``, and comes out as lines, effects and the
+    chat's state.
     """
 
     def __init__(self, core, tries: Dialing, below: Callable[[int], int] | None = None) -> None:
@@ -70,12 +71,9 @@ class Reach:
         self.code = ""  # the server's pairing code in force ("" with a secret)
         self.wrong_codes = 0  # guesses at this code
         self.below = below or _random_below  # draws a code's parts
-        self.unproven_said = False  # an unproven answer was shown, this outage
         self.where = ""  # the server's door: where it listens
         self.farewell = Farewell(self)  # a chat given up, to prove over to its partner
-        self.flap_line: Line | None = None  # the last line of a link that drops and comes back
-        self.drops = 0  # how often in a row it did, with nothing said in between
-        self.back_at = 0.0  # when the link last came back
+        self.link = KeptLink(self, tries)  # the chat's link, once the chat is on
 
     @property
     def target(self) -> str:
@@ -137,17 +135,17 @@ class Reach:
     def dialing(self, now: float) -> None:
         """The client's try has begun (``Effect.DIAL`` carried out)."""
         core = self.core
-        self.tries.started(now, resuming=core.outage is not None)
-        if core.outage is None:
+        self.tries.started(now, resuming=core.chat is not None)
+        if core.chat is None:
             if not self.farewell.trying:  # (that one says nothing unless it tells)
                 core.history.add("Trying to connect to server....")
             core.phase, core.note = f"connecting to {self.target}", f"Connecting to {self.target}..."
 
-    def handshaking(self) -> None:
+    def handshaking(self, now: float) -> None:
         """The client's try has its connection; the handshake runs."""
         core = self.core
-        self.tries.connect()
-        if core.outage is None:
+        self.tries.connect(now)
+        if core.chat is None:
             core.phase = f"handshake with {self.target}"
 
     def dial_failed(self, reason: str, now: float) -> None:
@@ -160,12 +158,14 @@ class Reach:
         self.tries.failed()
         if self.farewell.trying:  # the proof stays: "no such chat" may come from anyone
             self.farewell.done(told=False)
-        elif core.outage is not None:  # nothing unproven ends a chat: another try, later
-            if failure.kind is not Outcome.BROKEN and not self.unproven_said:
-                self.unproven_said = True
+        elif core.chat is not None:  # nothing unproven ends a chat: another try, later
+            self.link.try_failed()
+            if failure.kind is not Outcome.BROKEN and not self.link.unproven_said:
+                self.link.unproven_said = True
                 core.history.add(f"The answer from {self.target} proves nothing "
                                  f"({failure.reason}); the chat waits for its partner.")
-            self.tries.later(now)
+            if core.outage is not None or core.liveness.suspected:
+                self.tries.later(now)
         elif failure.kind is Outcome.WRONG_CODE and core.setup.ask_again_for_the_code():
             core.phase = "setting up"
             core.history.add(f"Could not connect to {self.target}: {failure.reason}; "
@@ -183,7 +183,7 @@ class Reach:
             self.farewell.proven(protocol, now)
             return False
         if protocol.resumed:
-            self.resumed(protocol, address, now)
+            self.link.resumed(protocol, address, now)
             return False
         self.connected(protocol, address, now, phrase)
         return True
@@ -231,63 +231,6 @@ class Reach:
         core.history.add(f"Resuming the chat with {core.peer_name}; it waits up to {window} more "
                          f"(Ctrl-D: give up this chat).")
         core.taken_up(name)
-
-    def resumed(self, protocol: Protocol, address: str, now: float) -> None:
-        """A new connection has taken the chat up where the old one left it:
-        what the partner lacks of ours goes again, in order."""
-        core = self.core
-        core.protocol, core.peer_address = protocol, address
-        self.tries.succeeded()
-        core.liveness.up(now)
-        back = f"Reconnected to {core.peer_name} ({address})"
-        if self._flapping():  # nothing said since the last time: one line for the lot
-            self.drops += 1
-            times = f"{self.drops} more time{'s' if self.drops > 1 else ''}"
-            core.history.replace_last(f"{back} (the link dropped {times}).")
-        else:
-            self.drops = 0
-            core.history.add(back + ".", final=False)  # (--log hears of it once settled)
-        self.flap_line, self.back_at = core.history.lines[-1], now
-        if protocol.peer_name and protocol.peer_name != core.chat.peer:
-            core.chat.peer, was = protocol.peer_name, core.peer_name
-            core.peer_name = clean_name(protocol.peer_name)
-            core.history.add(f"{was} is back as {core.peer_name}.")
-        core.outgoing.append(protocol.resend())
-
-    def _flapping(self) -> bool:
-        """The link dropped or came back again with nothing else shown since."""
-        lines = self.core.history.lines
-        return bool(lines) and lines[-1] is self.flap_line
-
-    def link_broke(self, cause: str, now: float) -> None:
-        """The connection died without a goodbye (``cause``: how, in words): wait for
-        the chat to be resumed, or end it. The words name the link, never the partner,
-        whose program said nothing (SPEC 10)."""
-        core = self.core
-        reason = f"the link to {core.peer_name} broke ({cause})"
-        if core.chat is None and self.farewell.until is not None:
-            self.farewell.done(told=True)  # (the goodbye went before it broke)
-            return
-        if core.outage is not None or core.exit_code is not None:
-            return
-        if not core.liveness.down(now, reason):
-            core.lost(reason)  # no window: the chat ends at once
-            return
-        core.protocol, self.unproven_said = None, False
-        core.actions.append(Effect.LINK_DOWN)
-        if core.role is Role.CLIENT:
-            self.tries.link_broke(now)
-        if self._flapping() and core.liveness.contact <= self.back_at:
-            # Back, and gone again before a word from the partner: the same line says so.
-            core.history.replace_last(f"Connection lost again: {reason}", "warning")
-            self.flap_line = core.history.lines[-1]
-            return
-        window = minutes_or_seconds(core.settings.resume_window)
-        core.history.add(f"Connection lost: {reason}", "warning")
-        if core.role is Role.CLIENT:
-            core.history.add(f"Reconnecting to {self.target}; the chat waits up to {window}.")
-        else:
-            core.history.add(f"Waiting for {core.peer_name} to come back, up to {window}.")
 
     # -- time --
 

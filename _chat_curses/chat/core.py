@@ -20,7 +20,7 @@ what a failed handshake means (``connecting.Reach``, ``dialing.Dialing``), when 
 counts as gone and how long a broken chat waits (``liveness.Liveness``):
 all here, none in the shell, which reports what happened to the link to ``reach``
 (``connecting.Reach``: ``dialing``, ``dial_failed``, ``handshake_failed``,
-``connected``, ``link_broke``...) and the rest here.
+``connected``...; ``Reach.link``, a ``keeping.KeptLink``: ``broke``...) and the rest here.
 
 Every method that depends on the time takes ``now`` (``time.monotonic()``),
 so tests drive it with whatever clock they like and read the frame it
@@ -59,7 +59,6 @@ from .lines import (
     as_invalid_input,
     format_message,
     goodbye,
-    not_back,
 )
 from .setup import Settings, Setup
 
@@ -140,7 +139,7 @@ class ChatCore:
         """An event from the partner, decoded and checked by its Protocol."""
         if self.chat is None:  # the link of a chat given up, being told it is over
             return self.reach.farewell.heard(event)
-        self.liveness.received(now, self.chat.delivery.waiting)
+        self.reach.link.heard(now)
         if isinstance(event, Typing):
             self.peer_typing_until = now + TYPING_SHOWN
         elif isinstance(event, Message):
@@ -160,7 +159,7 @@ class ChatCore:
             self.lost(f"{self.peer_name} closed the connection; "
                       f"{self.peer_name} said: {clean(event.reason)}")
         elif isinstance(event, ConnectionClosed):
-            self.reach.link_broke("the connection was closed without a goodbye", now)
+            self.reach.link.broke("the connection was closed without a goodbye", now)
 
     def broke_protocol(self, error: ProtocolError) -> None:
         """The partner sent something the protocol does not allow: tell it why, and stop."""
@@ -207,12 +206,8 @@ class ChatCore:
         self.keys.tick(now)
         if self.peer_typing_until and now >= self.peer_typing_until:
             self.peer_typing_until = 0.0
-        if self.liveness.window_over(now):
-            self.lost(not_back(self.peer_name, self.settings.resume_window))  # the last word
-        elif self.liveness.silent(now):
-            self.reach.link_broke(f"nothing came from it for {self.liveness.dead_after:g} s",
-                                  now)
-        elif self.liveness.ping_due(now):
+        self.reach.link.tick(now)
+        if self.liveness.ping_due(now):
             self._send_event(Ping(), now)
 
     # -- keys --

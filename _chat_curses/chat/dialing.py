@@ -9,9 +9,10 @@ chat resumes within a second of the network coming back; each a fifth more or
 less (jitter, so that two clients do not keep colliding), counted from the
 start of the last try. While resuming, a connection that is not up within
 ``CONNECT_WAIT`` of the address being looked up (``looked_up``; a slow name
-server has the whole timeout) is given up for a fresh one: on a network
-that drops everything, a connect waits for the kernel's SYN retries (1, 3,
-7 s...), and a fresh try after the network is back answers at once. A person may ask
+server has the whole timeout), or whose handshake is not done within
+``HANDSHAKE_WAIT`` of it, is given up for a fresh one: on a network that
+drops everything, a connect waits for the kernel's SYN retries (1, 3, 7
+s...), and a fresh try after the network is back answers at once. A person may ask
 for the next try at once (``now``). What a failure (``Failure``, its
 ``Outcome``) means for the chat is ``connecting.Reach.handshake_failed``'s.
 
@@ -57,6 +58,7 @@ def _no_jitter() -> float:
 class Dialing:
     REDIAL_FIRST, REDIAL_EVERY = 0.25, 1.0
     CONNECT_WAIT = 1.0  # while resuming: a connection not up by then is tried afresh
+    HANDSHAKE_WAIT = 2.0  # while resuming: a handshake not done by then is tried afresh
 
     def __init__(self, timeout: float, jitter: Callable[[], float] = _no_jitter) -> None:
         self.timeout = timeout
@@ -67,21 +69,34 @@ class Dialing:
         self.redials = 0  # tries since the last one that succeeded
         self.started_at: float | None = None  # when the last try began
         self.resuming = False  # the try under way is one to take a chat up again
-        self.connect_ends: float | None = None  # while resuming: its connection is up by then
+        self.step_ends: float | None = None  # while resuming: its connect or handshake ends
+        self.small_segments = False  # ask for small TCP segments: big packets get lost
 
     def started(self, now: float, resuming: bool = False) -> None:
         """A try begins: the dialer is on its way (``resuming``: a chat waits for it)."""
         self.try_ends, self.connected, self.redial_at = now + self.timeout, False, None
-        self.started_at, self.resuming, self.connect_ends = now, resuming, None
+        self.started_at, self.resuming, self.step_ends = now, resuming, None
 
     def looked_up(self, now: float) -> None:
         """The try's address is known; its connect begins."""
         if self.resuming and self.try_ends is not None:
-            self.connect_ends = now + self.CONNECT_WAIT
+            self.step_ends = now + self.CONNECT_WAIT
 
-    def connect(self) -> None:
+    @property
+    def under_way(self) -> bool:
+        """A try is under way (dialing, or its handshake)."""
+        return self.try_ends is not None
+
+    @property
+    def busy(self) -> bool:
+        """A try is under way, or the next is due."""
+        return self.try_ends is not None or self.redial_at is not None
+
+    def connect(self, now: float) -> None:
         """The try's connection is up; its handshake runs."""
         self.connected = True
+        if self.resuming and self.try_ends is not None:
+            self.step_ends = now + self.HANDSHAKE_WAIT
 
     def succeeded(self) -> None:
         """A try succeeded (or the partner came back by itself): no more tries for now."""
@@ -117,16 +132,15 @@ class Dialing:
         self.try_ends = self.redial_at = None
 
     def deadline(self) -> float | None:
-        connect_ends = None if self.connected or self.try_ends is None else self.connect_ends
-        due = [time for time in (self.try_ends, self.redial_at, connect_ends)
-               if time is not None]
+        step_ends = None if self.try_ends is None else self.step_ends
+        due = [time for time in (self.try_ends, self.redial_at, step_ends) if time is not None]
         return min(due) if due else None
 
     def timed_out(self, now: float) -> Failure | None:
         """The try under way ran out of time: its failure, in words."""
-        if (self.try_ends is not None and not self.connected and self.connect_ends is not None
-                and now >= self.connect_ends):
-            return Failure(f"no connection within {now - self.started_at:g} s; trying afresh")
+        if self.try_ends is not None and self.step_ends is not None and now >= self.step_ends:
+            what = "no answer to the handshake" if self.connected else "no connection"
+            return Failure(f"{what} within {now - self.started_at:g} s; trying afresh")
         if self.try_ends is None or now < self.try_ends:
             return None
         if self.connected:  # connected, but the handshake never came

@@ -44,6 +44,27 @@ def title_of(core) -> str:
     return f"chat_curses: {core.peer_name}'s turn"
 
 
+def link_status(core, now: float) -> str:
+    """The link's part of the status bar: up, suspected (no answer), or down."""
+    silence = minutes_or_seconds(now - core.liveness.contact)
+    if core.outage is None:
+        link = "connected" if core.chat.verified else "connected, unverified"
+        if not core.liveness.suspected:
+            return link
+        link += f", no answer for {silence}"
+        what = "new path"
+    else:
+        link = ("reconnecting" if core.role is Role.CLIENT else
+                f"waiting for {core.peer_name} to come back")
+        link += f", last contact {silence} ago"
+        what = "next try"
+    redial_at = core.reach.tries.redial_at
+    if core.role is Role.CLIENT and core.reach.tries.busy:
+        link += (", trying now" if redial_at is None else
+                 f", {what} in {max(redial_at - now, 0):.0f} s (Ctrl-R: now)")
+    return link
+
+
 def status_line(core, now: float) -> str:
     """The status bar: most important first, since a narrow screen cuts the end off."""
     if core.chatting:
@@ -53,16 +74,7 @@ def status_line(core, now: float) -> str:
             turn = f"{core.peer_name} is typing..."
         else:
             turn = f"{core.peer_name}'s turn, waiting {minutes(now - core.waiting_since)}"
-        if core.outage is None:
-            link = "connected" if core.chat.verified else "connected, unverified"
-        else:
-            link = ("reconnecting" if core.role is Role.CLIENT else
-                    f"waiting for {core.peer_name} to come back")
-            link += f", last contact {minutes_or_seconds(now - core.liveness.contact)} ago"
-            redial_at = core.reach.tries.redial_at
-            if core.role is Role.CLIENT:
-                link += (", trying now" if redial_at is None else
-                         f", next try in {max(redial_at - now, 0):.0f} s (Ctrl-R: now)")
+        link = link_status(core, now)
         parts = [turn, link, core.role.value, f"you: {core.name}",
                  f"partner: {core.peer_name}@{core.peer_address}"]
         waiting = core.chat.delivery.waiting

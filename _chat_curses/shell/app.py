@@ -95,8 +95,7 @@ class App:
         self.screen.draw(self.core.frame(now))
         if self.warming is None:  # the first prompt is drawn: load the cryptography meanwhile
             self.warming = warm_up_in_background()
-        # Only once the screen is drawn does the file go to the disk: what was
-        # sent is written already, and what arrived is not acknowledged yet.
+        # To the disk once drawn: what was sent is written, what arrived not acknowledged yet.
         self.keeper.flush(now)
 
     def seconds_to_deadline(self) -> float | None:
@@ -153,11 +152,11 @@ class App:
                     if self.exit_code is not None:
                         break
         except BrokenRecord as error:  # changed or cut on the way: the link, not the partner
-            self.core.reach.link_broke(str(error), time.monotonic())
+            self.core.reach.link.broke(str(error), time.monotonic())
         except RemoteProtocolError as error:
             self.core.broke_protocol(error)
         except OSError as error:
-            self.core.reach.link_broke(describe_os_error(error), time.monotonic())
+            self.core.reach.link.broke(describe_os_error(error), time.monotonic())
         self._carry_out()
 
     def close(self) -> None:
@@ -189,7 +188,7 @@ class App:
             try:
                 self.partner.write(data)
             except OSError as error:
-                self.core.reach.link_broke(describe_os_error(error), time.monotonic())
+                self.core.reach.link.broke(describe_os_error(error), time.monotonic())
                 self._carry_out()
         self.core.outgoing.clear()  # while the link is down: the messages wait in the outbox
 
@@ -244,9 +243,10 @@ class App:
     def _dial(self) -> None:
         from .dialer import Dialer
 
+        tries = self.core.reach.tries
         self.dialer = Dialer(self.core.host, self.core.port, self.loop, self.waker,
                              self._on_connected, self._on_dial_failed,
-                             lambda: self.core.reach.tries.looked_up(time.monotonic()))
+                             lambda: tries.looked_up(time.monotonic()), tries.small_segments)
         self.core.reach.dialing(time.monotonic())
 
     def _on_dial_failed(self, reason: str) -> None:
@@ -267,7 +267,7 @@ class App:
                          "the server", self._on_handshake_done,
                          handshake=Handshake(Role.CLIENT, *self.core.reach.bring()),
                          chat=self.core.chat or self.core.reach.farewell.chat)  # once proved
-        self.core.reach.handshaking()
+        self.core.reach.handshaking(time.monotonic())
         self.link.on_ready(0)  # say hello
 
     def _on_handshake_done(self, link: Link, failure: Failure | None) -> None:

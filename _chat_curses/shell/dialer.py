@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import socket
@@ -10,6 +11,10 @@ from collections.abc import Callable
 
 from ..chat.lines import describe_os_error
 from .loop import EventLoop, Waker
+
+# Bytes: the segment a path that drops big packets still carries (IPv4's least MTU,
+# 576, less 40 for the headers), as TCP's own fallback uses.
+SMALL_SEGMENT = 536
 
 
 class Dialer:
@@ -20,14 +25,16 @@ class Dialer:
     non-blocking connect, which the loop reports when the socket turns
     writable. The outcome is reported once: ``on_connected(sock)`` or
     ``on_failed(reason)``; ``on_looked_up()`` hears when the connecting
-    begins. The caller keeps the deadline.
+    begins. The caller keeps the deadline. With ``small``, the connection
+    asks for small segments (TCP's MSS, announced to the server too), for a
+    path that drops big packets.
     """
 
     def __init__(self, host: str, port: int, loop: "EventLoop", waker: Waker,
                  on_connected: Callable[[socket.socket], None],
                  on_failed: Callable[[str], None],
-                 on_looked_up: Callable[[], None] = lambda: None) -> None:
-        self.host, self.port, self.loop = host, port, loop
+                 on_looked_up: Callable[[], None] = lambda: None, small: bool = False) -> None:
+        self.host, self.port, self.loop, self.small = host, port, loop, small
         self.on_connected, self.on_failed, self.on_looked_up = on_connected, on_failed, on_looked_up
         self.looked_up: list | OSError | None = None  # set by the worker thread
         self._tried_lookup = False
@@ -62,6 +69,9 @@ class Dialer:
             family, kind, proto, _, sockaddr = self._addresses.pop(0)
             sock = socket.socket(family, kind, proto)
             sock.setblocking(False)
+            if self.small and hasattr(socket, "TCP_MAXSEG"):
+                with contextlib.suppress(OSError):  # (a hint: the chat goes on without it)
+                    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_MAXSEG, SMALL_SEGMENT)
             code = sock.connect_ex(sockaddr)
             if code in (0, errno.EINPROGRESS, errno.EWOULDBLOCK, errno.EAGAIN):
                 self._sock = sock

@@ -3,7 +3,8 @@
 The client connects to the proxy, which connects on to the server and
 copies bytes both ways. On command it can reset every link it carries
 (RST, as a NAT or a dying Wi-Fi does), swallow the bytes of the links it
-carries while keeping them open (a route that silently drops everything),
+carries while keeping them open (a flow the route silently drops), or of
+every link, those it accepts later too, until restored (a network gone dark),
 flip a bit in the next bytes one side sends (a path that changes what it
 carries), or stop listening (the server's host unreachable). It records
 every byte each side sent on each link (``records``), as anyone on the
@@ -27,6 +28,7 @@ class FaultProxy:
         self.port = 0
         self.links: list[tuple[socket.socket, socket.socket]] = []
         self.swallowing: set[socket.socket] = set()
+        self.dark = False  # every link is swallowed, new ones too
         self.flipping: set[socket.socket] = set()
         self.records: list[dict[str, bytearray]] = []  # per link: what "client" and "server" sent
         self._record_of: dict[socket.socket, bytearray] = {}
@@ -65,6 +67,20 @@ class FaultProxy:
     def swallow(self) -> None:
         """From now on, drop every byte of the links carried now, keeping them open."""
         self._do(lambda: self.swallowing.update(sock for link in self.links for sock in link))
+
+    def blackhole(self) -> None:
+        """Drop every byte of every link, now and new ones, until ``restore``."""
+        def go_dark():
+            self.dark = True
+            self.swallowing.update(sock for link in self.links for sock in link)
+        self._do(go_dark)
+
+    def restore(self) -> None:
+        """Carry every link's bytes again (what was dropped stays lost)."""
+        def light():
+            self.dark = False
+            self.swallowing.clear()
+        self._do(light)
 
     def flip(self, side: str = "client") -> None:
         """Flip one bit in the next bytes ``side`` sends on the links carried now."""
@@ -134,6 +150,8 @@ class FaultProxy:
             sock.setblocking(False)
             self._selector.register(sock, selectors.EVENT_READ, other)
         self.links.append((client, server))
+        if self.dark:
+            self.swallowing.update((client, server))
 
     def _copy(self, sock: socket.socket, other: socket.socket) -> None:
         try:

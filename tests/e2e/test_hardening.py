@@ -36,7 +36,7 @@ from .terminal import (
     start_server,
 )
 
-FAST_HEARTBEAT = {"CHAT_CURSES_HEARTBEAT": "0.5"}  # a partner is gone after 1.5 s of silence
+FAST_HEARTBEAT = {"CHAT_CURSES_HEARTBEAT": "0.2"}  # a link silent for 2 s is lost
 WIDE = 120
 
 
@@ -353,7 +353,7 @@ def test_a_peer_dripping_a_frame_it_never_finishes_is_dropped(spawn, port):
         assert peer.receive_until("hello") is not None
         server.wait_for("Connection established.")
         drip = peer.channel.seal(b'{"type":"message","text":"' + b"x" * 1000)
-        deadline = time.monotonic() + 6  # four times the 1.5 s allowed to a silent partner
+        deadline = time.monotonic() + 8  # four times the 2 s allowed to a silent link
         for byte in drip:
             if "Connection lost" in server.text() or time.monotonic() > deadline:
                 break

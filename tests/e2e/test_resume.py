@@ -14,7 +14,7 @@ import pytest
 
 from .terminal import CLIENT_PROMPT, CTRL_D, message_line, start_client, start_server
 
-FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}  # silence is noticed after 1.5 s
+FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}  # a silent link is suspected after 1.5 s, lost after 5
 WIDE = 120
 
 
@@ -61,20 +61,70 @@ def test_a_reset_link_is_resumed_in_the_same_turn(spawn, port, proxy, tmp_path):
         ("user", "before the reset"), ("server", "after the reset"), ("user", "and on")])
 
 
-def test_a_message_sent_into_a_dead_link_arrives_exactly_once(spawn, port, proxy, tmp_path):
+def test_a_message_sent_into_a_dead_flow_arrives_exactly_once_by_a_new_path(spawn, port, proxy, tmp_path):
     server, client = chat_through(spawn, port, proxy, tmp_path)
     say(client, server, "user", "first")
     say(server, client, "server", "second")
-    proxy.swallow()  # the route drops everything; TCP does not know
+    proxy.swallow()  # the route drops this flow; TCP does not know
+    swallowed = time.monotonic()
     client.type_line("into the void")
-    client.wait_for("Connection lost: ", timeout=10)  # whichever side notices the silence first
-    client.wait_for("Reconnected to server", timeout=15)
+    client.wait_until(lambda _: "1 to deliver" in client.lines()[-2], "the count", timeout=3)
     server.wait_for(message_line("user", "into the void"), timeout=10)
+    # silent for three heartbeats (1.5 s), the client tried a new path beside it
+    assert time.monotonic() - swallowed < 3.5
+    client.wait_for("Reconnected to server (127.0.0.1:")
+    assert "by a new path" in client.text().replace("\n", "")
+    assert "Connection lost" not in client.text() + server.text()
     say(server, client, "server", "got it")
     server.send(CTRL_D)
     assert client.wait_exit() == 0 and server.wait_exit() == 0
     assert_every_message_once_in_order(tmp_path, [
         ("user", "first"), ("server", "second"), ("user", "into the void"), ("server", "got it")])
+
+
+def test_a_network_gone_dark_then_back_resumes_within_two_seconds_and_says_the_truth(
+        spawn, port, proxy, tmp_path):
+    """SPEC 10's outage screen: the loss in words that name the link, a live count of the
+    seconds since the last contact, the next try and the key for it; back soon after."""
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    say(client, server, "user", "before the dark")
+    proxy.blackhole()
+    client.wait_for("Connection lost: the link to server broke (", timeout=12)
+    server.wait_for("Connection lost: the link to user broke", timeout=10)
+    assert "server closed the connection" not in client.text()  # the link, not the partner
+    assert "user closed the connection" not in server.text()
+    counts = set()
+    for _ in range(30):
+        status = client.lines()[-2]
+        if "last contact" in status:
+            counts.add(status.split("last contact ")[1].split(" ago")[0])
+        time.sleep(0.1)
+    assert len(counts) >= 2, counts  # it moves, second by second
+    assert "reconnecting" in status and ("(Ctrl-R: now)" in status or "trying now" in status)
+    assert "waiting for user to come back, last contact" in server.lines()[-2]
+    proxy.restore()
+    back = time.monotonic()
+    client.wait_for("Reconnected to server", timeout=10)
+    took = time.monotonic() - back
+    server.wait_for("Reconnected to user")
+    assert took < 3.0, f"back {took:.2f} s after the network"  # a try in the dark waits 2 s
+    say(server, client, "server", "after the dark")
+
+
+def test_a_refusing_server_then_listening_resumes_within_two_seconds(spawn, port, proxy,
+                                                                    tmp_path):
+    server, client = chat_through(spawn, port, proxy, tmp_path)
+    proxy.stop_listening()
+    proxy.reset()
+    client.wait_for("Reconnecting to")
+    time.sleep(2.5)  # refused, again and again, about every second
+    client.wait_until(lambda _: "next try in" in client.lines()[-2] or
+                      "trying now" in client.lines()[-2], "the next try on the status bar")
+    proxy.start_listening()
+    back = time.monotonic()
+    client.wait_for("Reconnected to server", timeout=10)
+    took = time.monotonic() - back
+    assert took < 2.0, f"back {took:.2f} s after the server listened again"
 
 
 def test_writing_during_the_outage_is_delivered_when_the_link_is_back(spawn, port, proxy, tmp_path):

@@ -33,14 +33,14 @@ def test_tries_again_after_a_quarter_second_then_about_every_second_from_each_st
     for failed_after in (0.1, 0.5, 0.9, 3.0):  # refused at once, ..., a try that hung
         start = starts[-1]
         tries.started(start, resuming=True)
-        tries.connect()
+        tries.connect(T)
         tries.failed()
         tries.later(start + failed_after)
         starts.append(tries.redial_at)
     assert [round(start - T, 3) for start in starts] == [0.25, 1.25, 2.25, 3.25, 6.25]
 
 
-def test_while_resuming_a_connection_not_up_within_a_second_is_tried_afresh():
+def test_while_resuming_a_connection_not_up_within_a_second_or_a_handshake_within_two_is_tried_afresh():
     tries = Dialing(10.0)
     tries.started(T, resuming=True)
     assert tries.deadline() == T + 10  # the name is looked up first: it has the whole timeout
@@ -49,10 +49,13 @@ def test_while_resuming_a_connection_not_up_within_a_second_is_tried_afresh():
     assert tries.timed_out(T + 1.5) == Failure("no connection within 1.5 s; trying afresh")
     tries.started(T, resuming=True)
     tries.looked_up(T)
-    tries.connect()  # up: the handshake has the whole timeout
-    assert tries.deadline() == T + 10 and tries.timed_out(T + 5) is None
-    tries.started(T)  # the first try, before the chat: the whole timeout too
+    tries.connect(T + 0.5)  # up: the handshake has two seconds
+    assert tries.deadline() == T + 2.5 and tries.timed_out(T + 2.4) is None
+    assert tries.timed_out(T + 2.5) == Failure("no answer to the handshake within 2.5 s; "
+                                               "trying afresh")
+    tries.started(T)  # the first try, before the chat: the whole timeout
     tries.looked_up(T)
+    tries.connect(T)
     assert tries.deadline() == T + 10
 
 
@@ -93,7 +96,7 @@ def test_a_try_runs_out_of_time_in_words_that_say_how_far_it_came():
     tries.started(T)
     assert tries.deadline() == T + 10 and tries.timed_out(T + 9.9) is None
     assert tries.timed_out(T + 10) == Failure("timed out after 10 s")
-    tries.connect()
+    tries.connect(T)
     assert "connected, but no chat_curses answered within 10 s" in tries.timed_out(T + 10).reason
 
 
@@ -119,7 +122,7 @@ def test_before_the_chat_every_failure_is_the_last_word(kind):
 
 def test_a_refusal_about_the_secret_says_what_both_sides_need():
     core = client()
-    core.reach.handshaking()
+    core.reach.handshaking(T)
     core.reach.handshake_failed(Failure("the server said: the shared secrets do not match",
                                         Outcome.REFUSED), T + 1)
     assert texts(core)[-1].endswith("(both sides need the same secret: --secret-file PATH "
@@ -129,7 +132,7 @@ def test_a_refusal_about_the_secret_says_what_both_sides_need():
 def broken(window=300.0):
     """A client whose chat's link broke at T."""
     core, partner = connected(window=window)
-    core.reach.link_broke("connection reset by peer", T)
+    core.reach.link.broke("connection reset by peer", T)
     core.actions.clear()
     return core, partner
 
@@ -154,7 +157,7 @@ def test_a_try_that_times_out_while_resuming_is_cancelled_and_tried_again():
     core, _ = broken()
     core.tick(T + 0.25)
     core.reach.dialing(T + 0.25)
-    core.reach.handshaking()
+    core.reach.handshaking(T)
     core.actions.clear()
     core.tick(T + 10.25)
     assert core.actions == [Effect.CANCEL_DIAL, Effect.DIAL]  # it took long: the next at once
@@ -249,15 +252,55 @@ def questions(live, now):
     return live.ping_due(now), live.silent(now), live.window_over(now)
 
 
-def test_a_quiet_link_wants_a_ping_and_a_silent_partner_is_gone():
+def test_a_quiet_link_wants_a_ping_is_suspected_after_three_and_gone_after_ten():
     live = Liveness(period=1.0, window=300.0, now=T)
     assert questions(live, T + 0.9) == (False, False, False) and live.deadline() == T + 1
     assert questions(live, T + 1) == (True, False, False)
     live.sent(T + 1)
-    assert questions(live, T + 2.9) == (True, False, False)
-    assert live.silent(T + 3)
-    live.received(T + 2.5)
-    assert questions(live, T + 3) == (True, False, False)
+    assert not live.suspect(T + 2.9) and live.deadline() == T + 2
+    assert live.suspect(T + 3) and live.suspected
+    assert not live.suspect(T + 3.5)  # once
+    live.sent(T + 3.5)
+    assert live.deadline() == T + 4  # the screen's count of the silence moves each second
+    assert not live.silent(T + 9.9) and live.silent(T + 10)
+    assert live.received(T + 5)  # the suspected link answered after all
+    assert not live.suspected and live.deadline() == T + 4.5  # a ping is due
+    assert not live.received(T + 5.5)  # (it was no longer suspected)
+    live.sent(T + 5.5)
+    assert live.deadline() == T + 6.5
+    assert not live.suspect(T + 8.4) and live.suspect(T + 8.5)
+
+
+def test_a_message_the_partner_keeps_not_acknowledging_cannot_get_through_once():
+    live = Liveness(period=1.0, window=300.0, now=T)
+    live.posted(T)
+    for second in range(1, 10):
+        live.received(T + second, waiting=1)  # its pings come, acknowledging nothing new
+        assert not live.stuck(T + second)
+    live.received(T + 10, waiting=1)
+    assert live.stuck(T + 10) and not live.stuck(T + 11)
+    live.received(T + 12, waiting=0)  # through at last
+    live.posted(T + 13)
+    live.received(T + 23, waiting=1)
+    assert live.stuck(T + 23)  # the next one is said again
+
+
+def test_a_message_is_stuck_by_its_time_on_links_that_carried_it_not_in_the_outbox():
+    live = Liveness(period=1.0, window=300.0, now=T)
+    live.down(T, "reset")
+    live.posted(T + 1)  # into the outbox
+    live.up(T + 30)  # the partner has not said a word on the new link yet
+    live.received(T + 31, waiting=1)  # a frame from before it got ours
+    assert not live.stuck(T + 31)
+    for second in range(32, 39):
+        live.received(T + second, waiting=1)
+    assert not live.stuck(T + 38)  # eight seconds on a link, and the outage not counted
+    live.down(T + 39, "reset")  # (a path that drops big packets: the link dies, again)
+    live.up(T + 40)
+    live.received(T + 41, waiting=1)
+    assert not live.stuck(T + 41)
+    live.received(T + 42, waiting=1)
+    assert live.stuck(T + 42)  # nine seconds on the first link, two on this one
 
 
 def test_an_outage_waits_for_its_window_from_the_last_contact_and_a_new_link_ends_it():

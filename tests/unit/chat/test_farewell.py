@@ -98,7 +98,7 @@ def test_a_partner_proving_it_gave_up_makes_the_server_start_anew_with_a_new_cod
 
 def test_a_server_proving_it_gave_up_makes_the_client_start_anew():
     core, partner = connected()
-    core.reach.link_broke("connection reset by peer", T)
+    core.reach.link.broke("connection reset by peer", T)
     core.actions.clear()
     ours, theirs = resumed(Role.CLIENT, core.chat, partner.chat)
     core.reach.found(ours, "127.0.0.1:8000", T + 1)

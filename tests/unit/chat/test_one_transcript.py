@@ -37,7 +37,7 @@ def test_coming_back_under_another_name_is_said_on_both_sides():
     core.reach.restore(ChatRecord(SECRET, "server"), "127.0.0.1:8000", [], 5.0, T, "nest")
     assert "You were nest in this chat; you are zed now." in texts(core)
     partner, _ = connected()  # the partner's side: it sees a new name in the resume hello
-    partner.reach.link_broke("reset", T)
+    partner.reach.link.broke("reset", T)
     ours, theirs = Protocol(Role.CLIENT), Protocol(Role.SERVER)
     ours.take_up(partner.chat)
     theirs.take_up(ChatRecord(SECRET, "user"))
@@ -45,7 +45,7 @@ def test_coming_back_under_another_name_is_said_on_both_sides():
     theirs.next_event()
     ours.receive_data(theirs.send(theirs.hello("marlowe")))
     ours.next_event()
-    partner.reach.resumed(ours, "127.0.0.1:8000", T + 1)
+    partner.reach.link.resumed(ours, "127.0.0.1:8000", T + 1)
     assert "server is back as marlowe." in texts(partner)
     assert partner.chat.peer == "marlowe" and partner.peer_name == "marlowe"
 
@@ -54,14 +54,14 @@ def test_a_link_that_drops_and_comes_back_again_and_again_is_one_line_logged_onc
     core, partner = connected()
     log = []
     core.history.on_add = lambda line: log.append(line.text)
-    core.reach.link_broke("reset", T)
+    core.reach.link.broke("reset", T)
     before = len(core.history.lines)
     for number in range(300):
         ours, partner = reconnect(core, partner)
-        core.reach.resumed(ours, "127.0.0.1:8000", T + 1 + number * 0.001)
-        core.reach.link_broke("reset", T + 1 + number * 0.001)
+        core.reach.link.resumed(ours, "127.0.0.1:8000", T + 1 + number * 0.001)
+        core.reach.link.broke("reset", T + 1 + number * 0.001)
     ours, partner = reconnect(core, partner)
-    core.reach.resumed(ours, "127.0.0.1:8000", T + 2)
+    core.reach.link.resumed(ours, "127.0.0.1:8000", T + 2)
     assert len(core.history.lines) == before + 1
     assert texts(core)[-1] == "Reconnected to server (127.0.0.1:8000) (the link dropped 300 " \
                               "more times)."
@@ -74,20 +74,20 @@ def test_a_link_that_drops_and_comes_back_again_and_again_is_one_line_logged_onc
 
 def test_a_drop_after_a_message_is_told_in_full_again():
     core, partner = connected()
-    core.reach.link_broke("reset", T)
+    core.reach.link.broke("reset", T)
     ours, partner = reconnect(core, partner)
-    core.reach.resumed(ours, "127.0.0.1:8000", T + 1)
+    core.reach.link.resumed(ours, "127.0.0.1:8000", T + 1)
     typed(core, "hello", T + 1)
-    core.reach.link_broke("reset again", T + 2)
+    core.reach.link.broke("reset again", T + 2)
     assert texts(core)[-2:] == ["Connection lost: the link to server broke (reset again)",
                                 "Reconnecting to 127.0.0.1:8000; the chat waits up to 5 min."]
 
 
 def test_last_contact_counts_from_the_last_frame_not_the_last_resume():
     core, partner = connected()
-    core.reach.link_broke("reset", T + 1)
+    core.reach.link.broke("reset", T + 1)
     ours, partner = reconnect(core, partner)
-    core.reach.resumed(ours, "127.0.0.1:8000", T + 20)  # proved, then gone before a word
-    core.reach.link_broke("reset", T + 20.1)
+    core.reach.link.resumed(ours, "127.0.0.1:8000", T + 20)  # proved, then gone before a word
+    core.reach.link.broke("reset", T + 20.1)
     assert "last contact 30 s ago" in core.frame(T + 30).status
     assert core.liveness.window_ends() == T + core.settings.resume_window
