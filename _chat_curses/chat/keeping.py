@@ -1,7 +1,7 @@
 """Keeping the chat's link once the chat is on: suspected, broken, resumed (SPEC 10).
 
-The reference is mosh: a link that stops answering is suspected within
-three heartbeats (``liveness.Liveness.suspect``) and the client tries a new
+The reference is mosh: a link that stops answering is suspected after two
+heartbeats and a half (``liveness.Liveness.suspect``: within 3 s) and the client tries a new
 path at once beside it (``suspect``), about every second while it is
 silent; whichever proves itself first carries the chat: a frame on the old
 link (``answered``: the tries stop), or the new path's handshake, proved by
@@ -73,7 +73,7 @@ class KeptLink:
         return self.core.role is Role.CLIENT and self.tries.busy
 
     def suspect(self, now: float) -> None:
-        """The link has been silent for three heartbeats: the client tries a new path at
+        """The link has been silent for 2.5 heartbeats: the client tries a new path at
         once, beside it (not with ``--resume-window 0``: no chat is resumed then)."""
         core = self.core
         if core.role is not Role.CLIENT or core.settings.resume_window <= 0:

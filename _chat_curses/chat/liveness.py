@@ -17,7 +17,8 @@ then ends. Every method takes ``now``.
 from __future__ import annotations
 
 # A link silent for this many heartbeats is suspected: a new path is tried beside it.
-SUSPECT_AFTER = 3
+# (Two pings missed, and half a period to spare: a new path is up within 3 s.)
+SUSPECT_AFTER = 2.5
 # A link silent for this many heartbeats is broken. Long enough for a new path to prove
 # itself on a slow, lossy network first (TCP's retries stall a link for seconds there).
 DEAD_AFTER = 10

@@ -22,7 +22,7 @@ DEFAULT_NAMES = {Role.CLIENT: "user", Role.SERVER: "server"}
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_RESUME_WINDOW = 300.0
 # A quiet chat sends a ping every so many seconds: a silent link is suspected after
-# three, lost after ten (see liveness.Liveness).
+# two and a half, lost after ten (see liveness.Liveness).
 DEFAULT_HEARTBEAT = 1.0
 # The shared secret, when no --secret-file is given.
 SECRET_ENV = "CHAT_SECRET"

@@ -18,21 +18,29 @@ and answers each with ``ok`` once it holds, so that a test knows when it
 does. It starts with ``python netrelay.py NAMESPACE_A TUN_A NAMESPACE_B TUN_B
 SECONDS`` (root: it enters the namespaces to make the devices there), says
 ``ready`` once both exist, and ends when its input closes, on SIGTERM, or
-after SECONDS, whatever the test does. The test gives the devices their
-addresses and routes (``ip -n``).
+after SECONDS, whatever the test does.
+
+``routed()``, for the tests and the benchmark, makes the two namespaces
+(``server`` and ``client``), starts the router between them, gives each
+device its address and a route to the other side (nothing else: no default
+route), and deletes it all on the way out, whatever happens.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import fcntl
 import heapq
 import os
 import random
 import selectors
+import shutil
 import struct
+import subprocess
 import sys
 import time
+import uuid
 
 TUNSETIFF = 0x400454CA
 IFF_TUN, IFF_NO_PI = 0x0001, 0x1000
@@ -151,6 +159,77 @@ def main(argv: list[str]) -> int:
             else:
                 relay.carry(key.fd)
     return 0
+
+
+# --- the namespaces and the router, for a test or the benchmark ---------------------------
+
+SERVER_AT, CLIENT_AT, CLIENT_MOVED = "10.78.1.1", "10.78.0.2", "10.78.0.3"
+
+
+class Unavailable(Exception):
+    """This machine cannot make the namespaces (not root, no ip(8), no TUN): why."""
+
+
+class Router:
+    """The router between the namespaces: commands, each answered once it holds."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+
+    def do(self, command: str) -> None:
+        self.process.stdin.write(command + "\n")
+        self.process.stdin.flush()
+        answer = self.process.stdout.readline().strip()
+        if answer != "ok":
+            raise RuntimeError(f"the router said {answer!r} to {command!r}")
+
+
+def ip(*args: str) -> None:
+    subprocess.run(["ip", *args], check=True, capture_output=True, timeout=10)
+
+
+@contextlib.contextmanager
+def routed(seconds: float = 600):
+    """``(names, devices, router)``: two namespaces joined only through the router."""
+    if os.name != "posix" or os.geteuid() != 0 or shutil.which("ip") is None:
+        raise Unavailable("needs root and ip(8) to make network namespaces")
+    if not os.path.exists("/dev/net/tun"):
+        raise Unavailable("needs /dev/net/tun for the router between the namespaces")
+    tag = uuid.uuid4().hex[:6]
+    names = {"server": f"cc-rs-{tag}", "client": f"cc-rc-{tag}"}
+    devices = {"server": f"ts-{tag}", "client": f"tc-{tag}"}
+    made: list[str] = []
+    relay = None
+    try:
+        try:
+            for side in ("server", "client"):
+                ip("netns", "add", names[side])
+                made.append(names[side])
+                ip("-n", names[side], "link", "set", "lo", "up")
+            relay = subprocess.Popen([sys.executable, __file__, names["client"],
+                                      devices["client"], names["server"], devices["server"],
+                                      str(seconds)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            if relay.stdout.readline().strip() != "ready":
+                raise OSError("the router did not start")
+            ip("-n", names["client"], "addr", "add", f"{CLIENT_AT}/32", "dev", devices["client"])
+            ip("-n", names["server"], "addr", "add", f"{SERVER_AT}/32", "dev", devices["server"])
+            for side, other in (("client", "10.78.1.0/24"), ("server", "10.78.0.0/24")):
+                ip("-n", names[side], "link", "set", devices[side], "up")
+                ip("-n", names[side], "route", "add", other, "dev", devices[side])
+        except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as error:
+            raise Unavailable(f"cannot route between network namespaces here ({error})") from None
+        yield names, devices, Router(relay)
+    finally:
+        if relay is not None:
+            relay.terminate()
+            try:
+                relay.wait(5)
+            except subprocess.TimeoutExpired:
+                relay.kill()
+                relay.wait(5)
+        for name in made:
+            subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=10)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
+from . import netrelay
+from .netrelay import CLIENT_AT, CLIENT_MOVED, SERVER_AT
 from .terminal import CLIENT_PROMPT, PROGRAM, message_line
 
 FAST = {"CHAT_CURSES_HEARTBEAT": "0.5"}
@@ -93,69 +94,15 @@ def test_the_chat_is_back_within_two_seconds_of_a_dead_link_coming_back(spawn, n
 
 # --- through a router of our own: faults a veth pair cannot make -------------------------
 
-RELAY = Path(__file__).with_name("netrelay.py")
-SERVER_AT, CLIENT_AT, CLIENT_MOVED = "10.78.1.1", "10.78.0.2", "10.78.0.3"
-
-
-class Router:
-    """``netrelay.py`` between the two namespaces: commands, each answered once it holds."""
-
-    def __init__(self, process):
-        self.process = process
-
-    def do(self, command):
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        answer = self.process.stdout.readline().strip()
-        assert answer == "ok", f"the router said {answer!r} to {command!r}"
-
-
 @pytest.fixture
 def routed():
-    """Two namespaces joined only by TUN devices and the router between them:
-    ``(names, devices, router)``. Root only; everything made here goes."""
-    if os.name != "posix" or os.geteuid() != 0 or shutil.which("ip") is None:
-        pytest.skip("needs root and ip(8) to make network namespaces")
-    if not os.path.exists("/dev/net/tun"):
-        pytest.skip("needs /dev/net/tun for the router between the namespaces")
-    tag = uuid.uuid4().hex[:6]
-    names = {"server": f"cc-rs-{tag}", "client": f"cc-rc-{tag}"}
-    devices = {"server": f"ts-{tag}", "client": f"tc-{tag}"}
-    made, relay = [], None
+    """Two namespaces joined only by TUN devices and a router of our own between them
+    (``netrelay.py``): ``(names, devices, router)``. Root only; everything made goes."""
     try:
-        for side in ("server", "client"):
-            ip("netns", "add", names[side])
-            made.append(names[side])
-            ip("-n", names[side], "link", "set", "lo", "up")
-        relay = subprocess.Popen([sys.executable, str(RELAY), names["client"], devices["client"],
-                                  names["server"], devices["server"], "600"],
-                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert relay.stdout.readline().strip() == "ready"
-        ip("-n", names["client"], "addr", "add", f"{CLIENT_AT}/32", "dev", devices["client"])
-        ip("-n", names["server"], "addr", "add", f"{SERVER_AT}/32", "dev", devices["server"])
-        for side, other in (("client", "10.78.1.0/24"), ("server", "10.78.0.0/24")):
-            ip("-n", names[side], "link", "set", devices[side], "up")
-            ip("-n", names[side], "route", "add", other, "dev", devices[side])
-    except (subprocess.CalledProcessError, subprocess.TimeoutExpired, AssertionError,
-            OSError) as error:
-        _undo(relay, made)
-        pytest.skip(f"cannot route between network namespaces here ({error})")
-    try:
-        yield names, devices, Router(relay)
-    finally:
-        _undo(relay, made)
-
-
-def _undo(relay, namespaces):
-    if relay is not None:
-        relay.terminate()
-        try:
-            relay.wait(5)
-        except subprocess.TimeoutExpired:
-            relay.kill()
-            relay.wait(5)
-    for name in namespaces:
-        subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=10)
+        with netrelay.routed() as made:
+            yield made
+    except netrelay.Unavailable as why:
+        pytest.skip(str(why))
 
 
 def routed_chat(spawn, names, *extra, env=None):

@@ -252,13 +252,15 @@ def questions(live, now):
     return live.ping_due(now), live.silent(now), live.window_over(now)
 
 
-def test_a_quiet_link_wants_a_ping_is_suspected_after_three_and_gone_after_ten():
+def test_a_quiet_link_wants_a_ping_is_suspected_after_two_and_a_half_and_gone_after_ten():
     live = Liveness(period=1.0, window=300.0, now=T)
     assert questions(live, T + 0.9) == (False, False, False) and live.deadline() == T + 1
     assert questions(live, T + 1) == (True, False, False)
     live.sent(T + 1)
-    assert not live.suspect(T + 2.9) and live.deadline() == T + 2
-    assert live.suspect(T + 3) and live.suspected
+    assert not live.suspect(T + 2.4) and live.deadline() == T + 2
+    live.sent(T + 2)
+    assert live.deadline() == T + 2.5
+    assert live.suspect(T + 2.5) and live.suspected
     assert not live.suspect(T + 3.5)  # once
     live.sent(T + 3.5)
     assert live.deadline() == T + 4  # the screen's count of the silence moves each second
@@ -268,7 +270,7 @@ def test_a_quiet_link_wants_a_ping_is_suspected_after_three_and_gone_after_ten()
     assert not live.received(T + 5.5)  # (it was no longer suspected)
     live.sent(T + 5.5)
     assert live.deadline() == T + 6.5
-    assert not live.suspect(T + 8.4) and live.suspect(T + 8.5)
+    assert not live.suspect(T + 7.9) and live.suspect(T + 8.0)  # from the last frame, at 5.5
 
 
 def test_a_message_the_partner_keeps_not_acknowledging_cannot_get_through_once():
