@@ -912,10 +912,15 @@ def main() -> None:
                      + ("the floor" if label == bare_label else
                         f"{median / floor:.2f}x the floor; aim: 3x (cached)")))
 
-    print(f"chat_curses figures on {machine()}")
-    width = max(len(name) for name, _, _ in rows)
+    print_table(f"chat_curses figures on {machine()}", rows)
+
+
+def print_table(title: str, rows: list[tuple[str, str, str]]) -> None:
+    """The figures, one a line: what, how much, and beside what."""
+    print(title)
+    width, value_width = (max(len(row[column]) for row in rows) for column in (0, 1))
     for name, value, note in rows:
-        print(f"  {name:<{width}}  {value:>10}  {note}")
+        print(f"  {name:<{width}}  {value:>{value_width}}  {note}")
 
 
 if __name__ == "__main__":

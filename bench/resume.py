@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench import STATE_HOME, Program, machine, read_until  # noqa: E402
+from bench import STATE_HOME, Program, machine, print_table, read_until  # noqa: E402
 from tests.e2e import netrelay  # noqa: E402
 from tests.e2e.netrelay import CLIENT_AT, CLIENT_MOVED, SERVER_AT  # noqa: E402
 
@@ -171,10 +171,7 @@ def main() -> None:
                  f"'Connection lost' shown {server_lost} times on the server, {client_lost} on "
                  f"the client (aim: never); the chat moved to a new path {paths} times; "
                  f"messages after it {'came' if came else 'DID NOT come'}"))
-    print(f"chat_curses back after a network fault, on {machine()}")
-    width = max(len(name) for name, _, _ in rows)
-    for name, value, note in rows:
-        print(f"  {name:<{width}}  {value:>7}  {note}")
+    print_table(f"chat_curses back after a network fault, on {machine()}", rows)
 
 
 if __name__ == "__main__":

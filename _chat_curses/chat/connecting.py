@@ -135,8 +135,10 @@ class Reach:
     def dialing(self, now: float) -> None:
         """The client's try has begun (``Effect.DIAL`` carried out)."""
         core = self.core
-        self.tries.started(now, resuming=core.chat is not None)
-        if core.chat is None:
+        again = self.tries.redials > 0  # (before the chat: the server was not there yet)
+        self.tries.started(now, resuming=core.chat is not None,
+                           beside=core.chat is not None and core.outage is None)
+        if core.chat is None and not again:
             if not self.farewell.trying:  # (that one says nothing unless it tells)
                 core.history.add("Trying to connect to server....")
             core.phase, core.note = f"connecting to {self.target}", f"Connecting to {self.target}..."
@@ -148,9 +150,11 @@ class Reach:
         if core.chat is None:
             core.phase = f"handshake with {self.target}"
 
-    def dial_failed(self, reason: str, now: float) -> None:
-        """The client's try found no connection (refused, no route, no such name)."""
-        self.handshake_failed(Failure(reason), now)
+    def dial_failed(self, reason: str, now: float, refused: bool = False) -> None:
+        """The client's try found no connection (``refused``: nothing listens there;
+        no route, no such name)."""
+        self.handshake_failed(Failure(reason, Outcome.NOT_LISTENING if refused
+                                      else Outcome.BROKEN), now)
 
     def handshake_failed(self, failure: Failure, now: float) -> None:
         """The client's try failed: what it means (the module's words say it)."""
@@ -160,12 +164,17 @@ class Reach:
             self.farewell.done(told=False)
         elif core.chat is not None:  # nothing unproven ends a chat: another try, later
             self.link.try_failed()
-            if failure.kind is not Outcome.BROKEN and not self.link.unproven_said:
+            if failure.kind not in (Outcome.BROKEN, Outcome.NOT_LISTENING) \
+                    and not self.link.unproven_said:
                 self.link.unproven_said = True
                 core.history.add(f"The answer from {self.target} proves nothing "
                                  f"({failure.reason}); the chat waits for its partner.")
             if core.outage is not None or core.liveness.suspected:
                 self.tries.later(now)
+        elif failure.kind is Outcome.NOT_LISTENING and self.tries.patient(now):
+            self.tries.later(now)  # (the server may be starting: people start either first)
+            core.phase = (f"no server on {self.target} yet, trying again "
+                          f"({self.tries.seconds_left(now):.0f} s left)")
         elif failure.kind is Outcome.WRONG_CODE and core.setup.ask_again_for_the_code():
             core.phase = "setting up"
             core.history.add(f"Could not connect to {self.target}: {failure.reason}; "

@@ -9,11 +9,17 @@ chat resumes within a second of the network coming back; each a fifth more or
 less (jitter, so that two clients do not keep colliding), counted from the
 start of the last try. While resuming, a connection that is not up within
 ``CONNECT_WAIT`` of the address being looked up (``looked_up``; a slow name
-server has the whole timeout), or whose handshake is not done within
-``HANDSHAKE_WAIT`` of it, is given up for a fresh one: on a network that
+server has the whole timeout), or, once the link is down, whose handshake
+is not done within ``HANDSHAKE_WAIT`` of it, is given up for a fresh one
+(beside a link that still looks up, the handshake has the whole timeout:
+on a lossy network the server may already have taken the new path up, and
+a try given up then would break both): on a network that
 drops everything, a connect waits for the kernel's SYN retries (1, 3, 7
-s...), and a fresh try after the network is back answers at once. A person may ask
-for the next try at once (``now``). What a failure (``Failure``, its
+s...), and a fresh try after the network is back answers at once. Before
+the chat, a connection refused (a server not started yet: people start the
+two in either order) is tried again the same way until the timeout has
+passed since the first try (``patient``). A person may ask for the next try
+at once (``now``). What a failure (``Failure``, its
 ``Outcome``) means for the chat is ``connecting.Reach.handshake_failed``'s.
 
 Every method that depends on the time takes ``now``; the jitter is a
@@ -39,6 +45,7 @@ class Outcome(str, enum.Enum):
     WRONG_SECRET = "wrong secret"  # the shared secret did not prove the key
     NOT_PROVEN = "not proven"  # no resume secret for this chat, or a changed handshake
     CHAT_OVER = "chat over"  # the server says it does not have the chat we asked to resume
+    NOT_LISTENING = "not listening"  # refused: no server there, or not yet
 
 
 class Failure(Value):
@@ -71,11 +78,18 @@ class Dialing:
         self.resuming = False  # the try under way is one to take a chat up again
         self.step_ends: float | None = None  # while resuming: its connect or handshake ends
         self.small_segments = False  # ask for small TCP segments: big packets get lost
+        self.patience_ends: float | None = None  # the first connection's tries end by then
+        self.beside = False  # the try under way is beside a link that still looks up
+        self.connected_at = 0.0  # when its connection came up
 
-    def started(self, now: float, resuming: bool = False) -> None:
-        """A try begins: the dialer is on its way (``resuming``: a chat waits for it)."""
+    def started(self, now: float, resuming: bool = False, beside: bool = False) -> None:
+        """A try begins: the dialer is on its way (``resuming``: a chat waits for it;
+        ``beside``: beside its link, which still looks up)."""
         self.try_ends, self.connected, self.redial_at = now + self.timeout, False, None
         self.started_at, self.resuming, self.step_ends = now, resuming, None
+        self.beside, self.connected_at = beside, now
+        if self.patience_ends is None and not resuming:
+            self.patience_ends = now + self.timeout
 
     def looked_up(self, now: float) -> None:
         """The try's address is known; its connect begins."""
@@ -94,8 +108,8 @@ class Dialing:
 
     def connect(self, now: float) -> None:
         """The try's connection is up; its handshake runs."""
-        self.connected = True
-        if self.resuming and self.try_ends is not None:
+        self.connected, self.connected_at = True, now
+        if self.resuming and not self.beside and self.try_ends is not None:
             self.step_ends = now + self.HANDSHAKE_WAIT
 
     def succeeded(self) -> None:
@@ -115,6 +129,14 @@ class Dialing:
             self.redial_at = max(now, self.started_at + self.REDIAL_EVERY * self.jitter())
         self.redials += 1
 
+    def patient(self, now: float) -> bool:
+        """Before the chat, after a refusal: another try still fits in the timeout."""
+        return self.patience_ends is not None and now + self.REDIAL_EVERY < self.patience_ends
+
+    def seconds_left(self, now: float) -> float:
+        """Before the chat: how long the tries for the first connection go on."""
+        return max(0.0, (self.patience_ends or now) - now)
+
     def now(self, now: float) -> bool:
         """The next try, at once (a person asked); False if one is under way already."""
         if self.redial_at is None:
@@ -123,7 +145,13 @@ class Dialing:
         return True
 
     def link_broke(self, now: float) -> None:
-        """The chat's link broke: the first try again comes soon."""
+        """The chat's link broke: the first try again comes soon (or, with one under
+        way beside it, that one's handshake now has ``HANDSHAKE_WAIT`` from its connect)."""
+        if self.try_ends is not None:
+            if self.beside and self.connected:
+                self.step_ends = self.connected_at + self.HANDSHAKE_WAIT
+            self.beside = False
+            return
         self.redials = 0
         self.later(now)
 

@@ -114,9 +114,10 @@ class KeptLink:
             # A new path is in its handshake: the server, following it, closed this one.
             self.held = reason
             return
-        if core.role is Role.CLIENT and not self.tries.busy:
-            self.unproven_said = False
-            self.tries.link_broke(now)
+        if core.role is Role.CLIENT:
+            if not self.tries.busy:
+                self.unproven_said = False
+            self.tries.link_broke(now)  # (a try under way beside it: its handshake hurries)
         self._say_lost(reason)
 
     def _say_lost(self, reason: str) -> None:

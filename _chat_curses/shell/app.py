@@ -249,9 +249,9 @@ class App:
                              lambda: tries.looked_up(time.monotonic()), tries.small_segments)
         self.core.reach.dialing(time.monotonic())
 
-    def _on_dial_failed(self, reason: str) -> None:
+    def _on_dial_failed(self, reason: str, refused: bool) -> None:
         self.dialer = None
-        self.core.reach.dial_failed(reason, time.monotonic())
+        self.core.reach.dial_failed(reason, time.monotonic(), refused)
         self._carry_out()
 
     def _on_connected(self, sock: socket.socket) -> None:

@@ -24,7 +24,8 @@ class Dialer:
     freeze the screen), then each address is tried in turn with a
     non-blocking connect, which the loop reports when the socket turns
     writable. The outcome is reported once: ``on_connected(sock)`` or
-    ``on_failed(reason)``; ``on_looked_up()`` hears when the connecting
+    ``on_failed(reason, refused)`` (``refused``: nothing listens there, as when
+    the server is not started yet); ``on_looked_up()`` hears when the connecting
     begins. The caller keeps the deadline. With ``small``, the connection
     asks for small segments (TCP's MSS, announced to the server too), for a
     path that drops big packets.
@@ -32,7 +33,7 @@ class Dialer:
 
     def __init__(self, host: str, port: int, loop: "EventLoop", waker: Waker,
                  on_connected: Callable[[socket.socket], None],
-                 on_failed: Callable[[str], None],
+                 on_failed: Callable[[str, bool], None],
                  on_looked_up: Callable[[], None] = lambda: None, small: bool = False) -> None:
         self.host, self.port, self.loop, self.small = host, port, loop, small
         self.on_connected, self.on_failed, self.on_looked_up = on_connected, on_failed, on_looked_up
@@ -58,7 +59,7 @@ class Dialer:
             return
         self._tried_lookup = True
         if isinstance(self.looked_up, OSError):
-            self.on_failed(f"cannot find {self.host} ({describe_os_error(self.looked_up)})")
+            self.on_failed(f"cannot find {self.host} ({describe_os_error(self.looked_up)})", False)
             return
         self._addresses = list(self.looked_up)
         self.on_looked_up()
@@ -80,10 +81,8 @@ class Dialer:
             sock.close()
             self._error = OSError(code, os.strerror(code))
         error = self._error or OSError(errno.EHOSTUNREACH, "no address to connect to")
-        reason = describe_os_error(error)
-        if error.errno == errno.ECONNREFUSED:
-            reason += " (is the server running?)"
-        self.on_failed(reason)
+        reason, refused = describe_os_error(error), error.errno == errno.ECONNREFUSED
+        self.on_failed(reason + (" (is the server running?)" if refused else ""), refused)
 
     def _on_writable(self, mask: int) -> None:
         sock, self._sock = self._sock, None

@@ -3,8 +3,9 @@
 The client connects to the proxy, which connects on to the server and
 copies bytes both ways. On command it can reset every link it carries
 (RST, as a NAT or a dying Wi-Fi does), swallow the bytes of the links it
-carries while keeping them open (a flow the route silently drops), or of
-every link, those it accepts later too, until restored (a network gone dark),
+carries while keeping them open (a flow the route silently drops), hold
+back the bytes of every link, those it accepts later too, and let them go
+once restored (a network gone dark: TCP resends what it lost, once it can),
 flip a bit in the next bytes one side sends (a path that changes what it
 carries), or stop listening (the server's host unreachable). It records
 every byte each side sent on each link (``records``), as anyone on the
@@ -28,7 +29,9 @@ class FaultProxy:
         self.port = 0
         self.links: list[tuple[socket.socket, socket.socket]] = []
         self.swallowing: set[socket.socket] = set()
-        self.dark = False  # every link is swallowed, new ones too
+        self.dark = False  # every link's bytes are held back, new ones' too
+        # (to whom, what), in order; (who, None): who closed its end
+        self.held: list[tuple[socket.socket, bytes | None]] = []
         self.flipping: set[socket.socket] = set()
         self.records: list[dict[str, bytearray]] = []  # per link: what "client" and "server" sent
         self._record_of: dict[socket.socket, bytearray] = {}
@@ -69,17 +72,22 @@ class FaultProxy:
         self._do(lambda: self.swallowing.update(sock for link in self.links for sock in link))
 
     def blackhole(self) -> None:
-        """Drop every byte of every link, now and new ones, until ``restore``."""
-        def go_dark():
-            self.dark = True
-            self.swallowing.update(sock for link in self.links for sock in link)
-        self._do(go_dark)
+        """Carry nothing, on any link, now and new ones, until ``restore``."""
+        self._do(lambda: setattr(self, "dark", True))
 
     def restore(self) -> None:
-        """Carry every link's bytes again (what was dropped stays lost)."""
+        """Carry every link's bytes again, those held back first."""
         def light():
             self.dark = False
-            self.swallowing.clear()
+            held, self.held = self.held, []
+            for to, data in held:
+                if data is None:  # (``to`` closed its end: both go)
+                    self._drop_link(to, graceful=True)
+                    continue
+                try:
+                    to.sendall(data)
+                except OSError:
+                    pass  # (that link has gone meanwhile)
         self._do(light)
 
     def flip(self, side: str = "client") -> None:
@@ -150,18 +158,24 @@ class FaultProxy:
             sock.setblocking(False)
             self._selector.register(sock, selectors.EVENT_READ, other)
         self.links.append((client, server))
-        if self.dark:
-            self.swallowing.update((client, server))
 
     def _copy(self, sock: socket.socket, other: socket.socket) -> None:
         try:
             data = sock.recv(65536)
         except OSError:
             data = b""
+        if not data and self.dark:  # its close waits for the light too
+            self._selector.unregister(sock)
+            self.held.append((sock, None))
+            return
         if not data:
             self._drop_link(sock, graceful=True)
             return
         if sock in self.swallowing:
+            return
+        if self.dark:
+            self.held.append((other, data))
+            self._record_of[sock] += data
             return
         self._record_of[sock] += data
         if sock in self.flipping:

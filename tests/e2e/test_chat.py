@@ -254,11 +254,27 @@ def test_partner_killed_mid_chat(spawn, port):
 # --- connecting --------------------------------------------------------------
 
 
-def test_connection_refused(spawn, port):
-    client = start_client(spawn, port)
+def test_connection_refused_until_the_timeout(spawn, port):
+    started = time.monotonic()
+    client = start_client(spawn, port, "--timeout", "3")
+    client.wait_until(lambda _: "trying again" in client.lines()[-2], "the tries on the status bar")
     assert client.wait_exit() == 1
+    assert 2 <= time.monotonic() - started < 6  # tried again until the timeout
+    assert client.text().count("Trying to connect to server....") == 1
     assert_left_on_terminal(
         client, f"Could not connect to 127.0.0.1:{port}: connection refused (is the server running?)")
+
+
+def test_a_client_started_before_its_server_waits_for_it(spawn, port):
+    """People start the two in either order (it used to exit at once: refused)."""
+    client = start_client(spawn, port)
+    client.wait_until(lambda _: f"no server on 127.0.0.1:{port} yet, trying again"
+                      in client.lines()[-2], "the client's tries on the status bar")
+    time.sleep(1.5)
+    server = start_server(spawn, port)
+    client.wait_for(CLIENT_PROMPT, timeout=5)
+    client.type_line("I was first")
+    server.wait_for(message_line("user", "I was first"))
 
 
 def test_connect_timeout(spawn, blackhole_port):

@@ -1,6 +1,8 @@
 """Tests of chat/connecting.py and chat/liveness.py: the client's tries, what a failure
 means, the heartbeat and the window, all with a clock of the test's own."""
 
+import re
+
 import pytest
 
 from _chat_curses.chat.dialing import Dialing, Failure, Outcome
@@ -112,12 +114,45 @@ def test_the_first_try_running_out_of_time_is_cancelled_and_the_last_word():
     assert core.exit_code == EXIT_FAILURE and core.deadline() is None
 
 
-@pytest.mark.parametrize("kind", list(Outcome))
-def test_before_the_chat_every_failure_is_the_last_word(kind):
+@pytest.mark.parametrize("kind", [kind for kind in Outcome if kind is not Outcome.NOT_LISTENING])
+def test_before_the_chat_every_failure_but_no_server_yet_is_the_last_word(kind):
     core = client()
     core.reach.handshake_failed(Failure("no", kind), T + 1)
     assert texts(core)[-1] == "Could not connect to 127.0.0.1:8000: no"
     assert core.exit_code == EXIT_FAILURE and core.deadline() is None
+
+
+def test_a_client_started_before_its_server_tries_about_every_second_until_its_timeout():
+    """People start the two in either order: a refused connection is no last word yet."""
+    core = client(timeout=10)
+    now, tries, seen = T + 0.01, 1, set()
+    core.reach.dial_failed("connection refused (is the server running?)", now, refused=True)
+    while core.exit_code is None and now < T + 30:
+        seen.update(re.findall(r"\((\d+ s left)\)", core.frame(now).status))
+        now = core.deadline()
+        core.tick(now)
+        if Effect.DIAL in core.actions:
+            core.actions.clear()
+            tries += 1
+            core.reach.dialing(now)
+            core.reach.dial_failed("connection refused (is the server running?)", now,
+                                   refused=True)
+    assert 9 <= tries <= 11 and T + 8.5 <= now <= T + 10
+    assert texts(core).count("Trying to connect to server....") == 1
+    assert texts(core)[-1] == ("Could not connect to 127.0.0.1:8000: connection refused "
+                               "(is the server running?)")
+    assert {"10 s left", "5 s left", "2 s left"} <= seen
+
+
+def test_a_server_that_starts_while_the_client_tries_again_begins_the_chat():
+    core = client(timeout=10)
+    core.reach.dial_failed("connection refused (is the server running?)", T + 0.01, refused=True)
+    assert "no server on 127.0.0.1:8000 yet, trying again" in core.frame(T + 0.01).status
+    core.tick(core.deadline())
+    assert Effect.DIAL in core.actions
+    core.reach.dialing(T + 0.3)
+    core.reach.handshaking(T + 0.3)
+    assert core.exit_code is None and core.reach.tries.under_way
 
 
 def test_a_refusal_about_the_secret_says_what_both_sides_need():
@@ -175,7 +210,7 @@ def test_nothing_unproven_ends_a_chat_waiting_to_be_resumed(kind):
     assert core.exit_code is None and core.chatting and core.actions == []
     assert core.deadline() is not None and core.deadline() < T + 20  # tried again, soon
     told = [line for line in texts(core) if "proves nothing" in line]
-    assert len(told) == (0 if kind is Outcome.BROKEN else 1)
+    assert len(told) == (0 if kind in (Outcome.BROKEN, Outcome.NOT_LISTENING) else 1)
 
 
 def test_a_wrong_code_typed_at_the_prompt_is_asked_for_again_and_from_a_flag_ends_it():
