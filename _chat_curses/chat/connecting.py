@@ -225,6 +225,10 @@ class Reach:
         # A file's text, as untrusted as the wire's; written to --log when it was first shown.
         core.history.restore([Line("\n".join(clean(part) for part in text.split("\n")), kind)
                               for text, kind in lines])
+        mine = f"[{clean_name(name or core.setup.name or '')}]: "
+        for line in core.history.lines:  # Up brings back what was sent before, as ever
+            if line.kind == "own" and mine in line.text:
+                core.editor.remember(line.text.split(mine, 1)[1])
         core.chat, core.peer_address = chat, clean(address)
         core.peer_name = clean_name(chat.peer)
         core.history.add(f"--- chat with {core.peer_name} resumed at {format_time(time.time())}")

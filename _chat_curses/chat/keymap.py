@@ -44,7 +44,7 @@ class Keys:
         before = core.editor.text
         for index, item in enumerate(items):
             if isinstance(item, Paste):
-                self._paste(item.text)
+                self._paste(item.text, now)
             elif KEY_COMMANDS.get(item) == "submit" and core.typing_message and (
                     index + 1 < len(items) or more_waiting):
                 # Enter with more keys right behind it: a pasted block from a
@@ -102,11 +102,12 @@ class Keys:
         if text:
             core.editor.insert(text)
 
-    def _paste(self, text: str) -> None:
-        """A pasted block goes in as typed text: tabs become spaces, other
-        control characters are dropped, and line breaks stay only in a message."""
-        text = text.expandtabs(4)
-        self._type(text if self.core.typing_message else text.replace("\n", " "))
+    def _paste(self, text: str, now: float) -> None:
+        """A pasted block goes in as typed text: tabs become spaces, other control
+        characters are dropped, line breaks stay only in a message, and those it
+        ends with go (never a blank row). Outside one's turn it is refused, as a key."""
+        text = text.expandtabs(4).rstrip("\r\n")
+        self._type(text if self.core.typing_message else text.replace("\n", " "), now)
 
 
 def end_of_input(core, now: float) -> None:

@@ -96,8 +96,12 @@ class Setup:
     def answer(self, answer: str) -> bool:
         """Take an answer to the current question; True once all are answered."""
         question = self.question
-        # The code is the server's to show, and no transcript's to keep.
-        echo = "(given, not shown)" if question.field == "code" and answer.strip() else answer
+        if question.field == "code" and answer.strip():
+            echo = "(given, not shown)"  # the code is the server's to show, no transcript's
+        elif not answer.strip():  # Enter alone: what it took, said
+            echo = f"{question.default or 'none'} (default)"
+        else:
+            echo = answer
         self.history.add(question.prompt + shorten(clean(echo)))
         try:
             value = question.check(answer if answer.strip() else question.default)

@@ -129,6 +129,34 @@ def terminal_columns() -> int:
     return columns if columns > 0 else 80
 
 
+HELP_AFTER = """\
+keys:
+  Enter        send your message on your turn (or answer a prompt)
+  end, Ctrl-D  type end and Enter, or Ctrl-D on an empty line: leave the
+               chat; the partner is told (Ctrl-C leaves at once)
+  PgUp, PgDn   scroll the history
+  Up, Down     bring back the messages you sent
+  Ctrl-R       while the link is down: the client's next try, at once
+  Ctrl-L       repaint the screen
+
+the pairing code:
+  The server shows one (such as 7-amber-otter) for each chat. Tell it
+  to your partner another way (say it, or a message you trust); the
+  client gives it at its prompt, and proves it reached that server.
+  Without it the chat is still encrypted, but unverified: compare the
+  phrase both screens show.
+
+exit codes:
+  0    the chat ended: end or Ctrl-D, by either side
+  1    it could not begin, or was lost (refused, timed out, port in
+       use, server busy, not back within the resume window)
+  2    usage: a bad flag or value, no terminal, a terminal it cannot
+       drive
+  129  the terminal hung up: the chat waits to be taken up again
+  130  Ctrl-C; 143: SIGTERM (the partner is told)
+"""
+
+
 def parse_args(argv: list[str] | None = None) -> Settings:
     """Read the command line; a bad one prints usage and exits 2."""
     parser = argparse.ArgumentParser(
@@ -136,10 +164,13 @@ def parse_args(argv: list[str] | None = None) -> Settings:
         # find it, argparse imports shutil, which imports zlib, bz2 and lzma
         # (about 4 ms of every start), and it makes a formatter for every
         # option it is given.
-        formatter_class=partial(argparse.HelpFormatter, width=terminal_columns() - 2),
+        # Raw: the keys and the exit codes below keep their lines.
+        formatter_class=partial(argparse.RawDescriptionHelpFormatter,
+                                width=terminal_columns() - 2),
         prog=program_name(),
-        description="A one-to-one chat in the terminal. The two sides take "
+        description="A one-to-one chat in the terminal. The two sides take\n"
         "turns, client first; type 'end' to leave.",
+        epilog=HELP_AFTER,
     )
     role = parser.add_mutually_exclusive_group(required=True)
     role.add_argument("--server", action="store_true", help="wait for a partner to connect")

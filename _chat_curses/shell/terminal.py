@@ -73,7 +73,26 @@ def terminal_fallbacks(term: str) -> list[str]:
 
 
 def _initscr() -> "curses.window":
-    """initscr, trying a close relative when the host does not know TERM."""
+    """initscr, trying a close relative when the host does not know TERM; a terminal
+    that cannot place the cursor (``TERM=dumb``) is refused: the screen would be garbled."""
+    window = _open_screen()
+    if sys.platform != "win32" and not _places_the_cursor():
+        with contextlib.suppress(curses.error):
+            curses.endwin()
+        raise TerminalError(f"this terminal (TERM={os.environ.get('TERM', '')!r}) cannot place "
+                            f"the cursor, which the chat's screen needs; set TERM to your "
+                            f"terminal's type (xterm-256color, screen, linux...)")
+    return window
+
+
+def _places_the_cursor() -> bool:
+    try:
+        return bool(curses.tigetstr("cup"))
+    except curses.error:
+        return True  # (nothing to go by: let curses try)
+
+
+def _open_screen() -> "curses.window":
     term = os.environ.get("TERM", "")
     try:
         return curses.initscr()

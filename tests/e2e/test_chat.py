@@ -86,6 +86,9 @@ def test_whole_flow_through_the_prompts_with_defaults_and_one_invalid_answer_eac
     client.wait_for("Trying to connect to server....")
     client.wait_for("Connection established.")
     server.wait_for("Connection established.")
+    shown = client.text().replace("\n", "")  # each answer in the history, a default said so
+    assert ADDRESS_PROMPT + " localhost (default)" in shown
+    assert "Enter your username (<Enter> for user): user (default)" in shown
 
     client.wait_for(CLIENT_PROMPT)
     client.type_line("hello")
@@ -252,6 +255,24 @@ def test_partner_killed_mid_chat(spawn, port):
 
 
 # --- connecting --------------------------------------------------------------
+
+
+def test_the_readmes_screen_is_the_screen(spawn, port):
+    """The README's example, answer for answer and the status bar in its order."""
+    readme = (ROOT / "README.md").read_text()
+    server = start_server(spawn, port)
+    client = spawn("--client")
+    for answer, echo in (("", "localhost (default)"), (str(port), str(port)),
+                         ("", "user (default)"), (pairing_code(server), "(given, not shown)")):
+        client.type_line(answer)  # Enter alone where it can
+        client.wait_for(echo)
+    client.wait_for(CLIENT_PROMPT)
+    example = next(line for line in readme.splitlines() if line.startswith(" your turn |"))
+    assert client.lines()[-2].rstrip() == example.replace("8000", str(port))
+    shown = client.text()
+    for line in readme.splitlines():
+        if line.startswith("Enter the ") and "port number" not in line:
+            assert line in shown, line
 
 
 def test_connection_refused_until_the_timeout(spawn, port):
@@ -454,6 +475,14 @@ def test_unknown_terminal_type_is_said_in_words(spawn):
     client = spawn("--client", env={"TERM": "no-such-terminal"})
     assert client.wait_exit() == 2
     assert "cannot use this terminal" in client.text()
+    assert "Traceback" not in client.text()
+
+
+@pytest.mark.parametrize("term", ["dumb"])
+def test_a_terminal_that_cannot_place_the_cursor_is_refused_with_2(spawn, term):
+    client = spawn("--client", env={"TERM": term})
+    assert client.wait_exit() == 2
+    assert "cannot place the cursor" in client.text().replace("\n", "")
     assert "Traceback" not in client.text()
 
 

@@ -274,6 +274,23 @@ def test_a_bracketed_paste_becomes_one_message(spawn, port):
     assert "Invalid" not in client.text()
 
 
+def test_a_pasted_line_ends_without_a_blank_row_and_a_paste_out_of_turn_is_refused(spawn, port):
+    server, client = start_chat(spawn, port)
+    client.send(PASTE_START + "a pasted line\r\n" + PASTE_END)  # as copied, with its newline
+    client.wait_until(lambda _: input_row(client).endswith(": a pasted line"), "the paste")
+    client.send(ENTER)
+    server.wait_for(message_line("user", "a pasted line"))
+    server.type_line("right below it")
+    server.wait_for(message_line("server", "right below it"))
+    for terminal in (client, server):  # no blank row between the two
+        rows = terminal.lines()
+        pasted = next(index for index, row in enumerate(rows) if "a pasted line" in row)
+        assert "right below it" in rows[pasted + 1], terminal.describe()
+    server.send(PASTE_START + "not my turn" + PASTE_END)
+    server.wait_for("It is user's turn: wait for their message")
+    assert "not my turn" not in server.text()
+
+
 def test_a_paste_without_brackets_loses_nothing(spawn, port):
     server, client = start_chat(spawn, port)
     client.send("alpha\rbeta\rgamma")  # one burst, as a terminal sends a paste

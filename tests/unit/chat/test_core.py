@@ -62,6 +62,16 @@ def test_the_questions_come_in_order_then_the_client_dials():
     assert "connecting to localhost:9000" in frame.status
 
 
+def test_each_answer_stays_in_the_history_and_enter_alone_says_which_default_it_took():
+    core = ChatCore(Settings(role=Role.CLIENT))
+    core.start()
+    for answer in ("", "8001", "  ", ""):
+        typed(core, answer)
+    assert texts(core) == [ADDRESS_PROMPT + "localhost (default)", PORT_PROMPT + "8001",
+                           NAME_PROMPT.format(default="user") + "user (default)",
+                           CODE_PROMPT + "none (default)"]
+
+
 def test_flags_skip_the_questions_and_the_server_listens():
     core = ChatCore(Settings(role=Role.SERVER, host="127.0.0.1", port=8000, name="server"))
     core.start()
@@ -126,6 +136,24 @@ def test_the_partners_message_is_shown_and_gives_the_turn_back():
     deliver(core, partner, Message("hi \x1b[31m", 1681731763), T + 1)
     assert texts(core)[-1].endswith("[server]: hi ^[[31m")
     assert core.typing_message
+
+
+@pytest.mark.parametrize("pasted, kept", [("hello\n", "hello"), ("two\nlines\n\n", "two\nlines"),
+                                          ("\n", ""), ("no newline", "no newline")])
+def test_a_paste_drops_the_line_breaks_it_ends_with(pasted, kept):
+    core, partner = connected()
+    core.on_items([Paste(pasted)], T)
+    assert core.editor.text == kept and core.actions[-1:] != [Effect.FLASH]
+
+
+def test_a_paste_outside_ones_turn_is_refused_visibly_as_a_key_is():
+    core, partner = connected()
+    typed(core, "my turn")
+    sent(core, partner)
+    core.actions.clear()
+    core.on_items([Paste("pasted while it was not my turn")], T + 1)
+    assert core.actions == [Effect.FLASH] and core.editor.text == ""
+    assert core.frame(T + 1).prompt.startswith("It is server's turn")
 
 
 def test_an_empty_message_is_refused_and_a_long_one_kept_to_be_cut():

@@ -4,6 +4,7 @@ and comes back again and again is one line. A clock of the test's own."""
 
 from _chat_curses.chat.core import ChatCore
 from _chat_curses.chat.setup import Settings
+from _chat_curses.text.keys import Key
 from _chat_curses.wire.events import Role
 from _chat_curses.wire.protocol import Protocol
 from _chat_curses.wire.record import ChatRecord
@@ -30,6 +31,16 @@ def test_a_restored_history_is_shown_again_but_not_logged_again_and_a_separator_
     assert not any(text in log for text, _ in old)
     assert log[0].startswith("--- chat with server resumed at ")
     assert log[0] == texts(core)[2]
+
+
+def test_up_brings_back_the_messages_sent_before_the_program_stopped():
+    core, _ = logged_core()
+    old = [("<t> [user]: first", "own"), ("<t> [server]: theirs", "peer"),
+           ("<t> [user]: two\n    lines", "own"), ("<t> [user]: not mine", "peer")]
+    core.reach.restore(ChatRecord(SECRET, "server"), "127.0.0.1:8000", old, 5.0, T, "user")
+    assert core.editor.sent == ["first", "two\n    lines"]
+    core.on_items([Key("up")], T)
+    assert core.editor.text == "two\n    lines"
 
 
 def test_coming_back_under_another_name_is_said_on_both_sides():

@@ -159,3 +159,14 @@ def test_without_a_terminal_main_says_one_is_needed(capsys, monkeypatch):
     monkeypatch.setattr("sys.stdin.isatty", lambda: False, raising=False)
     assert cli.main(["--client"]) == 2
     assert "a terminal is needed" in capsys.readouterr().err
+
+
+def test_help_says_the_keys_the_pairing_code_and_the_exit_codes(capsys):
+    with pytest.raises(SystemExit) as exited:
+        cli.parse_args(["--help"])
+    assert exited.value.code == 0
+    shown = capsys.readouterr().out
+    for words in ("end, Ctrl-D", "PgUp, PgDn", "Ctrl-C", "the pairing code:", "7-amber-otter",
+                  "unverified", "exit codes:", "0    the chat ended", "129  the terminal hung up",
+                  "130  Ctrl-C"):
+        assert words in shown, words
