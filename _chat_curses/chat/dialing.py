@@ -109,6 +109,7 @@ class Dialing:
     def connect(self, now: float) -> None:
         """The try's connection is up; its handshake runs."""
         self.connected, self.connected_at = True, now
+        self.step_ends = None  # (the connect's own wait is over)
         if self.resuming and not self.beside and self.try_ends is not None:
             self.step_ends = now + self.HANDSHAKE_WAIT
 

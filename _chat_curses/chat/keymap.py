@@ -36,12 +36,15 @@ class Keys:
         self.core = core
         self.refused_until = 0.0  # a refused key's note shows until then (monotonic)
         self.typing_sent = -TYPING_EVERY  # when we last said we are typing (monotonic)
+        self.only_leaving = False  # the screen is too small to show the chat: only leaving acts
 
     def on_items(self, items: list[Item], now: float, more_waiting: bool = False) -> None:
         """``more_waiting``: the terminal holds more keys already (they are part
         of a paste), which makes an Enter at the end a line break in it."""
         core = self.core
         before = core.editor.text
+        if self.only_leaving:  # Ctrl-C, and Ctrl-D on an empty line (unseen keys do nothing)
+            items = [item for item in items if item == "\x03" or (item == "\x04" and not before)]
         for index, item in enumerate(items):
             if isinstance(item, Paste):
                 self._paste(item.text, now)

@@ -46,8 +46,8 @@ if TYPE_CHECKING:
 
 
 class App:
-    def __init__(self, settings: Settings) -> None:
-        self.settings = settings
+    def __init__(self, settings: Settings, listeners: list[socket.socket] | None = None) -> None:
+        self.settings, self.listeners = settings, listeners  # (the server's, open already)
         self.core = ChatCore(settings)
         self.core.history.on_add = self._log
         self.door: Door | None = None
@@ -91,12 +91,12 @@ class App:
         if self.partner is not None:
             self.loop.watch(self.partner, self.on_partner, write=self.partner.wants_write)
         self.core.pane = self.screen.history_size()
+        self.core.keys.only_leaving = self.screen.too_small  # nothing else shows while it is
         now = time.monotonic()
         self.screen.draw(self.core.frame(now))
         if self.warming is None:  # the first prompt is drawn: load the cryptography meanwhile
             self.warming = warm_up_in_background()
-        # To the disk once drawn: what was sent is written, what arrived not acknowledged yet.
-        self.keeper.flush(now)
+        self.keeper.flush(now)  # once drawn (what was sent is written; what came, not yet acked)
 
     def seconds_to_deadline(self) -> float | None:
         deadlines = [self.keyboard.escape_deadline, self.core.deadline(), self.keeper.sync_due]
@@ -219,7 +219,7 @@ class App:
                     secret=self.settings.secret, code=lambda: reach.code,
                     require_code=self.settings.require_code, on_wrong_code=reach.wrong_code)
         try:
-            where = door.open(self.core.host, self.core.port)
+            where = door.open(self.core.host, self.core.port, self.listeners)
         except ListenError as error:
             self.core.reach.listen_failed(str(error))
             return

@@ -289,13 +289,15 @@ def missing_packages() -> list[str]:
 
 
 def print_transcript(history: History) -> None:
-    """The conversation, as shown, onto the normal terminal; errors to stderr."""
+    """The conversation, as shown, onto the normal terminal (wrapped at spaces to its
+    width, as on the screen); errors to stderr."""
+    width = terminal_columns()
     for line in history.lines:
         if line.kind == PRIVATE:  # the pairing code stays on the screen it was shown on
             continue
         stream = sys.stderr if line.kind == "error" else sys.stdout
         with contextlib.suppress(OSError):  # the terminal may be gone (SIGHUP)
-            print(line.as_text(), file=stream, flush=True)
+            print(line.as_rows(width), file=stream, flush=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,7 +321,17 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     with contextlib.suppress(locale.Error):
         locale.setlocale(locale.LC_ALL, "")
-    app = App(settings)
+    listeners = None
+    if settings.role is Role.SERVER and None not in (settings.host, settings.port):
+        # The place came as flags: a port in use is said before any prompt (SPEC 4).
+        from .listener import ListenError, open_listeners
+
+        try:
+            listeners = open_listeners(settings.host, settings.port)
+        except ListenError as error:
+            print(f"{program_name()}: {error}", file=sys.stderr)
+            return EXIT_FAILURE
+    app = App(settings, listeners)
     try:
         code = run(app, lambda: startup_warnings(settings))
     except TerminalError as error:

@@ -43,6 +43,9 @@ LISTEN_BACKLOG = 128
 ACCEPTS_PER_WAKE = 16
 
 
+SIOCGIFADDR = 0x8915  # Linux: an interface's IPv4 address
+
+
 class ListenError(Exception):
     """The server cannot listen; the text says why, in words."""
 
@@ -101,22 +104,61 @@ def reach_hint(addresses: list[str]) -> str:
     if all(address.startswith("127.") or address == "::1" for address in addresses):
         return ("Only this machine can connect. To chat with another machine, start the "
                 "server with --host 0.0.0.0.")
-    if any(address in ("0.0.0.0", "::") for address in addresses):
-        found = machine_addresses()
-        where = ", ".join(found) if found else "this machine's addresses (see: ip addr)"
-        return f"A partner on another machine can connect to {where}."
+    families = {socket.AF_INET6 if address == "::" else socket.AF_INET
+                for address in addresses if address in ("0.0.0.0", "::")}
+    if families:
+        found = machine_addresses(families)
+        here = [address for address in found if address.startswith("127.") or address == "::1"]
+        away = [address for address in found if address not in here]
+        where = ", ".join(away) if away else "this machine's addresses (see: ip addr)"
+        return (f"A partner on another machine can connect to {where}"
+                + (f"; on this one, to {', '.join(here)}." if here else "."))
     return ""
 
 
-def machine_addresses() -> list[str]:
-    """This machine's own addresses, loopback aside (no traffic is sent to find them)."""
+def machine_addresses(families: set[int]) -> list[str]:
+    """The addresses a partner can dial: this machine's interfaces' (where the system
+    tells them: Linux), else those its name resolves to; loopback last, link-local
+    ones aside (they need a scope a partner cannot guess). No traffic is sent."""
+    found = interface_addresses() or resolved_addresses()
+    wanted = [address for address in dict.fromkeys(found)
+              if (socket.AF_INET6 if ":" in address else socket.AF_INET) in families
+              and not address.lower().startswith("fe80")]
+    return sorted(wanted, key=lambda address: address.startswith("127.") or address == "::1")
+
+
+def interface_addresses() -> list[str]:
+    """Each interface's IPv4 address (SIOCGIFADDR) and global IPv6 ones, on Linux."""
+    if not sys.platform.startswith("linux"):
+        return []
+    import fcntl
+    import struct
+
+    found = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        for _, name in socket.if_nameindex():
+            try:
+                asked = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, struct.pack("256s", name.encode()[:15]))
+            except OSError:
+                continue  # no IPv4 address there
+            found.append(socket.inet_ntoa(asked[20:24]))
+    try:
+        with open("/proc/net/if_inet6") as table:
+            for row in table:  # address, index, prefix, scope (00: global, 10: host), ...
+                fields = row.split()
+                if len(fields) >= 4 and fields[3] in ("00", "10"):
+                    found.append(socket.inet_ntop(socket.AF_INET6, bytes.fromhex(fields[0])))
+    except (OSError, ValueError):
+        pass
+    return found
+
+
+def resolved_addresses() -> list[str]:
     try:
         infos = socket.getaddrinfo(socket.gethostname(), None, type=socket.SOCK_STREAM)
     except OSError:
         return []
-    found = dict.fromkeys(str(info[4][0]) for info in infos)
-    return [address for address in found
-            if not (address.startswith("127.") or address == "::1" or address.startswith("fe80"))]
+    return [str(info[4][0]) for info in infos]
 
 
 class Door:
@@ -157,10 +199,11 @@ class Door:
         """Who can reach this door, in words, when it is not plain."""
         return reach_hint([sock.getsockname()[0] for sock in self.listeners])
 
-    def open(self, host: str, port: int) -> str:
-        """Listen on every address ``host`` names; say where. Raises ListenError."""
+    def open(self, host: str, port: int, listening: list[socket.socket] | None = None) -> str:
+        """Listen on every address ``host`` names (or with the sockets ``listening``
+        there already); say where. Raises ListenError."""
         self.listeners = {sock: partial(self._on_accept, sock)
-                          for sock in open_listeners(host, port)}
+                          for sock in listening or open_listeners(host, port)}
         return ", ".join(format_peer(sock.getsockname()) for sock in self.listeners)
 
     # -- what the loop asks --

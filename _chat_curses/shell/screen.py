@@ -46,6 +46,12 @@ class Screen:
         rows, cols = self.window.getmaxyx()
         return cols, max(rows - 1 - self.input_height, 0)
 
+    @property
+    def too_small(self) -> bool:
+        """The terminal is too small to draw the chat: it says so, and waits."""
+        rows, cols = self.window.getmaxyx()
+        return rows < self.MIN_ROWS or cols < self.MIN_COLS
+
     def follow_terminal_size(self) -> None:
         """Adopt the terminal's new size at once (after SIGWINCH)."""
         try:

@@ -40,6 +40,12 @@ class Line(Value):
         (``validate.clean``), whatever made it: nothing raw leaves through here."""
         return ("\n" + " " * WRAP_INDENT).join(clean(part) for part in self.text.split("\n"))
 
+    def as_rows(self, width: int) -> str:
+        """The same for a plain terminal ``width`` cells wide: wrapped at spaces, as the
+        history pane wraps it (the terminal would cut words and leave a lone ')')."""
+        cleaned = "\n".join(clean(part) for part in self.text.split("\n"))
+        return "\n".join(wrap(cleaned, width)) if width > 0 else self.as_text()
+
 
 class History:
     """Every line of the conversation, and the rows that show its end.

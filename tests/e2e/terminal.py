@@ -205,6 +205,11 @@ class Terminal:
     def text(self) -> str:
         return "\n".join(self.lines())
 
+    def flat(self) -> str:
+        """The screen's text as one line, each run of blanks one space: a line wrapped
+        at spaces (on the screen, or printed at the end) reads as it was written."""
+        return " ".join(self.text().split())
+
     def row(self, index: int) -> str:
         return self.lines()[index]
 

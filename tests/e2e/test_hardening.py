@@ -158,7 +158,7 @@ def test_too_few_descriptors_to_start_says_so_and_does_not_blame_the_terminal(sp
     program = spawn(command=["prlimit", "--nofile=5", sys.executable, str(PROGRAM), "--server",
                              "--host", "127.0.0.1", "--port", "1", "--name", "server"])
     assert program.wait_exit() == 1
-    text = program.text().replace("\n", "")
+    text = program.flat()
     assert "too many open files" in text and "ulimit -n" in text
     assert "TERM" not in text
 

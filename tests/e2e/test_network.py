@@ -195,3 +195,12 @@ def test_a_message_a_black_hole_swallows_gets_through_in_small_segments(spawn, r
     client.type_line("got it")
     server.wait_for(message_line("user", "got it"))
     assert "Connection lost" not in client.text()
+
+
+def test_a_server_on_every_address_lists_what_a_partner_can_dial(spawn, network):
+    """The namespace's own addresses, from its interfaces: the veth pair's, loopback last."""
+    names, _ = network
+    server = spawn(command=inside(names["server"], "--server", "--host", "0.0.0.0", "--port",
+                                  "8000", "--name", "server"), cols=160)
+    server.wait_for(f"A partner on another machine can connect to {SERVER_ADDRESS}; on this "
+                    f"one, to 127.0.0.1.")

@@ -72,7 +72,7 @@ def test_a_message_sent_into_a_dead_flow_arrives_exactly_once_by_a_new_path(spaw
     # silent for three heartbeats (1.5 s), the client tried a new path beside it
     assert time.monotonic() - swallowed < 3.5
     client.wait_for("Reconnected to server (127.0.0.1:")
-    assert "by a new path" in client.text().replace("\n", "")
+    assert "by a new path" in client.flat()
     assert "Connection lost" not in client.text() + server.text()
     say(server, client, "server", "got it")
     server.send(CTRL_D)
@@ -149,7 +149,7 @@ def test_a_stranger_is_told_busy_while_the_server_waits_for_its_partner(spawn, p
     stranger = start_client(spawn, port, name="mallory", cols=WIDE)
     assert stranger.wait_exit() == 1
     assert (f"Could not connect to 127.0.0.1:{port}: the server is busy in another chat"
-            in stranger.text().replace("\n", ""))
+            in stranger.flat())
     proxy.start_listening()
     client.wait_for("Reconnected to server", timeout=20)
     say(client, server, "user", "still ours")

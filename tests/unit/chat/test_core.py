@@ -424,3 +424,12 @@ def test_the_partner_typing_shows_in_the_status_bar_until_it_stops_or_sends():
     deliver(core, partner, Typing(), T + 5)
     deliver(core, partner, Message("done", 1681731763), T + 6)
     assert "is typing" not in core.frame(T + 6).status
+
+
+def test_while_the_screen_is_too_small_only_leaving_acts():
+    core, partner = connected()
+    core.keys.only_leaving = True
+    core.on_items(["unseen", "\r", Key("page_up")], T)
+    assert core.editor.text == "" and sent(core, partner) == [] and not core.scrollback.scrolled
+    core.on_items(["\x04"], T)  # Ctrl-D on an empty line: leave
+    assert core.exit_code == EXIT_OK and sent(core, partner) == [Bye()]

@@ -82,6 +82,18 @@ def test_the_old_link_answering_first_keeps_the_chat_and_stops_the_new_path():
     assert losses(core) == [] and "Reconnected" not in " ".join(texts(core))
 
 
+def test_a_new_path_beside_the_link_keeps_its_handshake_past_the_connects_second():
+    """The connect's one second was left standing once connected: a slow handshake was
+    given up after it, though the server had it, and both links went."""
+    core, partner, _ = suspected()
+    core.reach.dialing(T + 2.5)
+    core.reach.tries.looked_up(T + 2.5)
+    core.reach.handshaking(T + 3.0)
+    core.actions.clear()
+    core.tick(T + 4.0)  # the connect's second is long past; the handshake goes on
+    assert Effect.CANCEL_DIAL not in core.actions and core.reach.tries.under_way
+
+
 def test_a_new_path_in_its_handshake_when_the_old_link_answers_is_let_finish():
     """The server may have taken it up, and closed the old link: dropping it then broke
     both (twice in ten minutes at 200 ms and 20% loss)."""

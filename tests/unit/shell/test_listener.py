@@ -1,0 +1,33 @@
+"""Tests of shell/listener.py's words on who can reach the server (SPEC 4)."""
+
+from _chat_curses.shell import listener
+
+
+def test_only_loopback_says_only_this_machine_and_how_to_open_up():
+    assert listener.reach_hint(["127.0.0.1", "::1"]).startswith("Only this machine can connect")
+
+
+def test_every_address_lists_the_interfaces_loopback_last_link_local_aside(monkeypatch):
+    monkeypatch.setattr(listener, "interface_addresses",
+                        lambda: ["127.0.0.1", "10.1.2.3", "::1", "fe80::1", "2001:db8::5",
+                                 "10.1.2.3"])
+    assert listener.reach_hint(["0.0.0.0"]) == (
+        "A partner on another machine can connect to 10.1.2.3; on this one, to 127.0.0.1.")
+    assert listener.reach_hint(["0.0.0.0", "::"]) == (
+        "A partner on another machine can connect to 10.1.2.3, 2001:db8::5; on this one, "
+        "to 127.0.0.1, ::1.")
+
+
+def test_without_interfaces_the_names_addresses_serve_and_else_a_hint(monkeypatch):
+    monkeypatch.setattr(listener, "interface_addresses", lambda: [])
+    monkeypatch.setattr(listener, "resolved_addresses", lambda: [])
+    assert listener.reach_hint(["0.0.0.0"]) == (
+        "A partner on another machine can connect to this machine's addresses (see: ip addr).")
+    monkeypatch.setattr(listener, "resolved_addresses", lambda: ["192.0.2.9"])
+    assert "connect to 192.0.2.9." in listener.reach_hint(["0.0.0.0"])
+
+
+def test_this_machines_interfaces_are_found_with_loopback_among_them():
+    found = listener.interface_addresses()
+    if found:  # (Linux)
+        assert "127.0.0.1" in found
