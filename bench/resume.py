@@ -19,6 +19,7 @@ same kind of network (issue 18's measurements; mosh is not run here).
 from __future__ import annotations
 
 import argparse
+import re
 import statistics
 import sys
 import tempfile
@@ -141,7 +142,8 @@ def lossy(minutes: float) -> tuple[int, int, int, bool]:
             server.stop()
         logs = [(folder / f"{side}.log").read_text() for side in ("server", "client")]
         lost = [log.count("Connection lost") for log in logs]
-        paths = max(log.count("by a new path") for log in logs)
+        paths = max(sum(1 + int(more or 0) for more in re.findall(
+            r"by a new path(?: \(the link dropped (\d+) more times?\))?", log)) for log in logs)
         return lost[0], lost[1], paths, came
 
 

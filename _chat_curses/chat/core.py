@@ -140,7 +140,9 @@ class ChatCore:
         if self.chat is None:  # the link of a chat given up, being told it is over
             return self.reach.farewell.heard(event)
         self.reach.link.heard(now)
-        if isinstance(event, Typing):
+        if isinstance(event, Ping) and event.deaf:
+            self.reach.link.partner_deaf(now)
+        elif isinstance(event, Typing):
             self.peer_typing_until = now + TYPING_SHOWN
         elif isinstance(event, Message):
             self.peer_typing_until = 0.0
@@ -207,8 +209,8 @@ class ChatCore:
         if self.peer_typing_until and now >= self.peer_typing_until:
             self.peer_typing_until = 0.0
         self.reach.link.tick(now)
-        if self.liveness.ping_due(now):
-            self._send_event(Ping(), now)
+        if self.liveness.ping_due(now):  # (saying so while we hear nothing)
+            self._send_event(Ping(deaf=self.liveness.suspected), now)
 
     # -- keys --
 

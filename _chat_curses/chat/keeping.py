@@ -87,6 +87,12 @@ class KeptLink:
             self.tries.link_broke(now)  # (the try after this one comes a second after it)
             core.actions.append(Effect.DIAL)
 
+    def partner_deaf(self, now: float) -> None:
+        """The partner's ping says it hears nothing from us, though we hear it: the
+        way to it is stalled (TCP backing off on a lossy path, one way): a new path."""
+        if self.core.role is Role.CLIENT and not self.tries.busy:
+            self.suspect(now)
+
     def answered(self) -> None:
         """The suspected link answers after all: it carries the chat, and no more new
         paths are tried. One still dialing is dropped; one in its handshake is let

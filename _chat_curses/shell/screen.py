@@ -14,7 +14,7 @@ import signal
 import sys
 
 from ..chat.frame import Frame
-from ..text.cells import cell_width, clip, pad
+from ..text.cells import cell_width, clip, pad, wrap
 from ..text.validate import clean
 from .terminal import BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, curses, write_terminal
 
@@ -24,10 +24,9 @@ class Screen:
     one status row in reverse video, one input row."""
 
     MIN_ROWS, MIN_COLS = 3, 16
-    # The typed text keeps at least this many cells; a longer prompt is cut
-    # and ends in CUT_PROMPT instead.
+    # The typed text keeps at least this many cells beside the prompt; a longer
+    # prompt wraps onto rows of its own above it (a narrow screen shows it whole).
     MIN_FIELD = 12
-    CUT_PROMPT = "...: "
 
     def __init__(self, window: "curses.window", colour: bool = True) -> None:
         self.window = window
@@ -128,7 +127,8 @@ class Screen:
             self._show([(clip("Terminal too small", cols), 0)] + [("", 0)] * (rows - 1), 0)
             self._show_cursor(False)
         else:
-            prompt, typed, cursor = self._input_rows(frame, rows, cols)
+            prompt, lead, typed, cursor = self._input_rows(frame, rows, cols)
+            typed, at = lead + typed, len(lead)  # the prompt's last row, on the field's first
             self.input_height = len(typed)
             top = rows - len(typed)
             styles = self.styles  # (the rows are wrapped to the width: each fits)
@@ -136,7 +136,7 @@ class Screen:
                       for text, kind in frame.scrollback.rows(frame.history, cols, top - 1)]
             wanted += [("", 0)] * (top - 1 - len(wanted))
             wanted.append((pad(frame.status, cols), curses.A_REVERSE))
-            wanted += [((prompt if number == 0 else "") + text, 0) for number, text in enumerate(typed)]
+            wanted += [((prompt if number == at else "") + text, 0) for number, text in enumerate(typed)]
             self._show(wanted, top - 1)
             self._show_cursor(cursor is not None)
             if cursor is not None:
@@ -164,23 +164,29 @@ class Screen:
                 self._put(y, row[0], row[1], y == last)
 
     def _input_rows(self, frame: Frame, rows: int, cols: int):
-        """The input area: the prompt, the rows of typed text, and where the cursor goes.
+        """The input area: the prompt (the rows it wraps onto above the field, and
+        what shares the field's first row), the rows of typed text, and where the
+        cursor goes (from the area's top).
 
         It grows upwards as the text wraps, up to a third of the screen, and
-        scrolls within itself beyond that, the cursor always in view.
+        scrolls within itself beyond that, the cursor always in view. A locked
+        line's words wrap too, within the same room.
         """
-        if frame.editor is None:
-            return "", [clip(frame.prompt, cols)], None
-        prompt = frame.prompt
-        room = cols - self.MIN_FIELD
-        if cell_width(prompt) > room:
-            prompt = clip(prompt, room - len(self.CUT_PROMPT)).rstrip() + self.CUT_PROMPT
-        start = cell_width(prompt)
         most = max(1, min(rows // 3, rows - self.MIN_ROWS + 1))
-        shown, row, column, top = frame.editor.layout(cols - start, cols, most)
+        if frame.editor is None:
+            return "", [], wrap(frame.prompt, cols, 0)[:most] or [""], None
+        prompt, lead, room = frame.prompt, [], cols - self.MIN_FIELD
+        if cell_width(prompt) > room and most == 1:  # (no row to spare: it is cut)
+            prompt = clip(prompt, room - 1).rstrip() + " "
+        elif cell_width(prompt) > room:
+            *lead, last = wrap(prompt.rstrip(), cols, 0)
+            prompt = last + " " if cell_width(last) < room else ""
+            lead = (lead if prompt else lead + [last])[-(most - 1):]
+        start = cell_width(prompt)
+        shown, row, column, top = frame.editor.layout(cols - start, cols, most - len(lead))
         if top > 0:  # scrolled within itself past the prompt's row
-            prompt, start = "", 0
-        return prompt, shown, (row, (start if row == 0 else 0) + column)
+            prompt, lead, start = "", [], 0
+        return prompt, lead, shown, (len(lead) + row, (start if row == 0 else 0) + column)
 
     def _put(self, y: int, text: str, attr: int, bottom: bool) -> None:
         """Row ``y`` holds ``text`` and nothing else."""

@@ -73,7 +73,7 @@ def _frame_fields(event: Event) -> dict:
         return {"type": "message", "seq": event.seq, "ack": event.ack, "text": event.text,
                 "sent": format_utc(event.sent)}
     if isinstance(event, Ping):
-        return {"type": "ping", "ack": event.ack}
+        return {"type": "ping", "ack": event.ack, **({"deaf": True} if event.deaf else {})}
     if isinstance(event, Typing):
         return {"type": "typing"}
     if isinstance(event, Bye):
@@ -137,7 +137,7 @@ def _event_from(fields: dict) -> Event:
             raise LocalProtocolError("message has no sequence number")
         return Message(text=fields.get("text"), sent=seconds, seq=seq, ack=fields.get("ack", 0))
     if kind == "ping":
-        return Ping(ack=fields.get("ack", 0))
+        return Ping(ack=fields.get("ack", 0), deaf=fields.get("deaf") is True)
     if kind == "typing":
         return Typing()
     if kind == "bye":

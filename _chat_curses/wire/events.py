@@ -171,14 +171,17 @@ class Message(Value):
 
 
 class Ping(Value):
-    """Says "still here" on a quiet link, and acknowledges messages (``ack``)."""
+    """Says "still here" on a quiet link, and acknowledges messages (``ack``);
+    ``deaf``: the sender has heard nothing on this link for a while (the way to
+    it may be stalled though its own way is not: the client tries a new path)."""
 
-    __slots__ = _fields = ("ack",)
+    __slots__ = _fields = ("ack", "deaf")
     _compared = ()
 
-    def __init__(self, ack: int = 0) -> None:
+    def __init__(self, ack: int = 0, deaf: bool = False) -> None:
         _count(ack, "ping ack")
         settle(self, "ack", ack)
+        settle(self, "deaf", deaf is True)
 
 
 class Typing(Value):

@@ -187,7 +187,7 @@ class Protocol:
             frame = self.chat.post(event, self.our_role)  # numbered and kept
         else:
             if type(event) is Ping:
-                event = Ping(self.chat.delivery.received)
+                event = Ping(self.chat.delivery.received, event.deaf)
             frame = encode(event)
         self._enter(next_state)
         if isinstance(event, Hello):

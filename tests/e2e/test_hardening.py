@@ -372,7 +372,8 @@ def test_a_long_accented_message_does_not_freeze_the_partner(spawn, port):
     client.send(PASTE_START + text.strip() + PASTE_END)
     client.send(ENTER)
     server.wait_for("presque.", timeout=15)
-    server.wait_until(lambda _: "your turn" in server.lines()[-2], "the server's turn", timeout=15)
+    server.wait_until(lambda _: any(row.startswith(" your turn") for row in server.lines()[-6:]),
+                      "the server's turn", timeout=15)  # (above a prompt that wraps at 20)
     for char in "typed":
         server.send(char)
     server.wait_for("typed", timeout=3)  # it took seconds per key before

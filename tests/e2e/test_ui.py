@@ -39,7 +39,8 @@ def input_row(terminal):
 
 
 def status_row(terminal):
-    return terminal.lines()[-2]
+    """The status bar: the row above the input area (which a wrapped prompt makes taller)."""
+    return next((row for row in reversed(terminal.lines()) if " | " in row), "")
 
 
 # --- the keyboard ------------------------------------------------------------------
@@ -197,13 +198,15 @@ def test_a_narrow_screen_still_shows_the_turn_and_the_cursor(spawn, port):
     client.resize(24, 30)
     client.wait_until(lambda _: status_row(client).startswith(" your turn"), "the turn")
     client.send("x" * 50)
-    # the prompt is cut to leave 12 cells; the text wraps onto rows of its own
-    client.wait_until(lambda _: client.row(21) == "Enter a messa...: " + "x" * 12
-                      and client.row(22) == "x" * 30 and input_row(client) == "x" * 8,
+    # the prompt, too wide to leave 12 cells beside it, wraps whole onto rows of its own
+    # (it was cut: 'Enter a messa...: '); the text wraps onto rows below
+    client.wait_until(lambda _: client.row(20).rstrip() == "Enter a message to send to the"
+                      and client.row(21).rstrip() == "server (Type end to stop):"
+                      and client.row(22) == "x" * 30 and input_row(client) == "x" * 20,
                       "the typed text")
-    assert client.row(20).startswith(" your turn")
+    assert client.row(19).startswith(" your turn")
     row, column = client.cursor()
-    assert row == 23 and column == 8
+    assert row == 23 and column == 20
 
 
 # --- colours ---------------------------------------------------------------------------
@@ -439,10 +442,10 @@ def test_the_status_bar_keeps_the_turn_and_new_messages_below_when_narrow(spawn,
     client.type_line("more")
     server.wait_until(lambda screen: "[user]: more" in screen, "more")
     client.press("pgup")  # scrolling works while waiting
-    client.wait_until(lambda _: client.lines()[-2].startswith(" more below"), "scrolled")
+    client.wait_until(lambda _: status_row(client).startswith(" more below"), "scrolled")
     server.type_line("news")
-    client.wait_until(lambda _: "new below" in client.lines()[-2], "new messages below")
-    assert client.lines()[-2].startswith(" 1 new below | your turn")  # short, but whole
+    client.wait_until(lambda _: "new below" in status_row(client), "new messages below")
+    assert status_row(client).startswith(" 1 new below | your turn")  # short, but whole
 
 
 def test_the_partner_sees_that_you_are_typing_and_never_what(spawn, port):

@@ -433,3 +433,10 @@ def test_while_the_screen_is_too_small_only_leaving_acts():
     assert core.editor.text == "" and sent(core, partner) == [] and not core.scrollback.scrolled
     core.on_items(["\x04"], T)  # Ctrl-D on an empty line: leave
     assert core.exit_code == EXIT_OK and sent(core, partner) == [Bye()]
+
+
+def test_text_and_enter_in_one_burst_without_markers_are_sent_as_typed():
+    """A fast typist, or tmux send-keys: the Enter at the end of the burst sends it."""
+    core, partner = connected()
+    core.on_items(["sent in one burst", "\r"], T)
+    assert [event.text for event in sent(core, partner)] == ["sent in one burst"]

@@ -269,3 +269,30 @@ def test_a_client_whose_message_is_stuck_tries_a_path_with_small_segments_at_onc
     assert any("has not got through to server in 10 s" in text for text in texts(core))
     assert core.reach.tries.small_segments and Effect.DIAL in core.actions
     assert core.protocol is not None  # beside the old link, which still carries the rest
+
+
+# --- a link stalled one way ---------------------------------------------------------------
+
+
+def test_a_side_that_hears_nothing_says_so_on_its_pings():
+    core, partner, _ = suspected(role=Role.SERVER)
+    core.tick(T + 3.0)
+    pings = [event for event in sent(core, partner) if isinstance(event, Ping)]
+    assert pings and pings[-1].deaf
+    fresh, partner = connected(role=Role.SERVER, heartbeat=1.0)
+    fresh.tick(T + 1.0)
+    assert [event.deaf for event in sent(fresh, partner)] == [False]
+
+
+def test_a_client_told_its_partner_hears_nothing_tries_a_new_path_though_it_hears_it():
+    """One way stalled (TCP backing off on a lossy path): the server was lost for 10 s
+    of silence while the client, hearing it, never suspected a thing."""
+    core, partner = connected(heartbeat=1.0)
+    core.actions.clear()
+    deliver(core, partner, Ping(deaf=True), T + 2.6)
+    assert core.actions == [Effect.DIAL] and core.protocol is not None
+    assert losses(core) == []
+    server, theirs = connected(role=Role.SERVER, heartbeat=1.0)
+    server.actions.clear()
+    deliver(server, theirs, Ping(deaf=True), T + 2.6)
+    assert server.actions == []  # (the server cannot dial)

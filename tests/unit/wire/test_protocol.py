@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _chat_curses.limits import MAX_TEXT_BYTES
-from _chat_curses.wire.codec import format_utc, parse_utc
+from _chat_curses.wire.codec import decode, format_utc, parse_utc
 from _chat_curses.wire.connection import Connection
 from _chat_curses.wire.events import (
     MAX_FRAME_BYTES,
@@ -500,6 +500,17 @@ def test_pings_are_legal_from_either_side_in_either_turn():
     exchange(client, server, Ping())
     exchange(server, client, Ping())
     assert server.our_turn
+
+
+def test_a_ping_says_when_its_sender_hears_nothing_and_a_plain_one_stays_as_it_was():
+    client, server = chatting_pair()
+    server.receive_data(client.send(Ping(deaf=True)))
+    assert server.next_event().deaf
+    plain = client.send(Ping())
+    server.receive_data(plain)
+    assert not server.next_event().deaf
+    for junk in ("yes", 1, None):  # only true is true
+        assert not decode(json.dumps({"type": "ping", "ack": 0, "deaf": junk}).encode()).deaf
 
 
 def test_ping_during_the_handshake_is_illegal():
