@@ -104,7 +104,7 @@ def _wrap_paragraph(text: str, width: int, prefix: str, indent: str) -> list[str
         if cut >= end:
             rows.append(prefix + text[start:])
             return rows
-        space = _last_bare_space(text, start, cut)
+        space = last_bare_space(text, start, cut)
         if space > start:
             rows.append(prefix + text[start:space])
             start = space + 1
@@ -190,7 +190,7 @@ def _carries_marks(text: str, index: int) -> bool:
     return index + 1 < len(text) and char_width(text[index + 1]) == 0
 
 
-def _last_bare_space(text: str, start: int, cut: int) -> int:
+def last_bare_space(text: str, start: int, cut: int) -> int:
     """The last space from ``start`` up to ``cut`` to break the line at, or -1.
 
     A space that carries a combining mark (an accent shown on its own) is

@@ -18,7 +18,7 @@ The text may hold newlines (a pasted block); on screen they show as
 
 from __future__ import annotations
 
-from .cells import cell_width, cells_of, char_width, fit_from
+from .cells import cell_width, cells_of, char_width, fit_from, last_bare_space
 
 NEWLINE_MARK = "\u00b6"  # the pilcrow, one cell, in every console font
 
@@ -199,9 +199,11 @@ class LineEditor:
         and its column (on the text's first row, counted after the prompt),
         and the number of the first row shown (0: the prompt's row is shown).
 
-        Rows break between characters, never between a character and its
-        marks; a newline shows as NEWLINE_MARK. The cursor at the end of a
-        full row stands at the start of a new one, so it is always visible.
+        Rows break after a space where a row has one, as the history pane
+        wraps (the space stays at the row's end: the cursor may stand on it),
+        else between characters, never between a character and its marks; a
+        newline shows as NEWLINE_MARK. The cursor at the end of a full row
+        stands at the start of a new one, so it is always visible.
         """
         text = self.text.replace("\n", NEWLINE_MARK)
         cells, end = cells_of(text), len(text)
@@ -215,6 +217,10 @@ class LineEditor:
                     cut += 1
             if cut >= end:
                 break
+            if text[cut] != " " and text[cut - 1] != " ":  # in a word: break at its space
+                space = last_bare_space(text, start, cut - 1)
+                if space > start:
+                    cut = space + 1
             breaks.append(cut)
             start, room = cut, max(width, 1)
         row = next(r for r in range(len(breaks) - 1, -1, -1) if breaks[r] <= self.cursor)

@@ -476,6 +476,29 @@ def test_no_terminal_exits_2_with_one_line():
     assert "a terminal is needed" in result.stderr
 
 
+def test_help_says_the_keys_the_pairing_code_and_the_exit_codes():
+    result = run_plain("--help")
+    assert result.returncode == 0
+    for words in ("end, Ctrl-D", "PgUp, PgDn", "the pairing code:", "exit codes:", "129"):
+        assert words in result.stdout, words
+
+
+def test_only_leaving_acts_while_the_terminal_is_too_small(spawn, port):
+    server, client = start_chat(spawn, port)
+    client.resize(2, 80)
+    client.wait_for("Terminal too small")
+    client.send("unseen")
+    client.send(ENTER)
+    time.sleep(0.5)
+    client.resize(24, 80)
+    client.wait_for(CLIENT_PROMPT)
+    assert "unseen" not in client.text() + server.text()
+    client.resize(2, 80)
+    client.wait_for("Terminal too small")
+    client.send(CTRL_C)  # leaving still acts
+    assert client.wait_exit() == 130
+
+
 def test_version():
     result = run_plain("--version")
     assert result.returncode == 0

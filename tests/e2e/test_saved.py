@@ -371,3 +371,17 @@ def test_a_client_asked_its_name_and_code_tells_the_server_while_the_questions_w
     newcomer.wait_for(CLIENT_PROMPT)
     again.wait_for("Waiting for zed...")
     assert "verified by the pairing code" in newcomer.text()
+
+
+def test_up_brings_back_what_was_sent_before_the_program_died(spawn, port):
+    server = start_server(spawn, port, env=FAST, cols=WIDE)
+    client = start_client(spawn, port, env=FAST, cols=WIDE)
+    client.wait_for(CLIENT_PROMPT)
+    say(client, server, "user", "sent before the crash")
+    say(server, client, "server", "your turn")
+    client.kill()
+    client = start_client(spawn, port, env=FAST, cols=WIDE)
+    client.wait_for("Reconnected to server", timeout=20)
+    client.press("up")
+    client.wait_until(lambda _: client.lines()[-1].endswith(": sent before the crash"),
+                      "the message brought back")

@@ -193,6 +193,13 @@ def test_every_size_down_to_1x1_and_back(spawn, port):
     exchange(server, client, "after the squeeze", "still fine")
 
 
+def test_the_input_area_wraps_at_spaces_where_it_can(spawn, port):
+    server, client = start_chat(spawn, port)
+    client.send("the quick brown fox jumps over")  # 30 characters; 22 cells beside the prompt
+    client.wait_until(lambda _: input_row(client) == "jumps over", "the second row")
+    assert client.row(22).rstrip().endswith(": the quick brown fox")  # (it cut 'jumps' in two)
+
+
 def test_a_narrow_screen_still_shows_the_turn_and_the_cursor(spawn, port):
     server, client = start_chat(spawn, port)
     client.resize(24, 30)
@@ -270,8 +277,8 @@ def test_a_bracketed_paste_becomes_one_message(spawn, port):
     server, client = start_chat(spawn, port)
     client.send(PASTE_START + "first line\r\nsecond line\r\n\tindented" + PASTE_END)
     # longer than the 22-cell field: the input area grows to a second row
-    client.wait_until(lambda _: client.row(22).endswith(": first line¶second line")
-                      and input_row(client) == "¶    indented", "the paste in the input area")
+    client.wait_until(lambda _: client.row(22).rstrip().endswith(": first line¶second")
+                      and input_row(client) == "line¶    indented", "the paste in the input area")
     client.send(ENTER)
     server.wait_for(re.compile(r"\[user\]: first line\n    second line\n        indented"))
     assert "Invalid" not in client.text()

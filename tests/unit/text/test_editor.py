@@ -295,6 +295,16 @@ def test_wide_characters_and_marks_are_never_split_and_rows_fit(text, first, wid
         assert not row.startswith("\u0301")
 
 
+def test_the_input_area_wraps_at_spaces_where_it_can_as_the_history_does():
+    editor = LineEditor("hello world, a longword")
+    rows, row, column, top = editor.layout(8, 10, 10)
+    assert rows == ["hello ", "world, a ", "longword"]
+    assert (row, column) == (2, 8)  # the cursor at the end, on the last row
+    editor.cursor = 6  # on the w of world: the start of the second row
+    assert editor.layout(8, 10, 10)[1:3] == (1, 0)
+    assert LineEditor("x" * 25).layout(8, 10, 10)[0] == ["x" * 8, "x" * 10, "x" * 7]  # no space
+
+
 def test_beyond_the_most_rows_the_area_scrolls_to_keep_the_cursor_in_view():
     editor = LineEditor("".join(f"{i:02d}" for i in range(50)))  # 100 characters
     rows, row, column, top = editor.layout(10, 10, 3)
