@@ -139,7 +139,7 @@ class ChatCore:
         """An event from the partner, decoded and checked by its Protocol."""
         if self.chat is None:  # the link of a chat given up, being told it is over
             return self.reach.farewell.heard(event)
-        self.reach.link.heard(now)
+        self.reach.link.heard(now, deaf=isinstance(event, Ping) and event.deaf)
         if isinstance(event, Ping) and event.deaf:
             self.reach.link.partner_deaf(now)
         elif isinstance(event, Typing):

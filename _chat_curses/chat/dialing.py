@@ -156,6 +156,12 @@ class Dialing:
         self.redials = 0
         self.later(now)
 
+    def hurry(self, now: float) -> None:
+        """The try under way, beside a link that has just closed, has ``HANDSHAKE_WAIT``
+        more (not the rest of the timeout) to be done."""
+        if self.try_ends is not None and self.connected:
+            self.beside, self.step_ends = False, now + self.HANDSHAKE_WAIT
+
     def stop(self) -> None:
         """No more tries: the chat is over, or no longer waits for this one."""
         self.try_ends = self.redial_at = None

@@ -48,10 +48,10 @@ class KeptLink:
         self.back_at = 0.0  # when the link last came back
         self.silent_paths = 0  # new paths in a row that went silent before a frame came
 
-    def heard(self, now: float) -> None:
-        """A frame came from the partner."""
+    def heard(self, now: float, deaf: bool = False) -> None:
+        """A frame came from the partner (``deaf``: a ping saying it hears nothing)."""
         live, self.silent_paths = self.core.liveness, 0
-        if live.received(now, self.core.chat.delivery.waiting):
+        if live.received(now, self.core.chat.delivery.waiting) and not deaf:
             self.answered()  # the link was suspected, and answers after all
         if live.stuck(now):
             self.say_stuck()
@@ -84,14 +84,18 @@ class KeptLink:
                 self._small_segments(now)
         if not self.tries.busy:
             self.unproven_said = False
-            self.tries.link_broke(now)  # (the try after this one comes a second after it)
-            core.actions.append(Effect.DIAL)
+            self._new_path(now)
 
     def partner_deaf(self, now: float) -> None:
         """The partner's ping says it hears nothing from us, though we hear it: the
         way to it is stalled (TCP backing off on a lossy path, one way): a new path."""
-        if self.core.role is Role.CLIENT and not self.tries.busy:
-            self.suspect(now)
+        core = self.core
+        if core.role is Role.CLIENT and core.settings.resume_window > 0 and not self.tries.busy:
+            self._new_path(now)
+
+    def _new_path(self, now: float) -> None:
+        self.tries.link_broke(now)  # (the try after this one comes a second after it)
+        self.core.actions.append(Effect.DIAL)
 
     def answered(self) -> None:
         """The suspected link answers after all: it carries the chat, and no more new
@@ -123,7 +127,9 @@ class KeptLink:
         core.actions.append(Effect.LINK_DOWN)
         if core.role is Role.CLIENT and self.tries.connected and not silent:
             # A new path is in its handshake: the server, following it, closed this one.
+            # (Or something else did: the path has two seconds more, then it is said.)
             self.held = reason
+            self.tries.hurry(now)
             return
         if core.role is Role.CLIENT:
             if not self.tries.busy:
@@ -192,8 +198,7 @@ class KeptLink:
         self.core.history.add(f"Trying smaller packets to {self.reach.target}: the network "
                               f"seems to drop big ones.")
         if not self.tries.busy:
-            self.tries.link_broke(now)
-            self.core.actions.append(Effect.DIAL)
+            self._new_path(now)
 
     def _flapping(self) -> bool:
         """The link dropped or came back again with nothing else shown since."""

@@ -296,3 +296,38 @@ def test_a_client_told_its_partner_hears_nothing_tries_a_new_path_though_it_hear
     server.actions.clear()
     deliver(server, theirs, Ping(deaf=True), T + 2.6)
     assert server.actions == []  # (the server cannot dial)
+
+
+def test_a_deaf_ping_on_a_suspected_link_keeps_the_new_path_it_is_dialing():
+    """Both ways bad: the partner's 'I hear nothing' is no answer (it used to cancel the
+    connect under way, and start it again, each second)."""
+    core, partner, _ = suspected()
+    core.reach.dialing(T + 2.5)
+    core.reach.tries.looked_up(T + 2.6)
+    core.actions.clear()
+    deliver(core, partner, Ping(deaf=True), T + 2.9)
+    assert core.actions == [] and core.reach.tries.under_way
+
+
+def test_a_loss_held_for_a_new_path_is_said_within_two_seconds_if_the_path_fails():
+    core, partner, _ = suspected()
+    core.reach.dialing(T + 2.5)
+    core.reach.handshaking(T + 2.7)
+    core.reach.link.broke("the connection was closed without a goodbye", T + 3.0)
+    assert losses(core) == [] and core.reach.tries.deadline() == pytest.approx(T + 5.0)
+    core.actions.clear()
+    core.tick(T + 5.0)
+    assert core.actions[:1] == [Effect.CANCEL_DIAL] and len(losses(core)) == 1
+
+
+def test_tries_set_off_by_deaf_pings_say_an_unproven_answer_once():
+    core, partner = connected(heartbeat=1.0)
+    for second in range(6):
+        now = T + second
+        core.actions.clear()
+        deliver(core, partner, Ping(deaf=True), now)
+        if Effect.DIAL in core.actions:
+            core.reach.dialing(now)
+            core.reach.handshaking(now)
+            core.reach.handshake_failed(Failure("busy", Outcome.REFUSED), now + 0.1)
+    assert sum("proves nothing" in text for text in texts(core)) == 1
