@@ -140,9 +140,7 @@ class ChatCore:
         if self.chat is None:  # the link of a chat given up, being told it is over
             return self.reach.farewell.heard(event)
         self.reach.link.heard(now, deaf=isinstance(event, Ping) and event.deaf)
-        if isinstance(event, Ping) and event.deaf:
-            self.reach.link.partner_deaf(now)
-        elif isinstance(event, Typing):
+        if isinstance(event, Typing):
             self.peer_typing_until = now + TYPING_SHOWN
         elif isinstance(event, Message):
             self.peer_typing_until = 0.0

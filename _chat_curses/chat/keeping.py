@@ -49,9 +49,15 @@ class KeptLink:
         self.silent_paths = 0  # new paths in a row that went silent before a frame came
 
     def heard(self, now: float, deaf: bool = False) -> None:
-        """A frame came from the partner (``deaf``: a ping saying it hears nothing)."""
+        """A frame came from the partner (``deaf``: a ping saying it hears nothing from
+        us, though we hear it: the way to it is stalled, one way, as when TCP backs off
+        on a lossy path: a new path, and no answer to a suspicion)."""
         live, self.silent_paths = self.core.liveness, 0
-        if live.received(now, self.core.chat.delivery.waiting) and not deaf:
+        answered = live.received(now, self.core.chat.delivery.waiting)
+        if deaf:
+            if self._dials and not self.tries.busy:
+                self._new_path(now)
+        elif answered:
             self.answered()  # the link was suspected, and answers after all
         if live.stuck(now):
             self.say_stuck()
@@ -68,6 +74,12 @@ class KeptLink:
             self.suspect(now)  # a new path, beside the silent one
 
     @property
+    def _dials(self) -> bool:
+        """This side tries new paths: the client, unless no chat is ever resumed
+        (``--resume-window 0``)."""
+        return self.core.role is Role.CLIENT and self.core.settings.resume_window > 0
+
+    @property
     def trying(self) -> bool:
         """The client tries a new path for the chat (its link down, or suspected)."""
         return self.core.role is Role.CLIENT and self.tries.busy
@@ -76,7 +88,7 @@ class KeptLink:
         """The link has been silent for 2.5 heartbeats: the client tries a new path at
         once, beside it (not with ``--resume-window 0``: no chat is resumed then)."""
         core = self.core
-        if core.role is not Role.CLIENT or core.settings.resume_window <= 0:
+        if not self._dials:
             return
         if self.back_at and core.liveness.contact <= self.back_at:  # silent since it came
             self.silent_paths += 1
@@ -84,13 +96,6 @@ class KeptLink:
                 self._small_segments(now)
         if not self.tries.busy:
             self.unproven_said = False
-            self._new_path(now)
-
-    def partner_deaf(self, now: float) -> None:
-        """The partner's ping says it hears nothing from us, though we hear it: the
-        way to it is stalled (TCP backing off on a lossy path, one way): a new path."""
-        core = self.core
-        if core.role is Role.CLIENT and core.settings.resume_window > 0 and not self.tries.busy:
             self._new_path(now)
 
     def _new_path(self, now: float) -> None:

@@ -44,7 +44,8 @@ class Keys:
         core = self.core
         before = core.editor.text
         if self.only_leaving:  # Ctrl-C, and Ctrl-D on an empty line (unseen keys do nothing)
-            items = [item for item in items if item == "\x03" or (item == "\x04" and not before)]
+            items = [item for item in items if KEY_COMMANDS.get(item) == "interrupt"
+                     or (KEY_COMMANDS.get(item) == "eof" and not before)]
         for index, item in enumerate(items):
             if isinstance(item, Paste):
                 self._paste(item.text, now)

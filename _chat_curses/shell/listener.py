@@ -101,15 +101,15 @@ def open_listeners(host: str, port: int) -> list[socket.socket]:
 
 def reach_hint(addresses: list[str]) -> str:
     """Who can reach a server listening on these addresses, in words, when it is not plain."""
-    if all(address.startswith("127.") or address == "::1" for address in addresses):
+    if all(_loopback(address) for address in addresses):
         return ("Only this machine can connect. To chat with another machine, start the "
                 "server with --host 0.0.0.0.")
     families = {socket.AF_INET6 if address == "::" else socket.AF_INET
                 for address in addresses if address in ("0.0.0.0", "::")}
     if families:
         found = machine_addresses(families)
-        here = [address for address in found if address.startswith("127.") or address == "::1"]
-        away = [address for address in found if address not in here]
+        here = [address for address in found if _loopback(address)]
+        away = [address for address in found if not _loopback(address)]
         where = ", ".join(away) if away else "this machine's addresses (see: ip addr)"
         return (f"A partner on another machine can connect to {where}"
                 + (f"; on this one, to {', '.join(here)}." if here else "."))
@@ -118,13 +118,16 @@ def reach_hint(addresses: list[str]) -> str:
 
 def machine_addresses(families: set[int]) -> list[str]:
     """The addresses a partner can dial: this machine's interfaces' (where the system
-    tells them: Linux), else those its name resolves to; loopback last, link-local
-    ones aside (they need a scope a partner cannot guess). No traffic is sent."""
+    tells them: Linux), else those its name resolves to; link-local ones aside (they
+    need a scope a partner cannot guess). No traffic is sent."""
     found = interface_addresses() or resolved_addresses()
-    wanted = [address for address in dict.fromkeys(found)
-              if (socket.AF_INET6 if ":" in address else socket.AF_INET) in families
-              and not address.lower().startswith("fe80")]
-    return sorted(wanted, key=lambda address: address.startswith("127.") or address == "::1")
+    return [address for address in dict.fromkeys(found)
+            if (socket.AF_INET6 if ":" in address else socket.AF_INET) in families
+            and not address.lower().startswith("fe80")]
+
+
+def _loopback(address: str) -> bool:
+    return address.startswith("127.") or address == "::1"
 
 
 def interface_addresses() -> list[str]:
@@ -138,7 +141,8 @@ def interface_addresses() -> list[str]:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         for _, name in socket.if_nameindex():
             try:
-                asked = fcntl.ioctl(probe.fileno(), SIOCGIFADDR, struct.pack("256s", name.encode()[:15]))
+                asked = fcntl.ioctl(probe.fileno(), SIOCGIFADDR,
+                                    struct.pack("256s", name.encode()[:15]))
             except OSError:
                 continue  # no IPv4 address there
             found.append(socket.inet_ntoa(asked[20:24]))
