@@ -26,6 +26,7 @@ from ..text.history import PRIVATE, Line
 from ..wire.events import BrokenRecord, RemoteProtocolError, Role
 from .keeper import SessionKeeper
 from .loop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
+from .paint import painter_for
 from .screen import Screen
 from .terminal import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, curses_screen
 
@@ -322,7 +323,9 @@ def run(app: App, warnings: Callable[[], list[str]]) -> int:
         with curses_screen() as window, signals_to(waker):
             loop = EventLoop()
             keyboard = Keyboard(window, None if POLL_KEYBOARD else sys.stdin.fileno())
-            app.attach(loop, Screen(window, colour=not os.environ.get("NO_COLOR")), keyboard, waker)
+            screen = Screen(window, colour=not os.environ.get("NO_COLOR"),
+                            painter=painter_for(window, through_curses=POLL_KEYBOARD))
+            app.attach(loop, screen, keyboard, waker)
             try:
                 app.start(warnings())
                 loop.run(app, poll=app.on_keyboard if POLL_KEYBOARD else None,

@@ -1,9 +1,11 @@
-"""The curses view: ``Screen`` draws a ``chat.frame.Frame``, touching only what changed.
+"""The view: ``Screen`` draws a ``chat.frame.Frame``, touching only what changed.
 
 The layout, top to bottom: history rows, a status row in reverse video,
 the input area. It knows nothing of the chat: what to show comes in the
-frame. It also carries out the screen's part of what the core asks: the
-bell, a flash, the title, a repaint, suspending and resuming.
+frame. It decides which rows changed and has a painter (``shell.paint``)
+put them on the terminal. It also carries out the screen's part of what
+the core asks: the bell, a flash, the title, a repaint, suspending and
+resuming.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ import sys
 from ..chat.frame import Frame
 from ..text.cells import cell_width, clip, pad, wrap
 from ..text.validate import clean
-from .terminal import BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, curses, write_terminal
+from .paint import painter_for
+from .terminal import BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, cursor_normal, curses, write_terminal
 
 
 class Screen:
@@ -28,15 +31,15 @@ class Screen:
     # prompt wraps onto rows of its own above it (a narrow screen shows it whole).
     MIN_FIELD = 12
 
-    def __init__(self, window: "curses.window", colour: bool = True) -> None:
+    def __init__(self, window: "curses.window", colour: bool = True, painter=None) -> None:
         self.window = window
+        self.painter = painter or painter_for(window)
         self.styles = line_styles(colour)
         self.title = ""
         self.has_title = has_title(os.environ.get("TERM", ""))
         self.input_height = 1  # rows of the input area, as last drawn
         self.size = (0, 0)  # rows and columns, as last drawn
         self.shown: list[tuple[str, int] | None] = []  # each row's text and attribute, as drawn
-        self.cursor_shown: bool | None = None
         self.pending = b""  # the bell and the title, written with the next draw
         window.idlok(True)  # the pane scrolls with the terminal's own scrolling, where it has one
 
@@ -61,7 +64,8 @@ class Screen:
 
     def repaint(self) -> None:
         """Repaint every cell on the next draw (Ctrl-L)."""
-        self.window.clearok(True)
+        self.size = (0, 0)  # nothing on screen is to be trusted
+        self.painter.repaint()
 
     def bell(self) -> None:
         """The terminal's bell (BEL): the one alert that passes SSH, tmux and screen.
@@ -88,7 +92,7 @@ class Screen:
         """
         if not hasattr(signal, "SIGTSTP"):
             return
-        write_terminal(BRACKETED_PASTE_OFF)
+        write_terminal(BRACKETED_PASTE_OFF + cursor_normal())
         with contextlib.suppress(curses.error):
             curses.endwin()
         handler = signal.signal(signal.SIGTSTP, signal.SIG_DFL)
@@ -105,6 +109,7 @@ class Screen:
             curses.reset_prog_mode()
         write_terminal(BRACKETED_PASTE_ON)
         self.follow_terminal_size()  # it may have been resized meanwhile
+        self.painter.resumed()
         self.repaint()
 
     def draw(self, frame: Frame) -> None:
@@ -116,16 +121,13 @@ class Screen:
         """
         if frame.title:
             self.set_title(frame.title)
-        if self.pending:  # the bell and the title, in one write
-            write_terminal(self.pending)
-            self.pending = b""
         rows, cols = self.window.getmaxyx()
         if (rows, cols) != self.size:  # a new size: nothing on screen can be trusted
             self.size, self.shown = (rows, cols), [None] * rows
-            self.window.erase()
+            self.painter.clear(rows)
         if rows < self.MIN_ROWS or cols < self.MIN_COLS:
             self._show([(clip("Terminal too small", cols), 0)] + [("", 0)] * (rows - 1), 0)
-            self._show_cursor(False)
+            place = None
         else:
             prompt, lead, typed, cursor = self._input_rows(frame, rows, cols)
             typed, at = lead + typed, len(lead)  # the prompt's last row, on the field's first
@@ -138,30 +140,23 @@ class Screen:
             wanted.append((pad(frame.status, cols), curses.A_REVERSE))
             wanted += [((prompt if number == at else "") + text, 0) for number, text in enumerate(typed)]
             self._show(wanted, top - 1)
-            self._show_cursor(cursor is not None)
-            if cursor is not None:
-                with contextlib.suppress(curses.error):
-                    self.window.move(top + cursor[0], cursor[1])
-        self.window.refresh()
+            place = None if cursor is None else (top + cursor[0], cursor[1])
+        pending, self.pending = self.pending, b""  # the bell and the title, in the same write
+        self.painter.finish(pending, place)
 
     def _show(self, wanted: list[tuple[str, int]], pane: int) -> None:
         """Make the screen's rows hold ``wanted`` (text, attribute), the first
         ``pane`` of them the history, which may scroll as a whole."""
         shown = self.shown
         moved = _rows_moved_up(shown[:pane], wanted[:pane])
-        if moved:
-            with contextlib.suppress(curses.error):
-                self.window.setscrreg(0, pane - 1)
-                self.window.scrollok(True)
-                self.window.scroll(moved)
-                self.window.scrollok(False)
-                shown[:pane] = shown[moved:pane] + [("", 0)] * moved
-                self.window.setscrreg(0, len(shown) - 1)
+        if moved and self.painter.scroll(0, pane - 1, moved):
+            shown[:pane] = shown[moved:pane] + [("", 0)] * moved
         last = len(wanted) - 1
+        put = self.painter.put
         for y, row in enumerate(wanted):
             if shown[y] != row:
                 shown[y] = row
-                self._put(y, row[0], row[1], y == last)
+                put(y, row[0], row[1], y == last)
 
     def _input_rows(self, frame: Frame, rows: int, cols: int):
         """The input area: the prompt (the rows it wraps onto above the field, and
@@ -187,27 +182,6 @@ class Screen:
         if top > 0:  # scrolled within itself past the prompt's row
             prompt, lead, start = "", [], 0
         return prompt, lead, shown, (len(lead) + row, (start if row == 0 else 0) + column)
-
-    def _put(self, y: int, text: str, attr: int, bottom: bool) -> None:
-        """Row ``y`` holds ``text`` and nothing else."""
-        window = self.window
-        try:
-            window.move(y, 0)
-            window.clrtoeol()
-            if bottom:
-                # insstr neither wraps nor moves the cursor, so the bottom-right
-                # cell can be written without the error addstr raises there.
-                window.insstr(y, 0, text, attr)
-            else:  # addstr, elsewhere: insstr shifts the row along for every character
-                window.addstr(y, 0, text, attr)
-        except curses.error:
-            pass
-
-    def _show_cursor(self, visible: bool) -> None:
-        if visible is not self.cursor_shown:
-            self.cursor_shown = visible
-            with contextlib.suppress(curses.error):
-                curses.curs_set(1 if visible else 0)
 
 
 def _rows_moved_up(before: list, after: list) -> int:

@@ -125,7 +125,7 @@ def curses_screen() -> Iterator["curses.window"]:
         write_terminal(BRACKETED_PASTE_ON + TITLE_PUSH)
         yield window
     finally:
-        write_terminal(BRACKETED_PASTE_OFF + TITLE_POP)
+        write_terminal(BRACKETED_PASTE_OFF + TITLE_POP + cursor_normal())
         with contextlib.suppress(curses.error):
             window.keypad(False)
             curses.noraw()
@@ -137,6 +137,15 @@ def curses_screen() -> Iterator["curses.window"]:
 # Terminals that know bracketed paste wrap pasted text in markers; others
 # ignore the request.
 BRACKETED_PASTE_ON, BRACKETED_PASTE_OFF = b"\x1b[?2004h", b"\x1b[?2004l"
+
+
+def cursor_normal() -> bytes:
+    """The terminal's string for its usual cursor: the painter hides the cursor
+    past curses, so curses would not know to show it again on the way out."""
+    try:
+        return curses.tigetstr("cnorm") or b""
+    except (AttributeError, curses.error):  # no terminfo (Windows)
+        return b""
 
 
 def write_terminal(data: bytes) -> None:

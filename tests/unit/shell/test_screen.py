@@ -1,9 +1,11 @@
-"""Tests of shell/screen.Screen's drawing against a window that keeps its cells as text:
-what ends up on each row, and how little is written to get there."""
+"""Tests of shell/screen.Screen's drawing through curses (paint.CursesPainter), against a
+window that keeps its cells as text: what ends up on each row, and how little is written
+to get there. The painter that writes to the terminal itself: test_paint."""
 
 import pytest
 
 from _chat_curses.chat.frame import Frame
+from _chat_curses.shell.paint import CursesPainter
 from _chat_curses.shell.screen import Screen, _rows_moved_up
 from _chat_curses.text.editor import LineEditor
 from _chat_curses.text.history import History, Scrollback
@@ -79,7 +81,7 @@ def expected_screen(history, rows, cols, status="status", prompt="> "):
 @pytest.mark.parametrize("rows,cols", [(24, 80), (60, 200), (5, 16)])
 def test_a_new_message_scrolls_the_pane_and_writes_only_its_row(rows, cols):
     window = GridWindow(rows, cols)
-    screen = Screen(window, colour=False)
+    screen = Screen(window, colour=False, painter=CursesPainter(window))
     history = History()
     for number in range(rows * 2):
         history.add(f"message {number}", "peer")
@@ -97,7 +99,7 @@ def test_a_new_message_scrolls_the_pane_and_writes_only_its_row(rows, cols):
 def drawn_once(*lines, rows=10, cols=40):
     """A screen that has drawn a history of ``lines``, and its window, its writes forgotten."""
     window = GridWindow(rows, cols)
-    screen = Screen(window, colour=False)
+    screen = Screen(window, colour=False, painter=CursesPainter(window))
     history = History()
     for text in lines:
         history.add(text, "peer")
@@ -125,7 +127,7 @@ def test_a_pane_not_yet_full_fills_down_without_scrolling():
 
 def test_a_new_size_draws_every_row_again():
     window = GridWindow(10, 40)
-    screen = Screen(window, colour=False)
+    screen = Screen(window, colour=False, painter=CursesPainter(window))
     history = History()
     for number in range(30):
         history.add(f"a somewhat longer message, number {number}", "peer")
@@ -148,10 +150,10 @@ def test_rows_moved_up():
 
 def test_the_bell_and_a_new_title_go_out_in_one_write_with_the_draw(monkeypatch):
     writes = []
-    monkeypatch.setattr("_chat_curses.shell.screen.write_terminal", writes.append)
+    monkeypatch.setattr("_chat_curses.shell.paint.write_terminal", writes.append)
     monkeypatch.setenv("TERM", "xterm-256color")
     window = GridWindow(10, 40)
-    screen = Screen(window, colour=False)
+    screen = Screen(window, colour=False, painter=CursesPainter(window))
     history = History()
     history.add("hello", "peer")
     screen.bell()
