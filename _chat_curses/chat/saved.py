@@ -80,6 +80,32 @@ def over(chat: ChatRecord, until: float, name: str) -> dict:
             "received": delivery.received, "until": until}
 
 
+def as_line(record: dict) -> bytes:
+    """A record as one line of compact JSON in UTF-8, byte for byte what
+    ``json.dumps(record, ensure_ascii=False, separators=(",", ":"))`` writes.
+
+    A message writes a few records of one or two fields; the encoder's set-up
+    for each cost more than their encoding, so texts and whole numbers are
+    written here with json's own string encoder, and the rest by the encoder.
+    """
+    fields = []
+    for key, value in record.items():
+        kind = type(value)
+        if kind is str:
+            value = _STRING(value)
+        elif kind is int:
+            value = int.__repr__(value)
+        else:
+            value = _ENCODER.encode(value)
+        fields.append(f"{_STRING(key)}:{value}")
+    return f"{{{','.join(fields)}}}\n".encode("utf-8")
+
+
+# Made once: json.dumps builds a new encoder per call when given options.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_STRING = json.encoder.encode_basestring  # (json's C function, as the encoder uses it)
+
+
 def parse_over(data: bytes, now: float) -> tuple[ChatRecord, str] | None:
     """The given-up chat an ``over`` record proves, and our name in it; None once its
     time is past. Raises SessionError, with the reason in words."""
@@ -149,35 +175,42 @@ def _saved(first: _Record, now: float) -> Saved:
                  contact=first.time("started", now))
 
 
+# What a record of changes may hold (with "frame", beside "sent").
+CHANGES = frozenset(("peer", "name", "sent", "received", "acked", "turn", "digest", "contact"))
+
+
 def _apply(saved: Saved, record: _Record, now: float) -> None:
+    """One record after the first: a history line, or what a turn of the loop
+    changed (any of the fields below, applied in this order)."""
     delivery, fields = saved.chat.delivery, record.fields
     try:
         if "line" in fields:
             saved.lines.append((record.text("line", None), record.choice("kind", KINDS)))
-        elif "sent" in fields:
+            return
+        if not fields.keys() & CHANGES:
+            raise SessionError(f"it is damaged (line {record.at} is no record this "
+                               f"version writes)")
+        if "peer" in fields:  # the partner came back under another name
+            saved.chat.peer = record.name("peer")
+        if "name" in fields:  # so did we
+            saved.name = record.name("name")
+        if "sent" in fields:
             number = record.count("sent")
             if "frame" in fields:
                 delivery.keep(number, record.text("frame", None).encode("utf-8"))
             else:  # sent, and acknowledged before the file heard of it
                 delivery.sent = delivery.acked = max(delivery.sent, number)
                 delivery.unacked.clear()
-        elif "received" in fields:
+        if "received" in fields:
             delivery.received = record.count("received")
-        elif "acked" in fields:
+        if "acked" in fields:
             delivery.acknowledge(record.count("acked"))
-        elif "turn" in fields:
+        if "turn" in fields:
             saved.chat.turn = Role(record.choice("turn", {"client", "server"}))
-        elif "contact" in fields:
-            saved.contact = record.time("contact", now)
-        elif "peer" in fields:  # the partner came back under another name
-            saved.chat.peer = record.name("peer")
-        elif "name" in fields:  # so did we
-            saved.name = record.name("name")
-        elif "digest" in fields:
+        if "digest" in fields:
             saved.chat.digest = _bytes(record, "digest")
-        else:
-            raise SessionError(f"it is damaged (line {record.at} is no record this "
-                               f"version writes)")
+        if "contact" in fields:
+            saved.contact = record.time("contact", now)
     except (ValueError, SequenceError) as error:
         if isinstance(error, SessionError):
             raise

@@ -29,7 +29,6 @@ here is how it is kept:
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import secrets
@@ -41,7 +40,7 @@ try:
 except ImportError:  # Windows: no locks; one program per chat is the user's to keep
     fcntl = None
 
-from ..chat.saved import Saved, SessionError, header
+from ..chat.saved import Saved, SessionError, as_line, header
 from ..limits import MAX_SESSION_BYTES
 from ..wire.delivery import Delivery
 from ..wire.events import Role
@@ -153,7 +152,7 @@ def _new_file(stem: str, suffix: str, records: list[dict]) -> tuple[Path, int]:
     fd = os.open(temporary, flags, 0o600)
     try:
         try:
-            os.write(fd, b"".join(_line(record) for record in records))
+            os.write(fd, b"".join(as_line(record) for record in records))
             os.fsync(fd)
             _lock(fd)
             return _link_free_name(temporary, folder, stem, suffix), fd
@@ -265,7 +264,7 @@ class Journal:
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path, self._fd = path, fd
-        self._lines: list[dict] = []  # history lines not yet written (see ``line``)
+        self._lines: list[bytes] = []  # history lines not yet written (see ``line``)
         self._unsynced = False  # written since the last flush
         self.written = Delivery()  # how far sent, received and acked are on disk
         self.turn: Role | None = None
@@ -294,42 +293,46 @@ class Journal:
     def line(self, text: str, kind: str) -> None:
         """A history line, held until the next ``sync`` writes it with the rest:
         one write and one sync per turn of the loop, however many lines it added."""
-        self._lines.append({"line": text, "kind": kind})
+        self._lines.append(as_line({"line": text, "kind": kind}))
 
     def sync(self, chat: ChatRecord, contact: float, name: str = "",
              keep_contact: bool = False) -> None:
         """Append what changed in the chat since the last call, as one write
         (``name``: ours, if it changed; ``keep_contact``: the last contact too)."""
-        records, self._lines = self._lines, []
+        lines, self._lines = self._lines, []
+        records, changes = [], {}  # (changes: one record, read in chat.saved's order)
         peer, name = chat.peer, name or self.names[1]
         if peer != self.names[0]:
-            records.append({"peer": peer})
+            changes["peer"] = peer
         if name != self.names[1]:
-            records.append({"name": name})
+            changes["name"] = name
         self.names = (peer, name)
         delivery, turn = chat.delivery, chat.turn
         for number in range(self.written.sent + 1, delivery.sent + 1):
             frame = delivery.unacked.get(number)  # None if acknowledged already
-            records.append({"sent": number} if frame is None else
-                           {"sent": number, "frame": frame.decode("utf-8")})
+            sent = {"sent": number} if frame is None else {"sent": number,
+                                                            "frame": frame.decode("utf-8")}
+            records.append(sent)  # (all but the last, each a record of its own)
+        if records:
+            changes.update(records.pop())
         if delivery.received != self.written.received:
-            records.append({"received": delivery.received})
+            changes["received"] = delivery.received
         if delivery.acked != self.written.acked:
-            records.append({"acked": delivery.acked})
+            changes["acked"] = delivery.acked
         if turn is not self.turn:
-            records.append({"turn": turn.value})
+            changes["turn"] = turn.value
         if chat.digest != self.digest:
-            records.append({"digest": chat.digest.hex()})
+            changes["digest"] = chat.digest.hex()
             self.digest = chat.digest
         # The last contact goes with what else is written, or when the link is down
         # (``keep_contact``); while all is well and quiet, once in CONTACT_EVERY only,
         # so that the heartbeat alone costs the file next to nothing.
         moved = contact - self.contact
-        if moved >= CONTACT_EVERY or (moved >= 1.0 and (records or keep_contact)):
-            records.append({"contact": round(contact, 1)})
+        if moved >= CONTACT_EVERY or (moved >= 1.0 and (changes or lines or keep_contact)):
+            changes["contact"] = round(contact, 1)
             self.contact = contact
-        if records:
-            self._append(records)
+        if changes or lines:
+            self._append(records + [changes] if changes else records, lines)
             self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
             self.turn = turn
 
@@ -344,8 +347,9 @@ class Journal:
             self._unsynced = False
             os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
 
-    def _append(self, records: list[dict]) -> None:
-        os.write(self._fd, b"".join(_line(record) for record in records))
+    def _append(self, records: list[dict], lines: list[bytes] = ()) -> None:
+        """Records, after ``lines`` (history lines, written already), in one write."""
+        os.write(self._fd, b"".join([*lines, *map(as_line, records)]))
         self._unsynced = True
 
     def close(self, delete: bool) -> None:
@@ -353,7 +357,7 @@ class Journal:
         this file, never another that has since taken its name."""
         try:
             if self._lines and not delete:
-                self._append(self._lines)
+                self._append([], self._lines)
             if not delete:
                 self.flush()
             elif _same_file(self.path, self._fd):
@@ -381,12 +385,6 @@ def _same_file(path: Path, fd: int) -> bool:
     return (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino)
 
 
-def _line(record: dict) -> bytes:
-    return _ENCODER.encode(record).encode("utf-8") + b"\n"
-
-
-# Made once: json.dumps builds a new encoder per call when given options.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def set_aside(path: Path) -> Path:

@@ -109,19 +109,24 @@ class EventLoop:
 
     def __init__(self) -> None:
         self.selector = selectors.DefaultSelector()
+        self.watching: dict = {}  # each file watched: its events and callback, as registered
 
     def watch(self, fileobj, callback: Callable[[int], None], read: bool = True,
               write: bool = False) -> None:
+        """Watch ``fileobj`` (again each turn: a registration that stands costs a lookup)."""
         events = (selectors.EVENT_READ if read else 0) | (selectors.EVENT_WRITE if write else 0)
-        try:
-            key = self.selector.get_key(fileobj)
-        except KeyError:
+        wanted = (events, callback)
+        had = self.watching.get(fileobj)
+        if had == wanted:
+            return
+        if had is None:
             self.selector.register(fileobj, events, callback)
         else:
-            if key.events != events or key.data != callback:
-                self.selector.modify(fileobj, events, callback)
+            self.selector.modify(fileobj, events, callback)
+        self.watching[fileobj] = wanted
 
     def unwatch(self, fileobj) -> None:
+        self.watching.pop(fileobj, None)
         with contextlib.suppress(KeyError, ValueError):
             self.selector.unregister(fileobj)
 

@@ -58,6 +58,7 @@ class TerminalPainter:
         self.row_starts: list[bytes] = []  # cup to each row's first cell
         self.styles: dict[int, bytes] = {}
         self.places: dict[tuple[int, int], bytes] = {}  # cup, made once for each place
+        self.regions: dict[tuple[int, int], bytes] = {}  # csr, likewise
         self.cursor: tuple[int, int] | None = None  # where it was left, None: hidden
         self.visible: bool | None = None
         self.entered = False  # curses has put the terminal in the program's mode
@@ -137,7 +138,11 @@ class TerminalPainter:
 
     def _region(self, top: int, bottom: int) -> bytes:
         """The string that makes rows ``top`` to ``bottom`` the scrolling region."""
-        return PADDING.sub(b"", curses.tparm(self.caps["csr"], top, bottom))
+        region = self.regions.get((top, bottom))
+        if region is None:
+            region = self.regions[top, bottom] = PADDING.sub(b"", curses.tparm(self.caps["csr"],
+                                                                              top, bottom))
+        return region
 
     def _style(self, attr: int) -> bytes:
         style = self.styles.get(attr)

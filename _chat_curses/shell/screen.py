@@ -22,6 +22,10 @@ from .paint import painter_for
 from .terminal import BRACKETED_PASTE_OFF, BRACKETED_PASTE_ON, cursor_normal, curses, write_terminal
 
 
+# A blank row, and the status row's kind (as history rows are (text, kind)).
+BLANK, STATUS = ("", ""), "status"
+
+
 class Screen:
     """Draws frames. The layout, top to bottom: history rows,
     one status row in reverse video, one input row."""
@@ -41,6 +45,7 @@ class Screen:
         self.size = (0, 0)  # rows and columns, as last drawn
         self.shown: list[tuple[str, int] | None] = []  # each row's text and attribute, as drawn
         self.pending = b""  # the bell and the title, written with the next draw
+        self._locked: tuple = (None,) * 4  # a locked line's words, and the rows they wrap onto
         window.idlok(True)  # the pane scrolls with the terminal's own scrolling, where it has one
 
     def history_size(self) -> tuple[int, int]:
@@ -126,37 +131,36 @@ class Screen:
             self.size, self.shown = (rows, cols), [None] * rows
             self.painter.clear(rows)
         if rows < self.MIN_ROWS or cols < self.MIN_COLS:
-            self._show([(clip("Terminal too small", cols), 0)] + [("", 0)] * (rows - 1), 0)
+            self._show([(clip("Terminal too small", cols), "")] + [BLANK] * (rows - 1), 0)
             place = None
         else:
             prompt, lead, typed, cursor = self._input_rows(frame, rows, cols)
             typed, at = lead + typed, len(lead)  # the prompt's last row, on the field's first
             self.input_height = len(typed)
             top = rows - len(typed)
-            styles = self.styles  # (the rows are wrapped to the width: each fits)
-            wanted = [(text, styles.get(kind, 0))
-                      for text, kind in frame.scrollback.rows(frame.history, cols, top - 1)]
-            wanted += [("", 0)] * (top - 1 - len(wanted))
-            wanted.append((pad(frame.status, cols), curses.A_REVERSE))
-            wanted += [((prompt if number == at else "") + text, 0) for number, text in enumerate(typed)]
+            # The history's own (row, kind) pairs: a row still shown is the same
+            # object as before, which makes finding what scrolled cheap.
+            wanted = frame.scrollback.rows(frame.history, cols, top - 1)
+            wanted = [*wanted, *[BLANK] * (top - 1 - len(wanted)), (pad(frame.status, cols), STATUS),
+                      *[((prompt if number == at else "") + text, "") for number, text in enumerate(typed)]]
             self._show(wanted, top - 1)
             place = None if cursor is None else (top + cursor[0], cursor[1])
         pending, self.pending = self.pending, b""  # the bell and the title, in the same write
         self.painter.finish(pending, place)
 
-    def _show(self, wanted: list[tuple[str, int]], pane: int) -> None:
-        """Make the screen's rows hold ``wanted`` (text, attribute), the first
-        ``pane`` of them the history, which may scroll as a whole."""
+    def _show(self, wanted: list[tuple[str, str]], pane: int) -> None:
+        """Make the screen's rows hold ``wanted`` (text, kind of line), the first
+        ``pane`` of them the history, which may scroll as a whole. (The rows are
+        wrapped to the width: each fits.)"""
         shown = self.shown
         moved = _rows_moved_up(shown[:pane], wanted[:pane])
         if moved and self.painter.scroll(0, pane - 1, moved):
-            shown[:pane] = shown[moved:pane] + [("", 0)] * moved
-        last = len(wanted) - 1
-        put = self.painter.put
+            shown[:pane] = shown[moved:pane] + [BLANK] * moved
+        last, put, styles = len(wanted) - 1, self.painter.put, self.styles
         for y, row in enumerate(wanted):
             if shown[y] != row:
                 shown[y] = row
-                put(y, row[0], row[1], y == last)
+                put(y, row[0], styles.get(row[1], 0), y == last)
 
     def _input_rows(self, frame: Frame, rows: int, cols: int):
         """The input area: the prompt (the rows it wraps onto above the field, and
@@ -168,8 +172,10 @@ class Screen:
         line's words wrap too, within the same room.
         """
         most = max(1, min(rows // 3, rows - self.MIN_ROWS + 1))
-        if frame.editor is None:
-            return "", [], wrap(frame.prompt, cols, 0)[:most] or [""], None
+        if frame.editor is None:  # (the same words at each turn: wrapped once)
+            if self._locked[:3] != (frame.prompt, cols, most):
+                self._locked = (frame.prompt, cols, most, wrap(frame.prompt, cols, 0)[:most] or [""])
+            return "", [], self._locked[3], None
         prompt, lead, room = frame.prompt, [], cols - self.MIN_FIELD
         if cell_width(prompt) > room and most == 1:  # (no row to spare: it is cut)
             prompt = clip(prompt, room - 1).rstrip() + " "
@@ -210,7 +216,7 @@ def line_styles(colour: bool) -> dict[str, int]:
     """
     plain = {"own": curses.A_BOLD, "peer": curses.A_NORMAL, "system": curses.A_DIM,
              "private": curses.A_BOLD, "digest": curses.A_BOLD,
-             "warning": curses.A_BOLD, "error": curses.A_BOLD}
+             "warning": curses.A_BOLD, "error": curses.A_BOLD, STATUS: curses.A_REVERSE}
     if not colour or not curses.has_colors():
         return plain
     try:
@@ -231,4 +237,4 @@ def line_styles(colour: bool) -> dict[str, int]:
     styles["private"] |= curses.A_BOLD
     styles["digest"] |= curses.A_BOLD
     styles["error"] |= curses.A_BOLD
-    return styles
+    return styles | {STATUS: curses.A_REVERSE}

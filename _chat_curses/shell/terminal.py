@@ -149,8 +149,10 @@ def cursor_normal() -> bytes:
 
 
 def write_terminal(data: bytes) -> None:
-    with contextlib.suppress(OSError, ValueError):
+    try:  # (no contextlib.suppress: this is every draw's)
         os.write(sys.__stdout__.fileno(), data)
+    except (OSError, ValueError):  # the terminal is gone: the loop hears of it from the keys
+        pass
 
 
 # --- the keys ---------------------------------------------------------------
@@ -171,6 +173,7 @@ class Keyboard:
     """
 
     SLICE = 64 * 1024
+    PIECE = 1024  # a read this long or longer may be one piece of a paste
 
     def __init__(self, window: "curses.window", fd: int | None) -> None:
         self.window, self.fd = window, fd
@@ -210,7 +213,9 @@ class Keyboard:
             if not chunk:
                 return data or None
             data += chunk
-            if not _readable(self.fd):
+            # A short read took all the terminal held then; a long one may be a
+            # piece of a paste the terminal hands over in parts: ask whether more waits.
+            if len(chunk) < self.PIECE or not _readable(self.fd):
                 self._more = False
                 break
         return data

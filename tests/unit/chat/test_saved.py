@@ -5,7 +5,7 @@ import json
 import pytest
 
 from _chat_curses.chat import saved as saved_module
-from _chat_curses.chat.saved import FORMAT, Saved, SessionError, header, parse
+from _chat_curses.chat.saved import FORMAT, Saved, SessionError, as_line, header, parse
 from _chat_curses.wire.events import Role
 from _chat_curses.wire.record import ChatRecord
 
@@ -104,6 +104,9 @@ def test_a_header_that_lies_is_a_session_error(first, complaint):
     ({"peer": "a\x1b[2Jb"}, "peer is not a name"),
     ({"name": "x" * 33}, "name is not a text of at most 32"),
     ({"shout": 1}, "no record this version writes"),
+    ({"frame": "{}"}, "no record this version writes"),
+    ({"received": 0, "turn": "server", "digest": "00" * 31}, "digest is malformed"),  # all checked
+    ({"turn": "client", "acked": 4}, "acknowledges message 4"),
     ([1, 2], "is not a record"),
 ])
 def test_a_record_that_lies_is_a_session_error(record, complaint):
@@ -178,3 +181,18 @@ def test_a_proof_whose_time_is_past_proves_nothing_more():
 def test_a_damaged_proof_is_refused_in_words(data, complaint):
     with pytest.raises(SessionError, match=complaint):
         saved_module.parse_over(data, NOW)
+
+
+@pytest.mark.parametrize("record", [
+    {"line": 'quotes " and \\ back\\slashes, tabs\tand\nbreaks', "kind": "peer"},
+    {"line": "\x00\x1b[2J\x7f\x9b controls", "kind": "warning"},
+    {"line": "漢字 é 😀 \u202e\u2028 wide, marks, bidi", "kind": "own"},
+    {"sent": 12, "frame": '{"type":"message","text":"a \\"b\\""}'},
+    {"received": 0}, {"acked": 2**40}, {"contact": 1681731763.4}, {"digest": "ab" * 32},
+    {"chat_curses_session": 3, "verified": True, "window": 300.0, "name": None, "list": [1, "a"]},
+])
+def test_records_are_written_as_json_writes_them(record):
+    import json
+
+    assert as_line(record) == (
+        json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

@@ -305,3 +305,27 @@ def test_a_quiet_chat_costs_the_file_a_line_a_minute_at_most(monkeypatch):
     assert len(writes) == 2 and b'"contact":1125.0' in writes[-1]
     journal.close(delete=False)
     assert load(journal.path).contact == 1125.0
+
+
+def test_what_a_turn_changed_is_one_record_after_its_history_lines():
+    journal = Journal.create(new_saved(), PLACE)
+    path = session_path(Role.CLIENT, PLACE, 8000)
+    before = path.read_bytes().count(b"\n")
+    delivery = Delivery()
+    delivery.keep(1, b'{"type":"message","seq":1}')
+    chat = chat_with(delivery, Role.SERVER)
+    chat.digest = bytes(32)
+    journal.line("<t> [user]: hello", "own")
+    journal.sync(chat, 1005.0)
+    records = path.read_bytes().splitlines()[before:]
+    assert len(records) == 2 and records[0].startswith(b'{"line":')
+    assert b'"sent":1' in records[1] and b'"turn":"server"' in records[1] \
+        and b'"digest":' in records[1] and b'"contact":1005.0' in records[1]
+    delivery.received = 1
+    delivery.acknowledge(1)
+    journal.sync(chat, 1005.5)  # the partner's answer: received, acknowledged
+    assert path.read_bytes().splitlines()[-1] == b'{"received":1,"acked":1}'
+    journal.close(delete=False)
+    saved = load(path)
+    kept = saved.chat.delivery
+    assert (kept.sent, kept.received, kept.acked, saved.chat.digest) == (1, 1, 1, bytes(32))
