@@ -30,7 +30,7 @@ def format_time(seconds: int) -> str:
 
 def format_message(seconds: int, name: str, text: str) -> str:
     """A history line; the line breaks of a pasted block are kept, all else is cleaned."""
-    body = "\n".join(clean(line) for line in text.split("\n"))
+    body = "\n".join(map(clean, text.split("\n"))) if "\n" in text else clean(text)
     return f"<{format_time(seconds)}> [{clean_name(name)}]: {body}"
 
 

@@ -157,10 +157,9 @@ class Screen:
         if moved and self.painter.scroll(0, pane - 1, moved):
             shown[:pane] = shown[moved:pane] + [BLANK] * moved
         last, put, styles = len(wanted) - 1, self.painter.put, self.styles
-        for y, row in enumerate(wanted):
-            if shown[y] != row:
-                shown[y] = row
-                put(y, row[0], styles.get(row[1], 0), y == last)
+        for y in [y for y, row in enumerate(wanted) if row != shown[y]]:
+            shown[y] = row = wanted[y]
+            put(y, row[0], styles.get(row[1], 0), y == last)
 
     def _input_rows(self, frame: Frame, rows: int, cols: int):
         """The input area: the prompt (the rows it wraps onto above the field, and

@@ -10,6 +10,8 @@ and matched with ``fullmatch``, in the manner of h11's ``_abnf.py``.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from ..limits import MAX_NAME_CHARS, MAX_TEXT_BYTES
 from ..values import Pattern
 
@@ -241,6 +243,7 @@ def clean(text: str) -> str:
     return "".join(map(_shown, text))
 
 
+@lru_cache(maxsize=64)  # (the same two names head every message)
 def clean_name(name: str) -> str:
     """``clean``, and in a name also markers for what draws as nothing or as a
     blank (variation selectors, the braille blank), so that no name can pass
