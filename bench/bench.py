@@ -1,35 +1,37 @@
 #!/usr/bin/env python3
 """Figures for chat_curses, each beside its floor measured in the same run.
 
-    .venv/bin/python bench/bench.py            # everything, about four minutes
-    .venv/bin/python bench/bench.py --quick    # fewer rounds, for a smoke test
+    .venv/bin/python bench/bench.py                    # everything, about five minutes
+    .venv/bin/python bench/bench.py --quick            # fewer rounds, for a smoke test
+    .venv/bin/python bench/bench.py --only enter,counted   # some sections
 
 It prints a table. Each figure is measured here and now, on loopback
 (127.0.0.1) only, with every process it starts stopped before it ends, and
 no sleeps of its own inside a timing. It needs what requirements.txt
-installs (pyte reads the programs' screens while they start).
+installs (pyte reads the programs' screens while they start). The sections:
 
-- Round trip: one message each way through ``Protocol`` + ``Connection``,
-  against a raw-socket ping-pong of exactly the same bytes (the floor),
-  unpinned and with both ends on one CPU. Two more runs split the cost:
-  the raw bytes read the way the chat's loop reads (the selector's share),
-  and ``Protocol`` alone on blocking sockets (the frames' share).
-- Codec: encoding and decoding one message, against bare ``json.dumps`` and
-  ``json.loads`` of its fields.
-- Enter to the partner's screen: two programs in a chat on two ptys, at
-  80x24 and 200x60; a message typed with Enter into one, timed until its
-  text is in what the other writes to its terminal; medians and worst of
-  200, messages a second, and CPU per message of both programs. The floor
-  is a minimal Python loop on the same ptys; the same loop drawing with
-  curses shows what curses alone costs.
-- A 64 KiB paste: from its first byte to its end shown in the input line.
-- Wrapping 64 KiB of text in four scripts at 80 and 16 columns.
-- Idle CPU: CPU seconds used over 10 s by a server waiting for a partner
-  and by a client locked while it waits for its partner's reply.
-- Drawing: CPU per new message drawn with 10, 10,000 and 100,000 lines of
-  history and below a 64 KiB message, at 80x24 and 200x60, and the
-  resident memory with 100,000 lines.
-- Start-up: from starting the program to its first prompt on screen, with
+- wire: one message each way through ``Protocol`` + ``Connection``, against a
+  raw-socket ping-pong of exactly the same bytes (the floor), unpinned and
+  with both ends on one CPU, with the selector's and the frames' shares;
+  encoding and decoding one message against bare ``json``; a message sealed;
+  a connection's handshake; loading the cryptography.
+- enter: two programs in a chat on two ptys, at 80x24 and 200x60; a message
+  typed with Enter into one, timed until its text is in what the other writes
+  to its terminal, each pane filled first so that every message scrolls it;
+  median, p95 and worst of 200, messages a second, and CPU per message of both
+  programs. The yardstick is a minimal Python chat loop drawing with curses on
+  the same ptys (any curses chat does at least this); the same loop writing
+  plain lines is beside it.
+- counted: what one side (the server) spends per message once the pane is
+  full, counted exactly where the tools are installed: instructions under
+  callgrind (they repeat whatever the machine's load) and system calls under
+  strace (terminal writes apart), against the same curses loop.
+- paste: a 64 KiB paste, from its first byte to its end shown in the input line.
+- wrap: 64 KiB of text in four scripts at 80 and 16 columns.
+- idle: CPU used over 10 s by a waiting server and by a connected quiet chat.
+- draw: CPU per new message drawn with 10, 10,000 and 100,000 lines of
+  history and below a 64 KiB message, at 80x24 and 200x60; memory.
+- start: from starting the program to its first prompt on screen, with
   bytecode cached and with none, against a bare interpreter printing the
   same prompt.
 """
@@ -774,11 +776,21 @@ def handshakes(count: int) -> dict[str, float]:
     def secured(brings: Brings, password: bytes) -> None:
         client, server = Handshake(Role.CLIENT, brings, password), Handshake(Role.SERVER)
         server.receive_data(client.hello())
-        server.next_event()
-        client.receive_data(server.accept(password))
-        client.next_event()
-        server.receive_data(client.data_to_send())
-        server.next_event()
+        server.next_event()  # the client's hello
+        to_client, proven = server.accept(password), {}
+
+        def deliver(side: Handshake, data: bytes) -> None:
+            if side not in proven and data:
+                side.receive_data(data)
+                if (event := side.next_event()) is not NEED_DATA:
+                    proven[side] = event
+
+        for _ in range(8):  # back and forth (reveals, confirmations) until both have proved it
+            deliver(client, to_client)
+            deliver(server, client.data_to_send())
+            to_client = server.data_to_send()
+        if len(proven) < 2:
+            raise RuntimeError(f"the handshake did not finish: {proven}")
         hellos(Protocol(Role.CLIENT, client.channel), Protocol(Role.SERVER, server.channel))
 
     secured(Brings.CODE, b"7-amber-otter")  # warm: the imports are another row

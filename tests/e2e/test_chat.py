@@ -50,6 +50,11 @@ def assert_terminal_restored(terminal):
     assert modes[3] & termios.ECHO, "echo left off"
     assert modes[3] & termios.ICANON, "line mode left off"
     assert modes[3] & termios.ISIG, "Ctrl-C left disabled"
+    with terminal._lock:  # the screen draws past curses: what it changed is put back too
+        assert not terminal.screen.cursor.hidden, "the cursor left hidden"
+        margins = terminal.screen.margins
+        assert margins is None or (margins.top, margins.bottom) == (0, terminal.screen.lines - 1), \
+            "a scrolling region left set"
 
 
 # --- the original flow, through the prompts ---------------------------------

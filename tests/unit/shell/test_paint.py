@@ -222,3 +222,14 @@ def test_a_description_that_asks_for_delays_has_them_left_out(monkeypatch):
     terminal.draw(history)
     assert not any(b"$<" in write for write in terminal.writes)
     assert terminal.rows() == expected(history, 6, 30)
+
+
+def test_a_terminal_without_a_scrolling_region_gets_the_rows_written_again(monkeypatch):
+    terminal = Terminal(monkeypatch, 8, 30)
+    terminal.screen.painter.caps["csr"] = b""  # (as some old descriptions have it)
+    history = history_of(*(f"line {n}" for n in range(10)))
+    terminal.draw(history)
+    history.add("one more", "own")
+    [write] = terminal.draw(history)
+    assert b"\x1b[1;6r" not in write and b"line 9" in write  # no region: the pane is rewritten
+    assert terminal.rows() == expected(history, 8, 30)
