@@ -43,7 +43,7 @@ class Screen:
         self.has_title = has_title(os.environ.get("TERM", ""))
         self.input_height = 1  # rows of the input area, as last drawn
         self.size = (0, 0)  # rows and columns, as last drawn
-        self.shown: list[tuple[str, int] | None] = []  # each row's text and attribute, as drawn
+        self.shown: list[tuple[str, str] | None] = []  # each row's text and kind of line, as drawn
         self.pending = b""  # the bell and the title, written with the next draw
         self._locked: tuple = (None,) * 4  # a locked line's words, and the rows they wrap onto
         window.idlok(True)  # the pane scrolls with the terminal's own scrolling, where it has one
