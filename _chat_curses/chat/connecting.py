@@ -29,7 +29,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from ..text.validate import clean, clean_name
+from ..text.validate import clean, clean_lines, clean_name
 from ..text.history import Line
 from ..wire.handshake import Brings
 from ..words import make_code
@@ -223,8 +223,7 @@ class Reach:
         as the file keeps it (the questions left are not asked)."""
         core = self.core
         # A file's text, as untrusted as the wire's; written to --log when it was first shown.
-        core.history.restore([Line("\n".join(clean(part) for part in text.split("\n")), kind)
-                              for text, kind in lines])
+        core.history.restore([Line(clean_lines(text), kind) for text, kind in lines])
         mine = f"[{clean_name(name or core.setup.name or '')}]: "
         for line in core.history.lines:  # Up brings back what was sent before, as ever
             if line.kind == "own" and mine in line.text:

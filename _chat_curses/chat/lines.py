@@ -7,7 +7,7 @@ import errno
 import time
 
 from ..text.history import DIGEST, History
-from ..text.validate import clean, clean_name
+from ..text.validate import clean_lines, clean_name
 from .setup import SECRET_ENV
 
 # After this many "Ignored connection" lines in a row, further ones are
@@ -30,8 +30,7 @@ def format_time(seconds: int) -> str:
 
 def format_message(seconds: int, name: str, text: str) -> str:
     """A history line; the line breaks of a pasted block are kept, all else is cleaned."""
-    body = "\n".join(map(clean, text.split("\n"))) if "\n" in text else clean(text)
-    return f"<{format_time(seconds)}> [{clean_name(name)}]: {body}"
+    return f"<{format_time(seconds)}> [{clean_name(name)}]: {clean_lines(text)}"
 
 
 def minutes(seconds: float) -> str:
@@ -53,7 +52,7 @@ def unsent_draft(draft: str) -> str:
     """The line that keeps a message half typed when the chat ends ("" for none)."""
     if not draft.strip():
         return ""
-    return "Not sent (you were typing): " + "\n".join(clean(line) for line in draft.split("\n"))
+    return "Not sent (you were typing): " + clean_lines(draft)
 
 
 def add_digest(history: History, chat) -> None:

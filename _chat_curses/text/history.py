@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from ..values import Value, settle
 from .cells import WRAP_INDENT, wrap
-from .validate import clean
+from .validate import clean_lines
 
 
 # The conversation's digest (SPEC 12): among the closing lines on screen, and the last of --log.
@@ -38,13 +38,12 @@ class Line(Value):
     def as_text(self) -> str:
         """The line for a plain terminal or a transcript file, cleaned once more
         (``validate.clean``), whatever made it: nothing raw leaves through here."""
-        return ("\n" + " " * WRAP_INDENT).join(clean(part) for part in self.text.split("\n"))
+        return clean_lines(self.text).replace("\n", "\n" + " " * WRAP_INDENT)
 
     def as_rows(self, width: int) -> str:
         """The same for a plain terminal ``width`` cells wide: wrapped at spaces, as the
         history pane wraps it (the terminal would cut words and leave a lone ')')."""
-        cleaned = "\n".join(clean(part) for part in self.text.split("\n"))
-        return "\n".join(wrap(cleaned, width)) if width > 0 else self.as_text()
+        return "\n".join(wrap(clean_lines(self.text), width)) if width > 0 else self.as_text()
 
 
 class History:

@@ -243,6 +243,11 @@ def clean(text: str) -> str:
     return "".join(map(_shown, text))
 
 
+def clean_lines(text: str) -> str:
+    """``clean``, keeping the line breaks (a pasted block's): each line cleaned."""
+    return "\n".join(map(clean, text.split("\n"))) if "\n" in text else clean(text)
+
+
 @lru_cache(maxsize=64)  # (the same two names head every message)
 def clean_name(name: str) -> str:
     """``clean``, and in a name also markers for what draws as nothing or as a

@@ -11,6 +11,7 @@ from _chat_curses.text.validate import (
     check_timeout,
     check_username,
     clean,
+    clean_lines,
 )
 
 GOOD_ADDRESSES = [
@@ -229,3 +230,13 @@ def test_space_separators_are_text(text):
 ])
 def test_messages_mark_what_draws_as_nothing_but_keep_emoji_selectors(raw, shown):
     assert clean(raw) == shown
+
+
+@pytest.mark.parametrize("raw, shown", [
+    ("one line \x1b[2J", "one line ^[[2J"),
+    ("first\nsecond\x07\n\u202ethird", "first\nsecond^G\n<U+202E>third"),
+    ("\n", "\n"),
+    ("a\r\nb", "a^M\nb"),
+])
+def test_clean_lines_keeps_the_line_breaks_and_cleans_each_line(raw, shown):
+    assert clean_lines(raw) == shown
