@@ -584,8 +584,6 @@ def instructions(make, size: tuple[int, int], count: int) -> dict:
         pair.stop()
         dumps = sorted(folder.glob("callgrind.out.*"))
         text = dumps[0].read_text(errors="replace") if dumps else ""
-        if os.environ.get("BENCH_KEEP_PROFILE"):
-            shutil.copy(dumps[0], os.environ["BENCH_KEEP_PROFILE"])
         shutil.rmtree(folder, ignore_errors=True)
     total = next((int(line.split()[1]) for line in text.splitlines() if line.startswith("totals:")), 0)
     return {"instructions": total / count, "refreshes": calls_to(text, "doupdate_sp") / count}
@@ -975,7 +973,7 @@ def enter_rows(quick: bool) -> list[tuple[str, str, str]]:
                      (f"messages a second, {label}", f"{figures['rate']:,.0f}", "the yardstick")]
             continue
         if name == "minimal":
-            rows.append((f"Enter to partner's screen, {label} (no curses), median", 
+            rows.append((f"Enter to partner's screen, {label} (no curses), median",
                          f"{figures['median'] * 1e3:.3f} ms",
                          f"p95 {figures['p95'] * 1e3:.2f} ms; {figures['rate']:,.0f} messages a second"))
             continue

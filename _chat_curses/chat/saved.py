@@ -93,8 +93,8 @@ def as_line(record: dict) -> bytes:
         kind = type(value)
         if kind is str:
             value = _STRING(value)
-        elif kind is int:
-            value = int.__repr__(value)
+        elif kind is int:  # (not bool, which json writes as true or false)
+            value = str(value)
         else:
             value = _ENCODER.encode(value)
         fields.append(f"{_STRING(key)}:{value}")

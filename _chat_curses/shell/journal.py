@@ -310,10 +310,9 @@ class Journal:
         delivery, turn = chat.delivery, chat.turn
         for number in range(self.written.sent + 1, delivery.sent + 1):
             frame = delivery.unacked.get(number)  # None if acknowledged already
-            sent = {"sent": number} if frame is None else {"sent": number,
-                                                            "frame": frame.decode("utf-8")}
-            records.append(sent)  # (all but the last, each a record of its own)
-        if records:
+            records.append({"sent": number} if frame is None else
+                           {"sent": number, "frame": frame.decode("utf-8")})
+        if records:  # (the last sent goes with the changes; any before it, each on its own)
             changes.update(records.pop())
         if delivery.received != self.written.received:
             changes["received"] = delivery.received
@@ -383,8 +382,6 @@ def _same_file(path: Path, fd: int) -> bool:
     except FileNotFoundError:
         return False
     return (there.st_dev, there.st_ino) == (ours.st_dev, ours.st_ino)
-
-
 
 
 def set_aside(path: Path) -> Path:

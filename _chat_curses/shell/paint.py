@@ -19,11 +19,10 @@ refreshes the window it reads from).
 from __future__ import annotations
 
 import contextlib
-import re
 
 from ..text.cells import clip
 from ..text.validate import clean
-from .terminal import curses, write_terminal
+from .terminal import curses, terminfo, write_terminal
 
 # What TerminalPainter needs of the terminal's description (all but the first
 # three may be missing: the draw then does without).
@@ -32,9 +31,6 @@ CAPABILITIES = ("cup", "el", "clear", "csr", "ind", "sgr0", "bold", "dim", "rev"
 # A row that holds one of these would move the cursor or change the terminal's
 # modes; the cleaner keeps them out of the history, and the painter makes sure.
 CONTROLS = frozenset(map(chr, [*range(0x20), *range(0x7F, 0xA0)]))
-# A delay some descriptions ask for after a string ("$<5>", for terminals of
-# 1980): curses waits or pads; written as it is, it would show.
-PADDING = re.compile(rb"\$<[0-9.]+[*/]*>")
 
 
 def painter_for(window: "curses.window", through_curses: bool = False):
@@ -65,13 +61,10 @@ class TerminalPainter:
 
     @classmethod
     def of(cls, window: "curses.window") -> TerminalPainter | None:
-        try:
-            caps = {name: PADDING.sub(b"", curses.tigetstr(name) or b"") for name in CAPABILITIES}
-            wraps_late = curses.tigetflag("xenl") > 0 or not curses.tigetflag("am") > 0
-        except (AttributeError, curses.error):  # no terminfo (PDCurses on Windows)
+        caps = {name: terminfo(name) for name in CAPABILITIES}
+        if not (caps["cup"] and caps["el"] and caps["clear"]):  # (None: no terminfo at all)
             return None
-        if not (caps["cup"] and caps["el"] and caps["clear"]):
-            return None
+        wraps_late = curses.tigetflag("xenl") > 0 or not curses.tigetflag("am") > 0
         return cls(window, caps, wraps_late)
 
     def repaint(self) -> None:
@@ -90,7 +83,7 @@ class TerminalPainter:
         if rows != self.rows:
             self.rows, self.row_starts = rows, [self._move(y, 0) for y in range(rows)]
         self.out.append(self.caps["clear"])
-        self.cursor = None if self.visible is False else (0, 0)
+        self.cursor = None  # (the draw's end places it)
 
     def scroll(self, top: int, bottom: int, lines: int) -> bool:
         """Rows ``top`` to ``bottom`` move up by ``lines``, blank rows coming in below;
@@ -133,15 +126,14 @@ class TerminalPainter:
         """The string that puts the cursor at row ``y``, column ``x``."""
         place = self.places.get((y, x))
         if place is None:
-            place = self.places[y, x] = PADDING.sub(b"", curses.tparm(self.caps["cup"], y, x))
+            place = self.places[y, x] = curses.tparm(self.caps["cup"], y, x)
         return place
 
     def _region(self, top: int, bottom: int) -> bytes:
         """The string that makes rows ``top`` to ``bottom`` the scrolling region."""
         region = self.regions.get((top, bottom))
         if region is None:
-            region = self.regions[top, bottom] = PADDING.sub(b"", curses.tparm(self.caps["csr"],
-                                                                              top, bottom))
+            region = self.regions[top, bottom] = curses.tparm(self.caps["csr"], top, bottom)
         return region
 
     def _style(self, attr: int) -> bytes:
@@ -158,7 +150,7 @@ class TerminalPainter:
                 with contextlib.suppress(curses.error):
                     foreground = curses.pair_content(pair)[0]
                     if foreground >= 0:
-                        style += PADDING.sub(b"", curses.tparm(caps["setaf"], foreground))
+                        style += curses.tparm(caps["setaf"], foreground)
             self.styles[attr] = style
         return style
 
@@ -169,12 +161,13 @@ class CursesPainter:
     def __init__(self, window: "curses.window") -> None:
         self.window = window
         self.visible: bool | None = None
+        window.idlok(True)  # the pane scrolls with the terminal's own scrolling, where it has one
 
     def repaint(self) -> None:
         self.window.clearok(True)
 
     def resumed(self) -> None:
-        self.window.clearok(True)
+        """(curses takes the terminal back at its next refresh; the repaint follows.)"""
 
     def clear(self, rows: int) -> None:
         self.window.erase()

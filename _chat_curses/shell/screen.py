@@ -46,7 +46,6 @@ class Screen:
         self.shown: list[tuple[str, str] | None] = []  # each row's text and kind of line, as drawn
         self.pending = b""  # the bell and the title, written with the next draw
         self._locked: tuple = (None,) * 4  # a locked line's words, and the rows they wrap onto
-        window.idlok(True)  # the pane scrolls with the terminal's own scrolling, where it has one
 
     def history_size(self) -> tuple[int, int]:
         """Width and height of the history pane (as last drawn)."""

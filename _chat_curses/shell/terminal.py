@@ -27,6 +27,7 @@ except ImportError:  # Windows without the windows-curses package
     curses = None  # type: ignore[assignment]
 
 from ..text.keys import ESCAPE_WAIT, Item, KeyDecoder
+from ..values import Pattern
 
 # The title is pushed on the terminal's title stack when the screen starts
 # and popped when it ends, so the user's own title comes back (xterm-likes;
@@ -86,10 +87,22 @@ def _initscr() -> "curses.window":
 
 
 def _places_the_cursor() -> bool:
+    cup = terminfo("cup")
+    return cup is None or bool(cup)  # (no description to go by: let curses try)
+
+
+# A delay some descriptions ask for after a string ("$<5>", for terminals of
+# 1980): curses waits or pads; written as it is, it would show.
+_PADDING = Pattern(rb"\$<[0-9.]+[*/]*>")
+
+
+def terminfo(name: str) -> bytes | None:
+    """The terminal's string for capability ``name`` (b"" where it has none), its
+    delays left out; None where there is no terminfo to ask (Windows)."""
     try:
-        return bool(curses.tigetstr("cup"))
-    except curses.error:
-        return True  # (nothing to go by: let curses try)
+        return _PADDING.sub(b"", curses.tigetstr(name) or b"")
+    except (AttributeError, curses.error):
+        return None
 
 
 def _open_screen() -> "curses.window":
@@ -142,10 +155,7 @@ BRACKETED_PASTE_ON, BRACKETED_PASTE_OFF = b"\x1b[?2004h", b"\x1b[?2004l"
 def cursor_normal() -> bytes:
     """The terminal's string for its usual cursor: the painter hides the cursor
     past curses, so curses would not know to show it again on the way out."""
-    try:
-        return curses.tigetstr("cnorm") or b""
-    except (AttributeError, curses.error):  # no terminfo (Windows)
-        return b""
+    return terminfo("cnorm") or b""
 
 
 def write_terminal(data: bytes) -> None:

@@ -37,9 +37,6 @@ class Window:
     def getmaxyx(self):
         return self.rows, self.cols
 
-    def idlok(self, flag):
-        pass
-
     def refresh(self):
         self.refreshes += 1
 
