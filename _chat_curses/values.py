@@ -15,8 +15,6 @@ building each class costs the program about a tenth of its start-up.)
 
 from __future__ import annotations
 
-import re
-
 settle = object.__setattr__  # what a Value's __init__ sets its fields with
 
 
@@ -52,6 +50,8 @@ class Pattern:
         self.source = source
 
     def __getattr__(self, name: str):
+        import re  # here, not at the top: a start that needs no pattern does without it
+
         compiled = re.compile(self.source)
         for method in ("match", "fullmatch", "search", "sub", "finditer", "findall", "split"):
             setattr(self, method, getattr(compiled, method))

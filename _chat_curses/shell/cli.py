@@ -1,4 +1,6 @@
-"""The command line: its options, the checks of what they say, and ``main``.
+"""The command line: what its options say (read by ``shell.options``, or by
+argparse in ``shell.usage``), the checks of the files and variables it
+names, and ``main``.
 
 ``chat_curses.py`` is the program's door; this is the room behind it, a
 module so that its bytecode is cached: a script run as ``python FILE`` is
@@ -7,38 +9,26 @@ compiled again at every start, and this part alone took about 6 ms to compile.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import errno
-import locale
 import os
 import sys
-from collections.abc import Callable
-from functools import partial
 
-from .. import __version__
-from ..chat.effects import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE
-from ..chat.setup import (
-    DEFAULT_HEARTBEAT,
-    DEFAULT_RESUME_WINDOW,
-    DEFAULT_TIMEOUT,
-    SECRET_ENV,
-    Settings,
-)
+from ..chat.effects import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE
+from ..chat.setup import DEFAULT_HEARTBEAT, SECRET_ENV, Settings
 from ..text.history import PRIVATE, History
-from ..text.validate import (
-    ValidationError,
-    check_address,
-    check_code,
-    check_port,
-    check_timeout,
-    check_username,
-    check_window,
-    clean,
-)
+from ..text.validate import ValidationError, check_timeout, clean
 from ..wire.events import Role
 from .app import App, run
+from .options import read_plain
 from .terminal import TerminalError, curses, describe_descriptor_limit
+
+try:  # the C module under locale.py, which (and the re it brings) costs 2 ms to import
+    from _locale import LC_ALL, setlocale
+    from _locale import Error as LocaleError
+except ImportError:  # a Python without it: locale.py emulates it
+    from locale import LC_ALL, setlocale
+    from locale import Error as LocaleError
 
 HEARTBEAT_ENV = "CHAT_CURSES_HEARTBEAT"
 # What the secure channel is built from (see the README: why these two).
@@ -57,57 +47,20 @@ def program_name() -> str:
     return os.path.basename(sys.argv[0]) or "chat_curses.py"
 
 
-def _flag_type(check: Callable[[str], object]) -> Callable[[str], object]:
-    """Adapt a validator to argparse, which then names the flag in the error."""
-
-    def convert(text: str) -> object:
-        try:
-            return check(text)
-        except ValidationError as error:
-            raise argparse.ArgumentTypeError(str(error)) from None
-
-    return convert
-
-
 def read_secret_file(path: str) -> bytes:
-    """The shared secret in a file, without surrounding white space."""
+    """The shared secret in a file, without surrounding white space; ValidationError
+    if it cannot be read or holds none."""
     try:
         with open(path, "rb") as source:
             data = source.read(MAX_SECRET_BYTES + 1)
     except OSError as error:
-        raise argparse.ArgumentTypeError(
-            f"cannot read {clean(path)!r}: {error.strerror or error}") from None
+        raise ValidationError(f"cannot read {clean(path)!r}: {error.strerror or error}") from None
     if len(data) > MAX_SECRET_BYTES:
-        raise argparse.ArgumentTypeError(
+        raise ValidationError(
             f"{clean(path)!r} is too large for a secret (at most {MAX_SECRET_BYTES} bytes)")
     if not data.strip():
-        raise argparse.ArgumentTypeError(f"{clean(path)!r} is empty")
+        raise ValidationError(f"{clean(path)!r} is empty")
     return data.strip()
-
-
-def write_new_secret(path: str) -> None:
-    """A new secret of 32 random bytes, as 64 hexadecimal digits, in a new private file."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    with os.fdopen(fd, "w") as file:
-        file.write(os.urandom(32).hex() + "\n")
-
-
-class NewSecretAction(argparse.Action):
-    """--new-secret PATH: write a secret and exit, like --version, whatever else is given."""
-
-    def __init__(self, option_strings, dest, **kwargs) -> None:
-        super().__init__(option_strings, dest, nargs=1, **kwargs)
-
-    def __call__(self, parser, namespace, values, option_string=None) -> None:
-        path = values[0]
-        try:
-            write_new_secret(path)
-        except OSError as error:
-            parser.error(f"argument --new-secret: cannot create {clean(path)!r}: "
-                         f"{error.strerror or error}")
-        print(f"Wrote a new secret to {clean(path)}. Give your partner a copy by a safe way, "
-              f"and both start with: --secret-file {clean(path)}")
-        parser.exit(EXIT_OK)
 
 
 def readable_by_others(path: str) -> bool:
@@ -129,132 +82,70 @@ def terminal_columns() -> int:
     return columns if columns > 0 else 80
 
 
-HELP_AFTER = """\
-keys:
-  Enter        send your message on your turn (or answer a prompt)
-  end, Ctrl-D  type end and Enter, or Ctrl-D on an empty line: leave the
-               chat; the partner is told (Ctrl-C leaves at once)
-  PgUp, PgDn   scroll the history
-  Up, Down     bring back the messages you sent
-  Ctrl-R       while the link is down: the client's next try, at once
-  Ctrl-L       repaint the screen
+def argument_parser():
+    """The command line as argparse reads it (``shell.usage``): for help, for
+    the command lines that are not plain, and to refuse one."""
+    from .usage import argument_parser  # here, not at the top: see shell.options
 
-the pairing code:
-  The server shows one (such as 7-amber-otter) for each chat. Tell it
-  to your partner another way (say it, or a message you trust); the
-  client gives it at its prompt, and proves it reached that server.
-  Without it the chat is still encrypted, but unverified: compare the
-  phrase both screens show.
+    return argument_parser(program_name(), terminal_columns())
 
-exit codes:
-  0    the chat ended: end or Ctrl-D, by either side
-  1    it could not begin, or was lost (refused, timed out, port in
-       use, server busy, not back within the resume window)
-  2    usage: a bad flag or value, no terminal, a terminal it cannot
-       drive
-  129  the terminal hung up: the chat waits to be taken up again
-  130  Ctrl-C; 143: SIGTERM (the partner is told)
-"""
+
+def usage_error(message: str) -> None:
+    """Usage, and what is wrong, as argparse says it; exits 2 (never returns)."""
+    argument_parser().error(message)
 
 
 def parse_args(argv: list[str] | None = None) -> Settings:
     """Read the command line; a bad one prints usage and exits 2."""
-    parser = argparse.ArgumentParser(
-        # argparse's help, told the terminal's width at once, and once: left to
-        # find it, argparse imports shutil, which imports zlib, bz2 and lzma
-        # (about 4 ms of every start), and it makes a formatter for every
-        # option it is given.
-        # Raw: the keys and the exit codes below keep their lines.
-        formatter_class=partial(argparse.RawDescriptionHelpFormatter,
-                                width=terminal_columns() - 2),
-        prog=program_name(),
-        description="A one-to-one chat in the terminal. The two sides take\n"
-        "turns, client first; type 'end' to leave.",
-        epilog=HELP_AFTER,
-    )
-    role = parser.add_mutually_exclusive_group(required=True)
-    role.add_argument("--server", action="store_true", help="wait for a partner to connect")
-    role.add_argument("--client", action="store_true", help="connect to a waiting server")
-    parser.add_argument("--host", type=_flag_type(check_address),
-                        help="address to listen on (server) or connect to (client); "
-                        "skips the address prompt")
-    parser.add_argument("--port", type=_flag_type(check_port),
-                        help="TCP port, 1-65535; skips the port prompt")
-    parser.add_argument("--name", type=_flag_type(check_username),
-                        help="your username, 1-32 printable characters; skips the username prompt")
-    parser.add_argument("--code", type=_flag_type(check_code),
-                        help="the pairing code the server shows (client); skips the code prompt")
-    parser.add_argument("--require-code", action="store_true",
-                        help="refuse partners that bring neither the pairing code nor the "
-                        "secret (server)")
-    parser.add_argument("--timeout", type=_flag_type(check_timeout), default=DEFAULT_TIMEOUT,
-                        metavar="SECONDS",
-                        help=f"seconds allowed to connect and finish the handshake "
-                        f"(default {DEFAULT_TIMEOUT:g})")
-    parser.add_argument("--resume-window", type=_flag_type(check_window),
-                        default=DEFAULT_RESUME_WINDOW, metavar="SECONDS",
-                        help=f"how long a broken chat waits to be resumed (default "
-                        f"{DEFAULT_RESUME_WINDOW:g}; 0: a lost link ends the chat at once)")
-    parser.add_argument("--fresh", action="store_true",
-                        help="give up a chat saved for this address and port (its partner is "
-                        "told) and start a new one")
-    parser.add_argument("--secret-file", metavar="PATH",
-                        help=f"a file holding a secret both sides must know; without it, "
-                        f"the {SECRET_ENV} environment variable, if set, is the secret")
-    parser.add_argument("--log", metavar="PATH",
-                        help="append every line of the conversation, as shown, to this file")
-    parser.add_argument("--quiet", action="store_true",
-                        help="no bell and no terminal title when your turn comes")
-    parser.add_argument("--no-typing-notice", action="store_true",
-                        help="do not tell your partner while you are typing")
-    parser.add_argument("--new-secret", metavar="PATH", action=NewSecretAction,
-                        help="write a new random secret to PATH (a new file, mode 600) and exit")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = read_plain(argv)
+    if args is None:
+        args = vars(argument_parser().parse_args(argv))
+    secret_file, log_path = args["secret_file"], args["log"]
     secret = None
-    if args.secret_file is not None:
+    if secret_file is not None:
         try:
-            secret = read_secret_file(args.secret_file)
-        except argparse.ArgumentTypeError as error:
-            parser.error(f"argument --secret-file: {error}")
+            secret = read_secret_file(secret_file)
+        except ValidationError as error:
+            usage_error(f"argument --secret-file: {error}")
     elif SECRET_ENV in os.environ:
         secret = os.environ[SECRET_ENV].strip().encode("utf-8", "surrogateescape")
         if not secret:  # CHAT_SECRET=$(cat missing-file) must not turn the secret off
-            parser.error(f"environment variable {SECRET_ENV} is set but empty; "
-                         f"give it a secret, or unset it to chat without one")
+            usage_error(f"environment variable {SECRET_ENV} is set but empty; "
+                    f"give it a secret, or unset it to chat without one")
     heartbeat = DEFAULT_HEARTBEAT
     if HEARTBEAT_ENV in os.environ:
         try:
             heartbeat = check_timeout(os.environ[HEARTBEAT_ENV])
         except ValidationError as error:
-            parser.error(f"environment variable {HEARTBEAT_ENV}: {error}")
+            usage_error(f"environment variable {HEARTBEAT_ENV}: {error}")
     log = None  # opened last: a usage error must not leave a new file behind
-    if args.log is not None:
+    if log_path is not None:
         from .transcript import Transcript  # here, not at the top: only --log needs it
 
         try:
-            log = Transcript.open(args.log)
+            log = Transcript.open(log_path)
         except (OSError, ValueError) as error:
             reason = error.strerror if isinstance(error, OSError) and error.strerror else error
-            parser.error(f"argument --log: cannot write to {clean(args.log)!r}: {reason}")
+            usage_error(f"argument --log: cannot write to {clean(log_path)!r}: {reason}")
     return Settings(
-        role=Role.SERVER if args.server else Role.CLIENT,
-        host=args.host,
-        port=args.port,
-        name=args.name,
-        timeout=args.timeout,
-        resume_window=args.resume_window,
-        quiet=args.quiet,
-        typing_notice=not args.no_typing_notice,
+        role=Role.SERVER if args["server"] else Role.CLIENT,
+        host=args["host"],
+        port=args["port"],
+        name=args["name"],
+        timeout=args["timeout"],
+        resume_window=args["resume_window"],
+        quiet=args["quiet"],
+        typing_notice=not args["no_typing_notice"],
         secret=secret,
-        secret_file=args.secret_file,
+        secret_file=secret_file,
         heartbeat=heartbeat,
         log=log,
-        log_path=args.log,
+        log_path=log_path,
         term=os.environ.get("TERM", ""),
-        code=args.code,
-        require_code=args.require_code,
-        fresh=args.fresh,
+        code=args["code"],
+        require_code=args["require_code"],
+        fresh=args["fresh"],
     )
 
 
@@ -319,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{program_name()}: a terminal is needed: standard input and output must be "
               "a terminal, not a pipe or a file", file=sys.stderr)
         return EXIT_USAGE
-    with contextlib.suppress(locale.Error):
-        locale.setlocale(locale.LC_ALL, "")
+    with contextlib.suppress(LocaleError):
+        setlocale(LC_ALL, "")  # curses then draws the terminal's own characters
     listeners = None
     if settings.role is Role.SERVER and None not in (settings.host, settings.port):
         # The place came as flags: a port in use is said before any prompt (SPEC 4).

@@ -100,9 +100,10 @@ def terminfo(name: str) -> bytes | None:
     """The terminal's string for capability ``name`` (b"" where it has none), its
     delays left out; None where there is no terminfo to ask (Windows)."""
     try:
-        return _PADDING.sub(b"", curses.tigetstr(name) or b"")
+        value = curses.tigetstr(name) or b""
     except (AttributeError, curses.error):
         return None
+    return _PADDING.sub(b"", value) if b"$<" in value else value  # (most have none)
 
 
 def _open_screen() -> "curses.window":
