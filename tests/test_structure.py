@@ -149,7 +149,7 @@ def test_the_first_prompt_does_not_wait_for_what_only_a_chat_needs():
     socket, threading, json...) once a chat begins; the transcript only
     with --log, the Unicode tables with the first text beyond ASCII; argparse
     (and re, gettext, locale) for help, a usage error or a command line that
-    is not plain (shell.options)."""
+    is not plain (shell.options); selectors at the loop's first sleep."""
     later = ["_chat_curses.shell.listener", "_chat_curses.shell.dialer",
              "_chat_curses.shell.link", "_chat_curses.shell.journal",
              "_chat_curses.wire.protocol", "_chat_curses.wire.codec",
@@ -159,7 +159,7 @@ def test_the_first_prompt_does_not_wait_for_what_only_a_chat_needs():
              "_chat_curses.wire.channel", "_chat_curses.words", "cryptography", "spake2",
              "unicodedata", "threading", "dataclasses", "typing", "inspect",
              "datetime", "hashlib", "random", "pathlib", "shutil", "json", "socket",
-             "argparse", "re", "locale", "gettext"]
+             "argparse", "re", "locale", "gettext", "selectors"]
     code = ("import sys; import chat_curses; from _chat_curses.shell import cli; "
             "cli.parse_args(['--client']); "
             f"print(' '.join(name for name in {later!r} if name in sys.modules))")

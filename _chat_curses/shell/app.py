@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import selectors
 import signal
 import sys
 import time
@@ -25,7 +24,7 @@ from ..chat.setup import Settings
 from ..text.history import PRIVATE, Line
 from ..wire.events import BrokenRecord, RemoteProtocolError, Role
 from .keeper import SessionKeeper
-from .loop import LEAVING_SIGNALS, EventLoop, Waker, signals_to
+from .loop import LEAVING_SIGNALS, READ, WRITE, EventLoop, Waker, signals_to
 from .paint import painter_for
 from .screen import Screen
 from .terminal import KEYBOARD_POLL_SECONDS, POLL_KEYBOARD, Keyboard, curses_screen
@@ -132,7 +131,7 @@ class App:
             self.dialer.on_wake()
         self._carry_out()
 
-    def on_keyboard(self, mask: int = selectors.EVENT_READ) -> None:
+    def on_keyboard(self, mask: int = READ) -> None:
         items = self.keyboard.read()
         if items is None:  # the terminal is gone (an SSH session dropped) though no SIGHUP came
             self.core.hang_up()
@@ -144,9 +143,9 @@ class App:
     def on_partner(self, mask: int) -> None:
         """The partner's connection is writable or readable: every event goes to the core."""
         try:
-            if mask & selectors.EVENT_WRITE:
+            if mask & WRITE:
                 self.partner.flush()
-            if mask & selectors.EVENT_READ:
+            if mask & READ:
                 for event in self.partner.receive():
                     self.keeper.heard()
                     self.core.received(event, time.monotonic())
@@ -237,7 +236,7 @@ class App:
             self.partner.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         if self.core.reach.found(link.protocol, link.address, time.monotonic(), link.proven.phrase):
             self.keeper.start()  # a new chat: its session file
-        self.on_partner(selectors.EVENT_READ)  # frames that came with the last of the handshake
+        self.on_partner(READ)  # frames that came with the last of the handshake
 
     # -- the client: dial, then the handshake (the core decides what a failure means) --
 

@@ -12,7 +12,6 @@ both hand their connections to one.
 from __future__ import annotations
 
 import contextlib
-import selectors
 from collections.abc import Callable
 
 from ..chat.dialing import Failure, Outcome
@@ -32,7 +31,7 @@ from ..wire.events import (
 )
 from ..wire.handshake import Brings, ClientHello, Handshake, Proven
 from ..wire.protocol import Protocol
-from .loop import EventLoop
+from .loop import READ, WRITE, EventLoop
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING, without importing typing
 if TYPE_CHECKING:
@@ -88,10 +87,10 @@ class Link:
     def on_ready(self, mask: int) -> None:
         """Writable, readable, or (mask 0) just opened or allowed to answer."""
         try:
-            if mask & selectors.EVENT_WRITE:
+            if mask & WRITE:
                 self.conn.flush()
             self.step()
-            if mask & selectors.EVENT_READ and not self.done:
+            if mask & READ and not self.done:
                 for event in self.conn.receive():
                     self._on_event(event)
                     if self.done:

@@ -10,7 +10,6 @@ resting, guessing slowed down, busy for strangers while a chat is on) is
 from __future__ import annotations
 
 import errno
-import selectors
 import socket
 import sys
 import time
@@ -32,7 +31,7 @@ from ..wire.events import Role
 from ..wire.handshake import CHAT_OVER, Brings
 from ..wire.record import ChatRecord
 from .link import Link, format_peer
-from .loop import EventLoop
+from .loop import READ, EventLoop
 
 # Connections the kernel queues for us; a flood waits there, not in SYN
 # retries. Strangers who reconnect as fast as they are dropped wait there,
@@ -274,7 +273,7 @@ class Door:
             self.candidates.append(link)
             # A partner's hello is usually there already: read it now, so that
             # its progress counts before the next stranger is weighed against it.
-            link.on_ready(selectors.EVENT_READ)
+            link.on_ready(READ)
 
     # -- handshakes --
 

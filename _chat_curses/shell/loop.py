@@ -10,10 +10,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
-import selectors
 import signal
 import time
 from collections.abc import Callable, Iterator
+
+# What a file is watched for: selectors.EVENT_READ and EVENT_WRITE, named here
+# so that the way to the first prompt does without importing selectors (2 ms).
+READ, WRITE = 1, 2
 
 # Signals that end the program, and the exit code each gives (128 + number).
 LEAVING_SIGNALS = {
@@ -105,30 +108,44 @@ def signals_to(waker: Waker) -> Iterator[None]:
 
 
 class EventLoop:
-    """One selector over everything; each registration carries its callback."""
+    """One selector over everything; each registration carries its callback.
+
+    The selector is made at the first sleep: the first prompt is drawn by
+    then, and what was watched before is registered with it."""
 
     def __init__(self) -> None:
-        self.selector = selectors.DefaultSelector()
+        self.selector = None  # (a selectors.DefaultSelector, from the first sleep)
         self.watching: dict = {}  # each file watched: its events and callback, as registered
 
     def watch(self, fileobj, callback: Callable[[int], None], read: bool = True,
               write: bool = False) -> None:
         """Watch ``fileobj`` (again each turn: a registration that stands costs a lookup)."""
-        events = (selectors.EVENT_READ if read else 0) | (selectors.EVENT_WRITE if write else 0)
+        events = (READ if read else 0) | (WRITE if write else 0)
         wanted = (events, callback)
         had = self.watching.get(fileobj)
         if had == wanted:
             return
-        if had is None:
-            self.selector.register(fileobj, events, callback)
-        else:
-            self.selector.modify(fileobj, events, callback)
+        if self.selector is not None:  # (else registered when it is made)
+            if had is None:
+                self.selector.register(fileobj, events, callback)
+            else:
+                self.selector.modify(fileobj, events, callback)
         self.watching[fileobj] = wanted
 
     def unwatch(self, fileobj) -> None:
         self.watching.pop(fileobj, None)
-        with contextlib.suppress(KeyError, ValueError):
-            self.selector.unregister(fileobj)
+        if self.selector is not None:
+            with contextlib.suppress(KeyError, ValueError):
+                self.selector.unregister(fileobj)
+
+    def _selector(self):
+        if self.selector is None:
+            import selectors  # here, not at the top: see the class
+
+            self.selector = selectors.DefaultSelector()
+            for fileobj, (events, callback) in self.watching.items():
+                self.selector.register(fileobj, events, callback)
+        return self.selector
 
     def run(self, app: Application, poll: Callable[[], None] | None = None,
             poll_every: float = 0.05) -> None:
@@ -139,7 +156,7 @@ class EventLoop:
             timeout = app.seconds_to_deadline()
             if poll is not None:
                 timeout = poll_every if timeout is None else min(timeout, poll_every)
-            for key, mask in self.selector.select(timeout):
+            for key, mask in self._selector().select(timeout):
                 # An earlier callback in this batch may have closed this one's file.
                 current = self.selector.get_map().get(key.fd)
                 if current is not None and current.fileobj is key.fileobj:
@@ -149,4 +166,5 @@ class EventLoop:
             if poll is not None and app.exit_code is None:
                 poll()
             app.on_time(time.monotonic())
-        self.selector.close()
+        if self.selector is not None:
+            self.selector.close()

@@ -1,11 +1,12 @@
-"""Tests of shell/loop.Waker: a thread's or a signal's write wakes a sleeping selector."""
+"""Tests of shell/loop: a thread's or a signal's write wakes a sleeping selector (Waker);
+the loop's selector is made at its first sleep (EventLoop)."""
 
 import os
 import selectors
 import signal
 import threading
 
-from _chat_curses.shell.loop import Waker, signals_to
+from _chat_curses.shell.loop import READ, WRITE, EventLoop, Waker, signals_to
 
 
 def test_a_wake_from_another_thread_ends_the_sleep_and_is_drained():
@@ -43,5 +44,39 @@ def test_a_full_waker_does_not_block_the_one_who_wakes_it():
         for _ in range(200_000):  # far more than any pipe holds
             waker.wake()
         assert len(waker.drain()) > 0
+    finally:
+        waker.close()
+
+
+def test_the_loop_names_the_events_as_selectors_does():
+    assert (READ, WRITE) == (selectors.EVENT_READ, selectors.EVENT_WRITE)
+
+
+def test_the_selector_is_made_at_the_first_sleep_with_what_was_watched_before():
+    loop, waker, heard = EventLoop(), Waker(), []
+
+    class App:
+        exit_code = None
+
+        def before_sleep(self):
+            heard.append(("drawn, no selector yet", loop.selector is None))
+
+        def seconds_to_deadline(self):
+            return 5.0
+
+        def on_time(self, now):
+            pass
+
+    app = App()
+
+    def on_wake(mask):
+        heard.append(("woken", mask, waker.drain()))
+        app.exit_code = 0
+
+    try:
+        loop.watch(waker, on_wake)
+        waker.wake()
+        loop.run(app)
+        assert heard == [("drawn, no selector yet", True), ("woken", READ, bytes([Waker.THREAD_DONE]))]
     finally:
         waker.close()
