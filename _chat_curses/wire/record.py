@@ -37,6 +37,7 @@ class ChatRecord:
         self.delivery = Delivery() if delivery is None else delivery
         self.turn = turn  # whose turn it is
         self.digest = b""  # the conversation's, so far ("" before the first message)
+        self._keyed = None  # HMAC-SHA256 keyed with the secret, copied for each link
 
     def __repr__(self) -> str:
         return f"ChatRecord(peer={self.peer!r}, turn={self.turn.value}, {self.delivery!r})"
@@ -58,11 +59,20 @@ class ChatRecord:
 
     def chain(self, by: Role, message: Message) -> None:
         """``by``'s message, numbered, into the conversation's digest."""
-        import hmac  # here, not at the top: loaded with the first message only
-
-        prior = self.digest or hmac.digest(self.secret, b"chat_curses conversation", "sha256")
+        prior = self.digest or self._mac(b"chat_curses conversation")
         said = f"{by.value}\0{message.seq}\0{message.sent}\0{message.text}".encode("utf-8")
-        self.digest = hmac.digest(self.secret, prior + said, "sha256")
+        self.digest = self._mac(prior + said)
+
+    def _mac(self, data: bytes) -> bytes:
+        """HMAC-SHA256 of ``data`` under the secret (the key is set up once, not
+        at every message: that took half of each link's cost)."""
+        if self._keyed is None:
+            import hmac  # here, not at the top: loaded with the first message only
+
+            self._keyed = hmac.new(self.secret, digestmod="sha256")
+        mac = self._keyed.copy()
+        mac.update(data)
+        return mac.digest()
 
     @property
     def messages(self) -> int:

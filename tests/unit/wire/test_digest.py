@@ -45,6 +45,18 @@ def test_both_sides_keep_the_same_digest_of_a_conversation():
     assert client.chat.messages == server.chat.messages == 3
 
 
+def test_the_digest_is_the_chain_of_hmacs_spec_12_describes():
+    import hmac
+
+    client, server = pair()
+    talk(client, server, "hello")
+    talk(server, client, "héllo ☃")
+    link = hmac.digest(SECRET, b"chat_curses conversation", "sha256")
+    for by, seq, text in (("client", 1, "hello"), ("server", 1, "héllo ☃")):
+        link = hmac.digest(SECRET, link + f"{by}\0{seq}\0{T0}\0{text}".encode(), "sha256")
+    assert client.chat.digest == server.chat.digest == link
+
+
 def test_a_message_sent_again_after_a_reconnect_is_not_counted_twice():
     client, server = pair()
     talk(client, server, "once")
