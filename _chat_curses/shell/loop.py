@@ -35,8 +35,8 @@ class Application:
     exit_code: int | None
 
     def before_sleep(self) -> None: ...
-    def seconds_to_deadline(self) -> float | None: ...
-    def on_time(self, now: float) -> None: ...
+    def seconds_to_deadline(self) -> float | None: ...  # (None: nothing is timed)
+    def on_time(self, now: float) -> None: ...  # called once that deadline has come
 
 
 class Waker:
@@ -154,6 +154,7 @@ class EventLoop:
         while app.exit_code is None:
             app.before_sleep()
             timeout = app.seconds_to_deadline()
+            due = None if timeout is None else time.monotonic() + timeout
             if poll is not None:
                 timeout = poll_every if timeout is None else min(timeout, poll_every)
             for key, mask in self._selector().select(timeout):
@@ -165,6 +166,11 @@ class EventLoop:
                     break
             if poll is not None and app.exit_code is None:
                 poll()
-            app.on_time(time.monotonic())
+            # Time alone brings something once the deadline has come; a wake-up
+            # before it was a key's or a message's, met by its own callback (and a
+            # deadline a callback moved nearer is named before the next sleep).
+            now = time.monotonic()
+            if due is not None and now >= due:
+                app.on_time(now)
         if self.selector is not None:
             self.selector.close()

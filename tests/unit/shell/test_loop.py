@@ -6,6 +6,8 @@ import selectors
 import signal
 import threading
 
+import pytest
+
 from _chat_curses.shell.loop import READ, WRITE, EventLoop, Waker, signals_to
 
 
@@ -78,5 +80,36 @@ def test_the_selector_is_made_at_the_first_sleep_with_what_was_watched_before():
         waker.wake()
         loop.run(app)
         assert heard == [("drawn, no selector yet", True), ("woken", READ, bytes([Waker.THREAD_DONE]))]
+    finally:
+        waker.close()
+
+
+@pytest.mark.parametrize("seconds, timers_run", [(5.0, 0), (None, 0), (0.0, 1)])
+def test_time_alone_is_handled_only_once_the_deadline_named_has_come(seconds, timers_run):
+    """A wake-up for a key or a message before any deadline runs no timer."""
+    loop, waker, times = EventLoop(), Waker(), []
+
+    class App:
+        exit_code = None
+
+        def before_sleep(self):
+            waker.wake()  # something to wake for at once: a key, say
+
+        def seconds_to_deadline(self):
+            return seconds
+
+        def on_time(self, now):
+            times.append(now)
+
+    app = App()
+
+    def on_wake(mask):
+        waker.drain()
+        app.exit_code = 0
+
+    try:
+        loop.watch(waker, on_wake)
+        loop.run(app)
+        assert len(times) == timers_run
     finally:
         waker.close()
