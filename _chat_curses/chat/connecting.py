@@ -31,6 +31,7 @@ from collections.abc import Callable
 
 from ..text.validate import clean, clean_lines, clean_name
 from ..text.history import Line
+from ..values import earliest
 from ..wire.handshake import Brings
 from ..words import make_code
 from ..words import phrase as phrase_words
@@ -247,9 +248,7 @@ class Reach:
     # -- time --
 
     def deadline(self) -> float | None:
-        due = [time for time in (self.tries.deadline(), self.farewell.deadline())
-               if time is not None]
-        return min(due) if due else None
+        return earliest(self.tries.deadline(), self.farewell.deadline())
 
     def tick(self, now: float) -> None:
         """A try that ran out of time fails; the next try starts when it is due."""

@@ -38,6 +38,7 @@ from ..text.editor import LineEditor
 from ..text.history import History, Scrollback
 from ..text.keys import Item
 from ..text.validate import ValidationError, check_message, clean
+from ..values import earliest
 from ..wire.events import (
     GIVEN_UP,
     Bye,
@@ -190,12 +191,10 @@ class ChatCore:
         or a refused key's note."""
         if self.reach is None:
             return None  # the questions are still being asked: nothing is timed
-        due = [self.reach.deadline()]
-        if self.chatting:
-            due += [self.liveness.deadline(), self.keys.refused_until or None,
-                    self.peer_typing_until or None]
-        due = [time for time in due if time is not None]
-        return min(due) if due else None
+        if not self.chatting:
+            return self.reach.deadline()
+        return earliest(self.reach.deadline(), self.liveness.deadline(),
+                        self.keys.refused_until or None, self.peer_typing_until or None)
 
     def tick(self, now: float) -> None:
         if self.exit_code is not None or self.reach is None:
@@ -309,7 +308,9 @@ class ChatCore:
 
     @property
     def typing_message(self) -> bool:
-        return self.chatting and self.our_turn
+        """The chat is on, and the input takes our message (``chatting and our_turn``)."""
+        chat = self.chat
+        return chat is not None and chat.turn is self.role and self.exit_code is None
 
     @property
     def input_open(self) -> bool:

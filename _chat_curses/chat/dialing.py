@@ -31,7 +31,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 
-from ..values import Value, settle
+from ..values import Value, earliest, settle
 
 
 class Outcome(str, enum.Enum):
@@ -167,9 +167,8 @@ class Dialing:
         self.try_ends = self.redial_at = None
 
     def deadline(self) -> float | None:
-        step_ends = None if self.try_ends is None else self.step_ends
-        due = [time for time in (self.try_ends, self.redial_at, step_ends) if time is not None]
-        return min(due) if due else None
+        return earliest(self.try_ends, self.redial_at,
+                        None if self.try_ends is None else self.step_ends)
 
     def timed_out(self, now: float) -> Failure | None:
         """The try under way ran out of time: its failure, in words."""

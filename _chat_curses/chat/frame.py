@@ -21,33 +21,36 @@ class Frame:
 
 
 def frame_of(core, now: float) -> Frame:
-    """What the screen shows now."""
+    """What the screen shows now. (What the chat's state says is asked once
+    here, not by each part: a drawing asks it at every turn of the loop.)"""
+    chatting = core.chatting
+    our_turn = chatting and core.our_turn
     if core.setup.question is not None:
         prompt, editor = core.setup.question.prompt, core.editor
-    elif core.typing_message:
+    elif our_turn:  # (``core.typing_message``)
         prompt, editor = MESSAGE_PROMPTS[core.role], core.editor
-    elif core.chatting and core.keys.refused_note_showing(now):
+    elif chatting and core.keys.refused_note_showing(now):
         prompt, editor = (f"It is {core.peer_name}'s turn: wait for their message "
                           f"(keys are ignored until then)"), None
     else:
         prompt, editor = core.note, None
-    return Frame(core.history, core.scrollback, status_line(core, now), prompt, editor,
-                 title_of(core))
+    return Frame(core.history, core.scrollback, status_line(core, now, chatting, our_turn),
+                 prompt, editor, title_of(core, chatting, our_turn))
 
 
-def title_of(core) -> str:
+def title_of(core, chatting: bool, our_turn: bool) -> str:
     """For the terminal's title: whose turn it is (nothing when quiet)."""
-    if core.settings.quiet or not core.chatting:
+    if core.settings.quiet or not chatting:
         return ""
-    if core.our_turn:
+    if our_turn:
         return f"chat_curses: your turn ({core.peer_name} wrote)"
     return f"chat_curses: {core.peer_name}'s turn"
 
 
-def link_status(core, now: float) -> str:
-    """The link's part of the status bar: up, suspected (no answer), or down."""
+def link_status(core, now: float, outage) -> str:
+    """The link's part of the status bar: up, suspected (no answer), or down (``outage``)."""
     silence = minutes_or_seconds(now - core.liveness.contact)
-    if core.outage is None:
+    if outage is None:
         link = "connected" if core.chat.verified else "connected, unverified"
         if not core.liveness.suspected:
             return link
@@ -65,20 +68,21 @@ def link_status(core, now: float) -> str:
     return link
 
 
-def status_line(core, now: float) -> str:
+def status_line(core, now: float, chatting: bool, our_turn: bool) -> str:
     """The status bar: most important first, since a narrow screen cuts the end off."""
-    if core.chatting:
-        if core.our_turn:
+    if chatting:
+        outage = core.outage
+        if our_turn:
             turn = "your turn"
         elif now < core.peer_typing_until:
             turn = f"{core.peer_name} is typing..."
         else:
             turn = f"{core.peer_name}'s turn, waiting {minutes(now - core.waiting_since)}"
-        link = link_status(core, now)
+        link = link_status(core, now, outage)
         parts = [turn, link, core.role.value, f"you: {core.name}",
                  f"partner: {core.peer_name}@{core.peer_address}"]
         waiting = core.chat.delivery.waiting
-        if waiting and (core.outage is not None or core.liveness.slow_to_ack(now)):
+        if waiting and (outage is not None or core.liveness.slow_to_ack(now)):
             parts.insert(1, f"{waiting} to deliver")
     else:
         parts = [core.role.value, core.phase, f"you: {core.name or '?'}"]

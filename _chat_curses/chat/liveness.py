@@ -16,6 +16,8 @@ then ends. Every method takes ``now``.
 
 from __future__ import annotations
 
+from ..values import earliest
+
 # A link silent for this many heartbeats is suspected: a new path is tried beside it.
 # (Two pings missed, and half a period to spare: a new path is up within 3 s.)
 SUSPECT_AFTER = 2.5
@@ -143,9 +145,8 @@ class Liveness:
         if self.outage is not None:  # and each second, for the screen's count since then
             return min(self.window_ends(), self.shown_until)
         silence = self.dead_after if self.suspected else self.suspect_after
-        due = [self.last_sent + self.period, self.last_received + silence, self.shown_until,
-               self.ack_due]
-        return min(time for time in due if time is not None)
+        return earliest(self.last_sent + self.period, self.last_received + silence,
+                        self.shown_until, self.ack_due)
 
     def window_over(self, now: float) -> bool:
         """The link is down, and the window for resuming has passed. (Asked at each

@@ -97,13 +97,22 @@ def as_line(record: dict) -> bytes:
             value = str(value)
         else:
             value = _ENCODER.encode(value)
-        fields.append(f"{_STRING(key)}:{value}")
+        fields.append(f"{_KEYS.get(key) or _STRING(key)}:{value}")
     return f"{{{','.join(fields)}}}\n".encode("utf-8")
+
+
+def line_record(text: str, kind: str) -> bytes:
+    """``as_line({"line": text, "kind": kind})``, a history line's record: one
+    a message, written without the loop over its fields."""
+    return f'{{"line":{_STRING(text)},"kind":{_STRING(kind)}}}\n'.encode("utf-8")
 
 
 # Made once: json.dumps builds a new encoder per call when given options.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _STRING = json.encoder.encode_basestring  # (json's C function, as the encoder uses it)
+# The names a message's records use, written once.
+_KEYS = {key: _STRING(key) for key in ("sent", "frame", "received", "acked", "turn", "digest",
+                                       "contact")}
 
 
 def parse_over(data: bytes, now: float) -> tuple[ChatRecord, str] | None:

@@ -22,6 +22,7 @@ from ..chat.effects import EXIT_FAILURE, Effect
 from ..chat.lines import describe_os_error, unsent_draft
 from ..chat.setup import Settings
 from ..text.history import PRIVATE, Line
+from ..values import earliest
 from ..wire.events import BrokenRecord, RemoteProtocolError, Role
 from .keeper import SessionKeeper
 from .loop import LEAVING_SIGNALS, READ, WRITE, EventLoop, Waker, signals_to
@@ -84,28 +85,27 @@ class App:
     # -- what the loop calls --
 
     def before_sleep(self) -> None:
+        now = time.monotonic()
         if self.door is not None:
-            self.door.before_sleep()
+            self.door.before_sleep(now)
         if self.link is not None and not self.link.closed:
             self.loop.watch(self.link.conn, self.link.on_ready, write=self.link.conn.wants_write)
         if self.partner is not None:
             self.loop.watch(self.partner, self.on_partner, write=self.partner.wants_write)
-        self.core.pane = self.screen.history_size()
-        self.core.keys.only_leaving = self.screen.too_small  # nothing else shows while it is
-        now = time.monotonic()
+        # (While the terminal is too small, nothing but leaving acts: nothing else shows.)
+        self.core.pane, self.core.keys.only_leaving = self.screen.measure()
         self.screen.draw(self.core.frame(now))
         if self.warming is None:  # the first prompt is drawn: load the cryptography meanwhile
             self.warming = warm_up_in_background()
         self.keeper.flush(now)  # once drawn (what was sent is written; what came, not yet acked)
 
     def seconds_to_deadline(self) -> float | None:
-        deadlines = [self.keyboard.escape_deadline, self.core.deadline(), self.keeper.sync_due]
-        if self.door is not None:
-            deadlines += self.door.deadlines()
-        deadlines = [deadline for deadline in deadlines if deadline is not None]
-        if not deadlines:
+        now = time.monotonic()
+        due = earliest(self.keyboard.escape_deadline, self.core.deadline(), self.keeper.sync_due,
+                       *(self.door.deadlines(now) if self.door is not None else ()))
+        if due is None:
             return None  # nothing is timed: sleep until something happens
-        return max(0.0, min(deadlines) - time.monotonic())
+        return max(0.0, due - now)
 
     def on_time(self, now: float) -> None:
         if self.keyboard.escape_deadline is not None and now >= self.keyboard.escape_deadline:

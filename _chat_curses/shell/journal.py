@@ -40,9 +40,8 @@ try:
 except ImportError:  # Windows: no locks; one program per chat is the user's to keep
     fcntl = None
 
-from ..chat.saved import Saved, SessionError, as_line, header
+from ..chat.saved import Saved, SessionError, as_line, header, line_record
 from ..limits import MAX_SESSION_BYTES
-from ..wire.delivery import Delivery
 from ..wire.events import Role
 from ..wire.record import ChatRecord
 
@@ -266,11 +265,10 @@ class Journal:
         self.path, self._fd = path, fd
         self._lines: list[bytes] = []  # history lines not yet written (see ``line``)
         self._unsynced = False  # written since the last flush
-        self.written = Delivery()  # how far sent, received and acked are on disk
-        self.turn: Role | None = None
+        # What the file has of the chat: the partner's name and ours, how far sent,
+        # received and acked are, the turn and the digest (as ``_state`` reads them).
+        self.written: tuple = ("", "", 0, 0, 0, None, b"")
         self.contact = 0.0
-        self.names = ("", "")  # the partner's and ours, as the file has them
-        self.digest = b""
 
     @classmethod
     def create(cls, saved: Saved, place: str) -> "Journal":
@@ -283,57 +281,54 @@ class Journal:
 
     def take_up(self, saved: Saved) -> "Journal":
         """Append from where ``saved`` (what the file holds) leaves off."""
-        delivery = saved.chat.delivery
-        self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
-        self.turn, self.contact = saved.chat.turn, saved.contact
-        self.names = (saved.chat.peer, saved.name)
-        self.digest = saved.chat.digest
+        self.written, self.contact = _state(saved.chat, saved.name), saved.contact
         return self
 
     def line(self, text: str, kind: str) -> None:
         """A history line, held until the next ``sync`` writes it with the rest:
         one write and one sync per turn of the loop, however many lines it added."""
-        self._lines.append(as_line({"line": text, "kind": kind}))
+        self._lines.append(line_record(text, kind))
 
     def sync(self, chat: ChatRecord, contact: float, name: str = "",
              keep_contact: bool = False) -> None:
         """Append what changed in the chat since the last call, as one write
         (``name``: ours, if it changed; ``keep_contact``: the last contact too)."""
+        state, moved = _state(chat, name or self.written[1]), contact - self.contact
+        if state == self.written and not self._lines \
+                and moved < (1.0 if keep_contact else CONTACT_EVERY):
+            return  # nothing to write: the usual case for a second call in one turn of the loop
         lines, self._lines = self._lines, []
+        peer, name, sent, received, acked, turn, digest = state
+        was_peer, was_name, was_sent, was_received, was_acked, was_turn, was_digest = self.written
         records, changes = [], {}  # (changes: one record, read in chat.saved's order)
-        peer, name = chat.peer, name or self.names[1]
-        if peer != self.names[0]:
+        if peer != was_peer:
             changes["peer"] = peer
-        if name != self.names[1]:
+        if name != was_name:
             changes["name"] = name
-        self.names = (peer, name)
-        delivery, turn = chat.delivery, chat.turn
-        for number in range(self.written.sent + 1, delivery.sent + 1):
-            frame = delivery.unacked.get(number)  # None if acknowledged already
+        unacked = chat.delivery.unacked
+        for number in range(was_sent + 1, sent + 1):
+            frame = unacked.get(number)  # None if acknowledged already
             records.append({"sent": number} if frame is None else
                            {"sent": number, "frame": frame.decode("utf-8")})
         if records:  # (the last sent goes with the changes; any before it, each on its own)
             changes.update(records.pop())
-        if delivery.received != self.written.received:
-            changes["received"] = delivery.received
-        if delivery.acked != self.written.acked:
-            changes["acked"] = delivery.acked
-        if turn is not self.turn:
+        if received != was_received:
+            changes["received"] = received
+        if acked != was_acked:
+            changes["acked"] = acked
+        if turn is not was_turn:
             changes["turn"] = turn.value
-        if chat.digest != self.digest:
-            changes["digest"] = chat.digest.hex()
-            self.digest = chat.digest
+        if digest != was_digest:
+            changes["digest"] = digest.hex()
         # The last contact goes with what else is written, or when the link is down
         # (``keep_contact``); while all is well and quiet, once in CONTACT_EVERY only,
         # so that the heartbeat alone costs the file next to nothing.
-        moved = contact - self.contact
         if moved >= CONTACT_EVERY or (moved >= 1.0 and (changes or lines or keep_contact)):
             changes["contact"] = round(contact, 1)
             self.contact = contact
         if changes or lines:
             self._append(records + [changes] if changes else records, lines)
-            self.written = Delivery(delivery.sent, delivery.received, delivery.acked)
-            self.turn = turn
+            self.written = state
 
     @property
     def unsynced(self) -> bool:
@@ -364,6 +359,13 @@ class Journal:
         finally:
             self._lines = []
             os.close(self._fd)
+
+
+def _state(chat: ChatRecord, name: str) -> tuple:
+    """What a session file keeps up with of ``chat`` (``name``: ours), to compare."""
+    delivery = chat.delivery
+    return (chat.peer, name, delivery.sent, delivery.received, delivery.acked, chat.turn,
+            chat.digest)
 
 
 def _link_free_name(temporary: Path, folder: Path, stem: str, suffix: str) -> Path:

@@ -211,19 +211,22 @@ class Door:
 
     # -- what the loop asks --
 
-    def before_sleep(self) -> None:
+    def before_sleep(self, now: float) -> None:
         for link in self.candidates:
             self.loop.watch(link.conn, link.on_ready, write=link.conn.wants_write)
-        accepting = self.admission.accepting(time.monotonic())
+        accepting = self.admission.accepting(now)
         for listener, on_accept in self.listeners.items():
             if accepting:
                 self.loop.watch(listener, on_accept)
             else:
                 self.loop.unwatch(listener)
 
-    def deadlines(self) -> list[float]:
-        deadlines = [link.deadline for link in self.candidates]
-        if self.listeners and not self.admission.accepting(time.monotonic()):
+    def deadlines(self, now: float) -> list[float]:
+        """When ``on_time`` has something to do: a handshake's end, the listener's
+        pause ending, a hello held back getting its answer. (Asked at every turn of
+        the loop, mostly with no handshake under way: then no list is made for them.)"""
+        deadlines = [link.deadline for link in self.candidates] if self.candidates else []
+        if self.listeners and not self.admission.accepting(now):
             deadlines.append(self.admission.accept_paused_until)
         if self._waiting_for_answer():
             deadlines.append(self.admission.next_answer_at)

@@ -14,6 +14,8 @@ import contextlib
 import os
 import signal
 import sys
+from itertools import compress, count
+from operator import ne
 
 from ..chat.frame import Frame
 from ..text.cells import cell_width, clip, pad, wrap
@@ -47,16 +49,12 @@ class Screen:
         self.pending = b""  # the bell and the title, written with the next draw
         self._locked: tuple = (None,) * 4  # a locked line's words, and the rows they wrap onto
 
-    def history_size(self) -> tuple[int, int]:
-        """Width and height of the history pane (as last drawn)."""
+    def measure(self) -> tuple[tuple[int, int], bool]:
+        """The history pane's width and height (with the input area as last drawn),
+        and whether the terminal is too small to draw the chat (it says so, and waits)."""
         rows, cols = self.window.getmaxyx()
-        return cols, max(rows - 1 - self.input_height, 0)
-
-    @property
-    def too_small(self) -> bool:
-        """The terminal is too small to draw the chat: it says so, and waits."""
-        rows, cols = self.window.getmaxyx()
-        return rows < self.MIN_ROWS or cols < self.MIN_COLS
+        height = rows - 1 - self.input_height
+        return (cols, height if height > 0 else 0), rows < self.MIN_ROWS or cols < self.MIN_COLS
 
     def follow_terminal_size(self) -> None:
         """Adopt the terminal's new size at once (after SIGWINCH)."""
@@ -156,7 +154,7 @@ class Screen:
         if moved and self.painter.scroll(0, pane - 1, moved):
             shown[:pane] = shown[moved:pane] + [BLANK] * moved
         last, put, styles = len(wanted) - 1, self.painter.put, self.styles
-        for y in [y for y, row in enumerate(wanted) if row != shown[y]]:
+        for y in list(compress(count(), map(ne, wanted, shown))):  # (the rows that changed)
             shown[y] = row = wanted[y]
             put(y, row[0], styles.get(row[1], 0), y == last)
 

@@ -238,8 +238,8 @@ def clean(text: str) -> str:
     visible marker such as ``^[`` or ``<U+202E>``. Space separators (no-break,
     ideographic, thin...) are text and stay. Everything else is kept as it is.
     """
-    if text.isprintable() and not _HIDDEN_RE.search(text):
-        return text
+    if text.isprintable() and (text.isascii() or not _HIDDEN_RE.search(text)):
+        return text  # (what draws as nothing is never ASCII: most text needs no search)
     return "".join(map(_shown, text))
 
 

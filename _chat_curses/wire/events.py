@@ -8,8 +8,6 @@ turns that into ``RemoteProtocolError`` for what came from the wire.
 
 from __future__ import annotations
 
-import enum
-
 from ..limits import MAX_NAME_CHARS, MAX_REASON_CHARS, MAX_TEXT_BYTES
 from ..values import Value, settle
 
@@ -60,15 +58,44 @@ class Refused(RemoteProtocolError):
         self.kind = kind
 
 
-class Role(enum.Enum):
-    __hash__ = object.__hash__  # in C, not enum's Python-level hash of the name: see protocol.State
+class Role:
+    """A side of the chat: ``Role.CLIENT`` or ``Role.SERVER``, the only two;
+    ``Role("client")`` is the one of that ``value``, ``other`` the partner's.
 
-    CLIENT = "client"
-    SERVER = "server"
+    As an enum's members, but plain objects: in Python 3.11 an enum member,
+    its ``value`` or a property on it each cost what four plain attributes
+    do, and the roles are asked for at every message (whose turn, who sent).
+    """
 
-    @property
-    def other(self) -> "Role":
-        return Role.SERVER if self is Role.CLIENT else Role.CLIENT
+    __slots__ = ("value", "other")
+    CLIENT: Role
+    SERVER: Role
+
+    def __new__(cls, value: str) -> Role:
+        for role in (cls.CLIENT, cls.SERVER):
+            if value == role.value:
+                return role
+        raise ValueError(f"{value!r} is not a Role")
+
+    def __repr__(self) -> str:
+        return f"Role.{self.value.upper()}"
+
+    def __reduce__(self):  # (a copy, or a pickle read back, is the role itself)
+        return Role, (self.value,)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError("a Role cannot be changed")
+
+
+def _roles() -> None:
+    client, server = object.__new__(Role), object.__new__(Role)
+    for role, value, other in ((client, "client", server), (server, "server", client)):
+        settle(role, "value", value)
+        settle(role, "other", other)
+    Role.CLIENT, Role.SERVER = client, server
+
+
+_roles()
 
 
 # --- Events ----------------------------------------------------------------

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from _chat_curses.values import Pattern, Value, settle
+from _chat_curses.values import Pattern, Value, earliest, settle
 
 
 def test_a_pattern_is_compiled_on_first_use_and_then_answers_as_re_does():
@@ -44,3 +44,12 @@ def test_values_compare_by_their_compared_fields_and_never_change():
         del point.y
     with pytest.raises(AttributeError):
         point.extra = 1  # no room for more: slots
+
+
+@pytest.mark.parametrize("times, soonest", [
+    ((), None), ((None,), None), ((None, None), None), ((3.0,), 3.0),
+    ((None, 2.5, None, 1.5, 4.0), 1.5), ((0.0, None, 7.0), 0.0), ((-1.0, 0.0), -1.0),
+    ((5.0, 5.0), 5.0),
+])
+def test_the_earliest_of_the_times_set(times, soonest):
+    assert earliest(*times) == soonest

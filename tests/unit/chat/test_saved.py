@@ -5,7 +5,15 @@ import json
 import pytest
 
 from _chat_curses.chat import saved as saved_module
-from _chat_curses.chat.saved import FORMAT, Saved, SessionError, as_line, header, parse
+from _chat_curses.chat.saved import (
+    FORMAT,
+    Saved,
+    SessionError,
+    as_line,
+    header,
+    line_record,
+    parse,
+)
 from _chat_curses.wire.events import Role
 from _chat_curses.wire.record import ChatRecord
 
@@ -196,3 +204,5 @@ def test_records_are_written_as_json_writes_them(record):
 
     assert as_line(record) == (
         json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+    if list(record) == ["line", "kind"]:  # a history line's, written the short way
+        assert line_record(record["line"], record["kind"]) == as_line(record)

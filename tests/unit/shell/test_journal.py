@@ -329,3 +329,31 @@ def test_what_a_turn_changed_is_one_record_after_its_history_lines():
     saved = load(path)
     kept = saved.chat.delivery
     assert (kept.sent, kept.received, kept.acked, saved.chat.digest) == (1, 1, 1, bytes(32))
+
+
+@pytest.mark.parametrize("change, written", [
+    (lambda chat, journal: setattr(chat, "peer", "alicia"), b'"peer":"alicia"'),
+    (lambda chat, journal: journal.line("<t> [user]: hi", "own"), b'"line":"<t> [user]: hi"'),
+    (lambda chat, journal: chat.delivery.keep(1, b'{"seq":1}'), b'"sent":1'),
+    (lambda chat, journal: setattr(chat.delivery, "received", 1), b'"received":1'),
+    (lambda chat, journal: setattr(chat.delivery, "acked", 1), b'"acked":1'),
+    (lambda chat, journal: setattr(chat, "turn", Role.SERVER), b'"turn":"server"'),
+    (lambda chat, journal: setattr(chat, "digest", bytes(32)), b'"digest":"' + b"00" * 32),
+])
+def test_each_change_alone_is_written_at_the_next_sync(monkeypatch, change, written):
+    journal = Journal.create(new_saved(), PLACE)
+    chat = chat_with(Delivery(), Role.CLIENT)
+    journal.sync(chat, 1000.0)
+    writes = []
+    real_write = os.write
+    monkeypatch.setattr("_chat_curses.shell.journal.os.write",
+                        lambda fd, data: writes.append(data) or real_write(fd, data))
+    journal.sync(chat, 1000.5)  # nothing changed: nothing written
+    change(chat, journal)
+    journal.sync(chat, 1000.5)
+    assert len(writes) == 1 and written in writes[0]
+    journal.sync(chat, 1000.5, name="")  # and only once
+    assert len(writes) == 1
+    journal.sync(chat, 1000.5, name="someone else")  # our own name, when it changes
+    assert len(writes) == 2 and b'"name":"someone else"' in writes[1]
+    journal.close(delete=True)

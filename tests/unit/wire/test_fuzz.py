@@ -75,7 +75,7 @@ def feed(protocol: Protocol, chunks: list[bytes]) -> list:
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=streams, cuts=st.lists(st.integers(min_value=0), max_size=12),
-       role=st.sampled_from(list(Role)))
+       role=st.sampled_from((Role.CLIENT, Role.SERVER)))
 def test_any_bytes_in_any_split_parse_or_raise_the_remote_error(data, cuts, role):
     protocol = Protocol(role)
     try:
