@@ -158,9 +158,9 @@ class EventLoop:
             if poll is not None:
                 timeout = poll_every if timeout is None else min(timeout, poll_every)
             for key, mask in self._selector().select(timeout):
-                # An earlier callback in this batch may have closed this one's file.
-                current = self.selector.get_map().get(key.fd)
-                if current is not None and current.fileobj is key.fileobj:
+                # An earlier callback in this batch may have closed this one's file
+                # (asked of our own map: the selector's is a Python Mapping, four calls deep).
+                if key.fileobj in self.watching:
                     key.data(mask)
                 if app.exit_code is not None:
                     break

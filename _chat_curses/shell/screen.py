@@ -42,6 +42,7 @@ class Screen:
         self.painter = painter or painter_for(window)
         self.styles = line_styles(colour)
         self.title = ""
+        self._titles: dict[str, bytes] = {}  # the titles set so far: what sets each
         self.has_title = has_title(os.environ.get("TERM", ""))
         self.input_height = 1  # rows of the input area, as last drawn
         self.size = (0, 0)  # rows and columns, as last drawn
@@ -83,7 +84,13 @@ class Screen:
         """Whose turn it is, in the terminal's title, where the terminal has one."""
         if title != self.title and self.has_title:
             self.title = title
-            self.pending += b"\x1b]2;" + clean(title).encode("utf-8", "replace") + b"\x07"
+            setting = self._titles.get(title)
+            if setting is None:  # (a chat has two titles, which take turns: each made once)
+                if len(self._titles) >= 8:
+                    self._titles.clear()
+                setting = self._titles[title] = \
+                    b"\x1b]2;" + clean(title).encode("utf-8", "replace") + b"\x07"
+            self.pending += setting
 
     def suspend(self) -> None:
         """Stop the program (Ctrl-Z, SIGTSTP) with the terminal as the shell

@@ -68,6 +68,8 @@ def clip(text: str, cells: int) -> str:
 
 def pad(text: str, cells: int) -> str:
     """``text`` clipped or padded with spaces to exactly ``cells`` cells (or one less, if a wide character would not fit)."""
+    if text.isascii():  # (the status bar, at every draw)
+        return text[:cells].ljust(cells) if cells > 0 else ""
     text = clip(text, cells)
     return text + " " * (cells - cell_width(text))
 

@@ -113,3 +113,47 @@ def test_time_alone_is_handled_only_once_the_deadline_named_has_come(seconds, ti
         assert len(times) == timers_run
     finally:
         waker.close()
+
+
+def test_a_file_closed_by_an_earlier_callback_of_the_same_wake_is_not_called():
+    """Both ready at once; whichever is called first closes the other (and a new file
+    may take its number): the other's callback never runs."""
+    loop, first, second, called = EventLoop(), Waker(), Waker(), []
+    fresh = []
+
+    class App:
+        exit_code = None
+        turns = 0
+
+        def before_sleep(self):
+            if not self.turns:
+                first.wake()
+                second.wake()
+            self.turns += 1
+
+        def seconds_to_deadline(self):
+            return 5.0 if self.turns == 1 else 0.0  # the second turn ends the run
+
+        def on_time(self, now):
+            self.exit_code = 0
+
+    app = App()
+
+    def closes_the_other(this, other):
+        def callback(mask):
+            called.append(this)
+            this.drain()
+            loop.unwatch(other)
+            other.close()
+            fresh.append(Waker())  # may reuse the closed one's numbers
+            loop.watch(fresh[-1], lambda mask: called.append("fresh"))
+        return callback
+
+    try:
+        loop.watch(first, closes_the_other(first, second))
+        loop.watch(second, closes_the_other(second, first))
+        loop.run(app)
+        assert len(called) == 1 and called[0] in (first, second)
+    finally:
+        for waker in (first, second, *fresh):
+            waker.close()

@@ -164,6 +164,24 @@ def test_the_bell_and_a_new_title_go_out_in_one_write_with_the_draw(monkeypatch)
     assert len(writes) == 1  # the same title is not written again
 
 
+def test_titles_that_take_turns_are_each_set_again_and_always_cleaned(monkeypatch):
+    writes = []
+    monkeypatch.setattr("_chat_curses.shell.paint.write_terminal", writes.append)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    window = GridWindow(10, 40)
+    screen = Screen(window, colour=False, painter=CursesPainter(window))
+    history = History()
+    titles = ["chat_curses: your turn", "chat_curses: eve\x1b]2;owned\x07's turn"] * 2
+    for number in range(12):  # more names than are kept: made again, the same
+        titles.append(f"chat_curses: user{number}'s turn")
+    for title in titles:
+        screen.draw(Frame(history, Scrollback(), "status", "> ", LineEditor(), title))
+    assert writes[:4] == [b"\x1b]2;chat_curses: your turn\x07",
+                          b"\x1b]2;chat_curses: eve^[]2;owned^G's turn\x07"] * 2
+    assert len(writes) == len(titles) and all(b"\x1b]2;" + title.encode() in write for title, write
+                                                in zip(titles[4:], writes[4:]))
+
+
 def test_a_terminal_too_small_says_so_and_a_bigger_one_gets_the_chat_back():
     window, screen, history = drawn_once("hello", rows=2, cols=10)
     assert window.text == ["Terminal t", ""]

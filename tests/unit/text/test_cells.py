@@ -47,6 +47,7 @@ def test_fit_includes_trailing_marks():
 
 @pytest.mark.parametrize("text, cells, expected", [
     ("ab", 4, "ab  "), ("abcdef", 4, "abcd"), ("漢字", 3, "漢 "), ("", 2, "  "),
+    ("ab", 2, "ab"), ("ab", 0, ""), ("ab", -3, ""), ("é", 3, "é  "), ("aé", 1, "a"),
 ])
 def test_pad(text, cells, expected):
     assert pad(text, cells) == expected
