@@ -264,7 +264,7 @@ class Journal:
     def __init__(self, path: Path, fd: int) -> None:
         self.path, self._fd = path, fd
         self._lines: list[bytes] = []  # history lines not yet written (see ``line``)
-        self._unsynced = False  # written since the last flush
+        self.unsynced = False  # something was written since the last ``flush``
         # What the file has of the chat: the partner's name and ours, how far sent,
         # received and acked are, the turn and the digest (as ``_state`` reads them).
         self.written: tuple = ("", "", 0, 0, 0, None, b"")
@@ -330,21 +330,16 @@ class Journal:
             self._append(records + [changes] if changes else records, lines)
             self.written = state
 
-    @property
-    def unsynced(self) -> bool:
-        """Something was written since the last ``flush``."""
-        return self._unsynced
-
     def flush(self) -> None:
         """Sync what was written to the disk, if anything was since the last time."""
-        if self._unsynced:
-            self._unsynced = False
+        if self.unsynced:
+            self.unsynced = False
             os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
 
     def _append(self, records: list[dict], lines: list[bytes] = ()) -> None:
         """Records, after ``lines`` (history lines, written already), in one write."""
         os.write(self._fd, b"".join([*lines, *map(as_line, records)]))
-        self._unsynced = True
+        self.unsynced = True
 
     def close(self, delete: bool) -> None:
         """Done with the file: kept to resume from, or removed (``delete``); only

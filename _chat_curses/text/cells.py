@@ -85,6 +85,8 @@ def wrap(text: str, width: int, indent: int = WRAP_INDENT) -> list[str]:
     """
     if width <= 0:
         return []
+    if "\n" not in text and cell_width(text) <= width:
+        return [text]  # the usual, a message of one row: nothing to break
     indent = min(indent, (width - 1) // 2)
     first, *more = text.split("\n")
     rows = _wrap_paragraph(first, width, "", " " * indent)

@@ -206,6 +206,13 @@ class LineEditor:
         stands at the start of a new one, so it is always visible.
         """
         text = self.text.replace("\n", NEWLINE_MARK)
+        used = cell_width(text)
+        if used < first and most >= 1:  # the usual (an empty line, a short one): one row
+            return [text], 0, used if self.cursor == len(text) else cell_width(text[:self.cursor]), 0
+        return self._wrapped(text, first, width, most)
+
+    def _wrapped(self, text: str, first: int, width: int, most: int) -> tuple[list[str], int, int, int]:
+        """``layout`` of ``text`` (the typed text, its newlines marked), row by row."""
         cells, end = cells_of(text), len(text)
         breaks = [0]  # where each row starts
         start, room = 0, max(first, 1)

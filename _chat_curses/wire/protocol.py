@@ -120,7 +120,7 @@ class Protocol:
 
     def __init__(self, our_role: Role, channel: LineChannel | SealedChannel | None = None,
                  resume_secret: bytes = b"", verified: str = "") -> None:
-        self.our_role = our_role
+        self.our_role, self.their_role = our_role, our_role.other
         self.state = State.AWAIT_CLIENT_HELLO
         self.peer_name: str | None = None
         self.chat: ChatRecord | None = None
@@ -141,10 +141,6 @@ class Protocol:
         self.chat, self.resumed = chat, True
 
     # -- queries --
-
-    @property
-    def their_role(self) -> Role:
-        return self.our_role.other
 
     @property
     def established(self) -> bool:

@@ -7,8 +7,8 @@ spaces, at every width, under random key sequences: the invariants hold.
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from _chat_curses.text.cells import cell_width, char_width, clip, wrap
-from _chat_curses.text.editor import LineEditor
+from _chat_curses.text.cells import _wrap_paragraph, cell_width, char_width, clip, wrap
+from _chat_curses.text.editor import NEWLINE_MARK, LineEditor
 
 MARKS = "\u0301\u0302\u0323\u20dd\ufe0f"
 characters = st.sampled_from(list("ab z.,-") + list("漢字かな한") + ["😀", "🎉"] + list("ｱｲ")
@@ -34,6 +34,14 @@ def test_wrap_fits_keeps_everything_and_never_splits(text, width):
         assert not starts_with_mark(content) or (number == 0 and starts_with_mark(text))
     assert "".join(rows).replace(" ", "") == text.replace(" ", "")
 
+
+@settings(max_examples=500, deadline=None)
+@given(text=texts, width=widths, indent=st.integers(min_value=0, max_value=6))
+def test_a_line_that_fits_is_wrapped_as_breaking_it_would(text, width, indent):
+    """``wrap``'s short cut for a line that fits gives what breaking it into rows gives."""
+    if cell_width(text) <= width:
+        assert wrap(text, width, indent) == [text] == _wrap_paragraph(
+            text, width, "", " " * min(indent, (width - 1) // 2))
 
 @settings(max_examples=500, deadline=None)
 @given(text=texts, width=st.integers(min_value=-2, max_value=30))
@@ -89,3 +97,17 @@ def test_cursor_moves_never_land_inside_a_character(steps):
                 # after a move, the cursor is never on a mark unless marks begin the line
                 assert not starts_with_mark(editor.text[editor.cursor:]) or all(
                     char_width(c) == 0 for c in editor.text[:editor.cursor])
+
+
+@settings(max_examples=400, deadline=None)
+@given(steps=keys, first=widths, width=widths, most=st.integers(min_value=-1, max_value=4))
+def test_a_line_that_fits_its_row_is_laid_out_as_the_rows_are(steps, first, width, most):
+    """``layout``'s short cut for one row gives what laying the rows out gives."""
+    editor = LineEditor()
+    for step in steps:
+        if step[0] == "insert":
+            editor.insert(step[1])
+        else:
+            getattr(editor, step[0])()
+        text = editor.text.replace("\n", NEWLINE_MARK)
+        assert editor.layout(first, width, most) == editor._wrapped(text, first, width, most)
