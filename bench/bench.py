@@ -476,24 +476,33 @@ class Pair:
         """Messages back and forth, first side first: each one's Enter-to-screen
         time, messages a second overall, and CPU per message of both programs."""
         words = markers(count + warm_up)
+        self.timed(words[:warm_up])
+        return summary(*self.timed(words[warm_up:]))
+
+    def timed(self, words: list[str]) -> tuple[list[float], float, float]:
+        """``words`` sent back and forth, an even number of them, first side first:
+        each one's Enter-to-screen time, the seconds they took, and the CPU both
+        programs spent."""
         first, second = self.programs
-        times = []
-        for number, word in enumerate(words):
-            if number == warm_up:
-                began = time.perf_counter()
-                cpu = sum(cpu_seconds(program.pid) for program in self.programs)
-            sender, receiver = (first, second) if number % 2 == 0 else (second, first)
-            times.append(self.deliver(sender, receiver, word))
-        elapsed = time.perf_counter() - began
-        cpu = sum(cpu_seconds(program.pid) for program in self.programs) - cpu
-        times = sorted(times[warm_up:])
-        return {"median": statistics.median(times), "worst": times[-1],
-                "p95": times[min(len(times) - 1, round(len(times) * 0.95))],
-                "rate": count / elapsed, "cpu": cpu / count, "count": count}
+        began = time.perf_counter()
+        cpu = sum(cpu_seconds(program.pid) for program in self.programs)
+        times = [self.deliver(*((first, second) if number % 2 == 0 else (second, first)), word)
+                 for number, word in enumerate(words)]
+        return (times, time.perf_counter() - began,
+                sum(cpu_seconds(program.pid) for program in self.programs) - cpu)
 
     def stop(self) -> None:
         for program in self.programs:
             program.stop()
+
+
+def summary(times: list[float], elapsed: float, cpu: float) -> dict:
+    """The figures of ``times`` (each message's Enter-to-screen), taking ``elapsed``
+    seconds in all and ``cpu`` seconds of both programs."""
+    times, count = sorted(times), len(times)
+    return {"median": statistics.median(times), "worst": times[-1],
+            "p95": times[min(count - 1, round(count * 0.95))],
+            "rate": count / elapsed, "cpu": cpu / count, "count": count}
 
 
 def free_port() -> str:
@@ -547,16 +556,31 @@ def curses_pair(size: tuple[int, int], prefix: tuple[str, ...] = ()) -> Pair:
 PAIRS = {"minimal": minimal_pair, "minimal with curses": curses_pair, "chat_curses": chat_pair}
 
 
-def enter_to_screen(count: int) -> dict[tuple[str, tuple[int, int]], dict]:
-    """Every pair at 80x24 and 200x60, the floors first at each size; each pane
-    filled before the timing, so that every message timed scrolls it."""
+def enter_to_screen(count: int, rounds: int = 10) -> dict[tuple[str, tuple[int, int]], dict]:
+    """Every pair at 80x24 and 200x60, each pane filled before the timing, so that
+    every message timed scrolls it. The pairs of one size take turns, ``rounds``
+    times ``count / rounds`` messages each: this machine's speed drifts from
+    minute to minute, and a drift then falls on the floors and chat_curses alike."""
     results = {}
     for size in SIZES:
-        for name, make in PAIRS.items():
-            pair = make(size)
-            try:
-                results[name, size] = pair.exchange(count, warm_up=fill(size))
-            finally:
+        pairs: dict[str, Pair] = {}
+        try:
+            for name, make in PAIRS.items():
+                pairs[name] = make(size)
+            words = markers(fill(size) + count)
+            for pair in pairs.values():
+                pair.timed(words[:fill(size)])
+            measured = {name: ([], 0.0, 0.0) for name in pairs}
+            step = count // rounds + count // rounds % 2  # (even: each round starts on the first side)
+            for start in range(fill(size), len(words), step):
+                for name, pair in pairs.items():
+                    times, elapsed, cpu = pair.timed(words[start:start + step])
+                    so_far = measured[name]
+                    measured[name] = (so_far[0] + times, so_far[1] + elapsed, so_far[2] + cpu)
+            for name in pairs:
+                results[name, size] = summary(*measured[name])
+        finally:
+            for pair in pairs.values():
                 pair.stop()
     return results
 

@@ -85,16 +85,17 @@ class App:
     # -- what the loop calls --
 
     def before_sleep(self) -> None:
+        """Draw first (what came shows at once), then make ready for the next sleep."""
         now = time.monotonic()
+        # (While the terminal is too small, nothing but leaving acts: nothing else shows.)
+        self.core.pane, self.core.keys.only_leaving = self.screen.measure()
+        self.screen.draw(self.core.frame(now))
         if self.door is not None:
             self.door.before_sleep(now)
         if self.link is not None and not self.link.closed:
             self.loop.watch(self.link.conn, self.link.on_ready, write=self.link.conn.wants_write)
         if self.partner is not None:
             self.loop.watch(self.partner, self.on_partner, write=self.partner.wants_write)
-        # (While the terminal is too small, nothing but leaving acts: nothing else shows.)
-        self.core.pane, self.core.keys.only_leaving = self.screen.measure()
-        self.screen.draw(self.core.frame(now))
         if self.warming is None:  # the first prompt is drawn: load the cryptography meanwhile
             self.warming = warm_up_in_background()
         self.keeper.flush(now)  # once drawn (what was sent is written; what came, not yet acked)

@@ -34,6 +34,7 @@ import re
 import secrets
 import stat
 import time
+from itertools import starmap
 
 try:
     import fcntl
@@ -263,7 +264,7 @@ class Journal:
 
     def __init__(self, path: Path, fd: int) -> None:
         self.path, self._fd = path, fd
-        self._lines: list[bytes] = []  # history lines not yet written (see ``line``)
+        self._lines: list[tuple[str, str]] = []  # history lines not yet written (see ``line``)
         self.unsynced = False  # something was written since the last ``flush``
         # What the file has of the chat: the partner's name and ours, how far sent,
         # received and acked are, the turn and the digest (as ``_state`` reads them).
@@ -287,7 +288,7 @@ class Journal:
     def line(self, text: str, kind: str) -> None:
         """A history line, held until the next ``sync`` writes it with the rest:
         one write and one sync per turn of the loop, however many lines it added."""
-        self._lines.append(line_record(text, kind))
+        self._lines.append((text, kind))  # (written as JSON then: after the draw, for the partner's)
 
     def sync(self, chat: ChatRecord, contact: float, name: str = "",
              keep_contact: bool = False) -> None:
@@ -336,9 +337,9 @@ class Journal:
             self.unsynced = False
             os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
 
-    def _append(self, records: list[dict], lines: list[bytes] = ()) -> None:
-        """Records, after ``lines`` (history lines, written already), in one write."""
-        os.write(self._fd, b"".join([*lines, *map(as_line, records)]))
+    def _append(self, records: list[dict], lines: list[tuple[str, str]] = ()) -> None:
+        """Records, after ``lines`` (history lines: text, kind), in one write."""
+        os.write(self._fd, b"".join([*starmap(line_record, lines), *map(as_line, records)]))
         self.unsynced = True
 
     def close(self, delete: bool) -> None:

@@ -14,8 +14,6 @@ import contextlib
 import os
 import signal
 import sys
-from itertools import compress, count
-from operator import ne
 
 from ..chat.frame import Frame
 from ..text.cells import cell_width, clip, pad, wrap
@@ -145,8 +143,10 @@ class Screen:
             # The history's own (row, kind) pairs: a row still shown is the same
             # object as before, which makes finding what scrolled cheap.
             wanted = frame.scrollback.rows(frame.history, cols, top - 1)
-            wanted = [*wanted, *[BLANK] * (top - 1 - len(wanted)), (pad(frame.status, cols), STATUS),
-                      *[((prompt if number == at else "") + text, "") for number, text in enumerate(typed)]]
+            wanted = wanted + [BLANK] * (top - 1 - len(wanted))  # (a new list: the history keeps its own)
+            wanted.append((pad(frame.status, cols), STATUS))
+            for number, text in enumerate(typed):
+                wanted.append(((prompt if number == at else "") + text, ""))
             self._show(wanted, top - 1)
             place = None if cursor is None else (top + cursor[0], cursor[1])
         pending, self.pending = self.pending, b""  # the bell and the title, in the same write
@@ -161,9 +161,12 @@ class Screen:
         if moved and self.painter.scroll(0, pane - 1, moved):
             shown[:pane] = shown[moved:pane] + [BLANK] * moved
         last, put, styles = len(wanted) - 1, self.painter.put, self.styles
-        for y in list(compress(count(), map(ne, wanted, shown))):  # (the rows that changed)
-            shown[y] = row = wanted[y]
-            put(y, row[0], styles.get(row[1], 0), y == last)
+        for y, row in enumerate(wanted):
+            # (A history row still shown is the same object as before: most are
+            # told apart by identity, without comparing their texts.)
+            if row is not shown[y] and row != shown[y]:
+                shown[y] = row
+                put(y, row[0], styles.get(row[1], 0), y == last)
 
     def _input_rows(self, frame: Frame, rows: int, cols: int):
         """The input area: the prompt (the rows it wraps onto above the field, and
@@ -180,13 +183,15 @@ class Screen:
                 self._locked = (frame.prompt, cols, most, wrap(frame.prompt, cols, 0)[:most] or [""])
             return "", [], self._locked[3], None
         prompt, lead, room = frame.prompt, [], cols - self.MIN_FIELD
-        if cell_width(prompt) > room and most == 1:  # (no row to spare: it is cut)
+        start = cell_width(prompt)
+        if start > room and most == 1:  # (no row to spare: it is cut)
             prompt = clip(prompt, room - 1).rstrip() + " "
-        elif cell_width(prompt) > room:
+            start = cell_width(prompt)
+        elif start > room:
             *lead, last = wrap(prompt.rstrip(), cols, 0)
             prompt = last + " " if cell_width(last) < room else ""
             lead = (lead if prompt else lead + [last])[-(most - 1):]
-        start = cell_width(prompt)
+            start = cell_width(prompt)
         shown, row, column, top = frame.editor.layout(cols - start, cols, most - len(lead))
         if top > 0:  # scrolled within itself past the prompt's row
             prompt, lead, start = "", [], 0

@@ -9,6 +9,7 @@ cells (``cells``).
 from __future__ import annotations
 
 from collections import OrderedDict
+from itertools import repeat
 from collections.abc import Callable
 
 from ..values import Value, settle
@@ -121,8 +122,8 @@ class History:
         else:
             rows = kept[3]
             for index in range(kept[2], count):
-                kind = self.lines[index].kind
-                rows = (rows + [(text, kind) for text in self.wrapped(index, width)[-height:]])[-height:]
+                rows = (rows + list(zip(self.wrapped(index, width)[-height:],
+                                        repeat(self.lines[index].kind))))[-height:]
         self._bottom = (width, height, count, rows)
         return rows
 

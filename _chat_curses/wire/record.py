@@ -36,7 +36,8 @@ class ChatRecord:
         self.verified = verified  # how: "code", "secret", or "" (unverified)
         self.delivery = Delivery() if delivery is None else delivery
         self.turn = turn  # whose turn it is
-        self.digest = b""  # the conversation's, so far ("" before the first message)
+        self._digest = b""  # the conversation's, as far as it is worked out (see ``digest``)
+        self._unchained: list[tuple[Role, Message]] = []  # the messages delivered since
         self._keyed = None  # HMAC-SHA256 keyed with the secret, copied for each link
 
     def __repr__(self) -> str:
@@ -58,10 +59,24 @@ class ChatRecord:
         return frame
 
     def chain(self, by: Role, message: Message) -> None:
-        """``by``'s message, numbered, into the conversation's digest."""
-        prior = self.digest or self._mac(b"chat_curses conversation")
-        said = f"{by.value}\0{message.seq}\0{message.sent}\0{message.text}".encode("utf-8")
-        self.digest = self._mac(prior + said)
+        """``by``'s message, numbered, into the conversation's digest: worked out
+        when the digest is next read (the partner's, once the screen shows it)."""
+        self._unchained.append((by, message))
+
+    @property
+    def digest(self) -> bytes:
+        """The conversation's, so far (b"" before the first message)."""
+        if self._unchained:
+            digest = self._digest or self._mac(b"chat_curses conversation")
+            for by, message in self._unchained:
+                digest = self._mac(digest + f"{by.value}\0{message.seq}\0{message.sent}\0"
+                                            f"{message.text}".encode("utf-8"))
+            self._digest, self._unchained = digest, []
+        return self._digest
+
+    @digest.setter
+    def digest(self, digest: bytes) -> None:
+        self._digest, self._unchained = digest, []
 
     def _mac(self, data: bytes) -> bytes:
         """HMAC-SHA256 of ``data`` under the secret: ``cryptography``'s, as the
