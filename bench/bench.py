@@ -590,27 +590,72 @@ def fill(size: tuple[int, int]) -> int:
     return size[0] + 4
 
 
+# The calls the way of a message is cut at (see ``ways``): a dump of the count before each.
+WAYPOINTS = ("epoll_wait", "read", "recv", "send", "write")
+
+
 def instructions(make, size: tuple[int, int], count: int) -> dict:
     """Instructions one side (the server) runs per message, counted by callgrind
-    while ``count`` messages go back and forth once the pane is full, and the
-    ncurses refreshes (``doupdate``) it makes per message."""
+    while ``count`` messages go back and forth once the pane is full; the ncurses
+    refreshes (``doupdate``) it makes per message; and, counted apart in a second
+    run, what lies on the way of a message (``ways``)."""
+    total, text = _callgrind(make, size, count)
+    _, dumps = _callgrind(make, size, min(count, 20), WAYPOINTS)
+    return {"instructions": total / count, "refreshes": calls_to(text, "doupdate_sp") / count,
+            **ways(dumps)}
+
+
+def _callgrind(make, size: tuple[int, int], count: int, waypoints: tuple[str, ...] = ()):
+    """The server under callgrind for ``count`` messages, once the pane is full:
+    its instructions in all and its profile; with ``waypoints``, the list of
+    (call, instructions since the dump before) of a dump before each of those calls."""
     folder = Path(tempfile.mkdtemp(prefix="chat-curses-callgrind-"))
     out = folder / "callgrind.out"
     pair = make(size, ("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--log-file={folder}/log",
-                       f"--callgrind-out-file={out}"))
+                       f"--callgrind-out-file={out}", *(f"--dump-before={call}" for call in waypoints)))
     try:
         pair.exchange(fill(size), warm_up=0)
         server = pair.programs[1]
         callgrind_control(server.pid, "--instr=on")
         pair.exchange(count, warm_up=0)
-        callgrind_control(server.pid, "--dump")
+        callgrind_control(server.pid, "--instr=off" if waypoints else "--dump")
     finally:
         pair.stop()
-        dumps = sorted(folder.glob("callgrind.out.*"))
-        text = dumps[0].read_text(errors="replace") if dumps else ""
+        dumps = sorted(folder.glob("callgrind.out.*"), key=lambda path: int(path.name.split(".")[-1]))
+        texts = [dump.read_text(errors="replace") for dump in dumps]
         shutil.rmtree(folder, ignore_errors=True)
-    total = next((int(line.split()[1]) for line in text.splitlines() if line.startswith("totals:")), 0)
-    return {"instructions": total / count, "refreshes": calls_to(text, "doupdate_sp") / count}
+    if waypoints:
+        return 0, [(_field(text, "desc: Trigger: --dump-before="), int(_field(text, "totals:") or 0))
+                   for text in texts]
+    return int(_field(texts[0], "totals:") or 0) if texts else 0, texts[0] if texts else ""
+
+
+def _field(text: str, start: str) -> str:
+    return next((line[len(start):].strip() for line in text.splitlines() if line.startswith(start)), "")
+
+
+def ways(dumps: list[tuple[str, int]]) -> dict:
+    """From the dumps of ``_callgrind`` with ``WAYPOINTS``, each turn of the loop
+    (the instructions from one ``epoll_wait`` to the next): a turn that reads keys
+    sends a message, one that receives shows it. What lies on the way: from the
+    wake-up to the send (``to_wire``), and from the wake-up to the first terminal
+    write after the receive (``to_screen``, the write that shows it); the mean of each."""
+    turns, turn = [], []
+    for call, count in dumps:
+        turn.append((call, count))
+        if call == "epoll_wait":
+            turns.append(turn)
+            turn = []
+    to_wire, to_screen = [], []
+    for turn in turns[1:]:  # (the first began before the count did)
+        calls = [call for call, _ in turn]
+        if "read" in calls and "send" in calls:
+            to_wire.append(sum(count for _, count in turn[: calls.index("send") + 1]))
+        elif "recv" in calls and "write" in calls[calls.index("recv"):]:
+            shown = calls.index("write", calls.index("recv"))
+            to_screen.append(sum(count for _, count in turn[: shown + 1]))
+    mean = statistics.mean
+    return {"to_wire": mean(to_wire) if to_wire else 0.0, "to_screen": mean(to_screen) if to_screen else 0.0}
 
 
 def callgrind_control(pid: int, command: str) -> None:
@@ -1032,6 +1077,17 @@ def counted_rows(quick: bool) -> list[tuple[str, str, str]]:
                       f"{ours['instructions'] / loop['instructions']:.2f}x the curses loop; "
                       f"aim: {AIMS[size]['instructions']}x; it draws without curses' refresh "
                       f"({ours['refreshes']:.2f} a message): its draws are its terminal writes, below")]
+            way = {name: figures["to_wire"] + figures["to_screen"]
+                   for name, figures in (("loop", loop), ("ours", ours))}
+            rows += [(f"instructions on a message's way, {where}, curses loop",
+                      f"{way['loop'] / 1e3:,.0f}k",
+                      f"key to the wire {loop['to_wire'] / 1e3:,.0f}k, the wire to the screen "
+                      f"{loop['to_screen'] / 1e3:,.0f}k (Enter to the screen, counted); the yardstick"),
+                     (f"instructions on a message's way, {where}, chat_curses",
+                      f"{way['ours'] / 1e3:,.0f}k",
+                      f"{way['ours'] / way['loop']:.2f}x the curses loop (the median's aim: "
+                      f"{AIMS[size]['median']}x); key to the wire {ours['to_wire'] / 1e3:,.0f}k, "
+                      f"the wire to the screen {ours['to_screen'] / 1e3:,.0f}k")]
         if shutil.which("strace"):
             loop, ours = (system_calls(make, size, count) for make in (curses_pair, chat_pair))
             rows += [(f"system calls per message, one side, {where}, curses loop",

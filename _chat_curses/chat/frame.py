@@ -49,17 +49,16 @@ def title_of(core, chatting: bool, our_turn: bool) -> str:
 
 def link_status(core, now: float, outage) -> str:
     """The link's part of the status bar: up, suspected (no answer), or down (``outage``)."""
-    silence = minutes_or_seconds(now - core.liveness.contact)
     if outage is None:
         link = "connected" if core.chat.verified else "connected, unverified"
         if not core.liveness.suspected:
             return link
-        link += f", no answer for {silence}"
+        link += f", no answer for {minutes_or_seconds(now - core.liveness.contact)}"
         what = "new path"
     else:
         link = ("reconnecting" if core.role is Role.CLIENT else
                 f"waiting for {core.peer_name} to come back")
-        link += f", last contact {silence} ago"
+        link += f", last contact {minutes_or_seconds(now - core.liveness.contact)} ago"
         what = "next try"
     redial_at = core.reach.tries.redial_at
     if core.role is Role.CLIENT and core.reach.tries.busy:

@@ -85,8 +85,9 @@ def as_line(record: dict) -> bytes:
     ``json.dumps(record, ensure_ascii=False, separators=(",", ":"))`` writes.
 
     A message writes a few records of one or two fields; the encoder's set-up
-    for each cost more than their encoding, so texts and whole numbers are
-    written here with json's own string encoder, and the rest by the encoder.
+    for each cost more than their encoding, so texts, whole numbers and finite
+    times are written here (texts with json's own string encoder, numbers as
+    json writes them), and the rest by the encoder.
     """
     fields = []
     for key, value in record.items():
@@ -95,6 +96,8 @@ def as_line(record: dict) -> bytes:
             value = _STRING(value)
         elif kind is int:  # (not bool, which json writes as true or false)
             value = str(value)
+        elif kind is float and math.isfinite(value):  # the last contact, in most records
+            value = float.__repr__(value)
         else:
             value = _ENCODER.encode(value)
         fields.append(f"{_KEYS.get(key) or _STRING(key)}:{value}")

@@ -47,6 +47,7 @@ class TerminalPainter:
 
     def __init__(self, window: "curses.window", caps: dict[str, bytes], wraps_late: bool) -> None:
         self.window, self.caps = window, caps
+        self.el, self.sgr0 = caps["el"], caps["sgr0"]  # (each row's, at every draw)
         self.encoding = getattr(window, "encoding", "utf-8") or "utf-8"
         self.wraps_late = wraps_late  # its last column can be written without scrolling (xenl)
         self.out: list[bytes] = []
@@ -103,10 +104,9 @@ class TerminalPainter:
             text = clip(text, self.window.getmaxyx()[1] - 1)
         data = text.encode(self.encoding, "replace")
         if attr:
-            self.out += [self.row_starts[y], self.caps["el"], self._style(attr), data,
-                         self.caps["sgr0"]]
+            self.out += [self.row_starts[y], self.el, self._style(attr), data, self.sgr0]
         else:
-            self.out += [self.row_starts[y], self.caps["el"], data]
+            self.out += [self.row_starts[y], self.el, data]
 
     def finish(self, pending: bytes, cursor: tuple[int, int] | None) -> None:
         """The draw goes out in one write: ``pending`` (the bell, the title) first,

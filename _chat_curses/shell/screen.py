@@ -47,6 +47,7 @@ class Screen:
         self.shown: list[tuple[str, str] | None] = []  # each row's text and kind of line, as drawn
         self.pending = b""  # the bell and the title, written with the next draw
         self._locked: tuple = (None,) * 4  # a locked line's words, and the rows they wrap onto
+        self._most = 1  # rows the input area may take (a third of the screen; set with the size)
 
     def measure(self) -> tuple[tuple[int, int], bool]:
         """The history pane's width and height (with the input area as last drawn),
@@ -131,6 +132,7 @@ class Screen:
         rows, cols = self.window.getmaxyx()
         if (rows, cols) != self.size:  # a new size: nothing on screen can be trusted
             self.size, self.shown = (rows, cols), [None] * rows
+            self._most = max(1, min(rows // 3, rows - self.MIN_ROWS + 1))  # the input's rows, at most
             self.painter.clear(rows)
         if rows < self.MIN_ROWS or cols < self.MIN_COLS:
             self._show([(clip("Terminal too small", cols), "")] + [BLANK] * (rows - 1), 0)
@@ -157,13 +159,20 @@ class Screen:
         ``pane`` of them the history, which may scroll as a whole. (The rows are
         wrapped to the width: each fits.)"""
         shown = self.shown
-        moved = _rows_moved_up(shown[:pane], wanted[:pane])
-        if moved and self.painter.scroll(0, pane - 1, moved):
-            shown[:pane] = shown[moved:pane] + [BLANK] * moved
+        before, after = shown[:pane], wanted[:pane]
+        first = pane  # the first row that may have changed (the pane as it was: the one below)
+        if before != after:
+            moved = _rows_moved_up(before, after)
+            if moved and self.painter.scroll(0, pane - 1, moved):
+                shown[:pane] = shown[moved:pane] + [BLANK] * moved
+                first = pane - moved  # (the rows above it are the old ones, moved up)
+            else:
+                first = 0
         last, put, styles = len(wanted) - 1, self.painter.put, self.styles
-        for y, row in enumerate(wanted):
-            # (A history row still shown is the same object as before: most are
-            # told apart by identity, without comparing their texts.)
+        for y in range(first, len(wanted)):
+            row = wanted[y]
+            # (A history row still shown is the same object as before: told apart
+            # by identity, without comparing its text.)
             if row is not shown[y] and row != shown[y]:
                 shown[y] = row
                 put(y, row[0], styles.get(row[1], 0), y == last)
@@ -177,7 +186,7 @@ class Screen:
         scrolls within itself beyond that, the cursor always in view. A locked
         line's words wrap too, within the same room.
         """
-        most = max(1, min(rows // 3, rows - self.MIN_ROWS + 1))
+        most = self._most
         if frame.editor is None:  # (the same words at each turn: wrapped once)
             if self._locked[:3] != (frame.prompt, cols, most):
                 self._locked = (frame.prompt, cols, most, wrap(frame.prompt, cols, 0)[:most] or [""])

@@ -117,7 +117,8 @@ class History:
         if width <= 0 or height <= 0:
             return []
         count, kept = len(self.lines), self._bottom
-        if kept is None or kept[:2] != (width, height) or not 0 <= count - kept[2] <= height:
+        if kept is None or kept[0] != width or kept[1] != height \
+                or not 0 <= count - kept[2] <= height:
             rows = self.rows_ending_at(count - 1, None, width, height)
         else:
             rows = kept[3]

@@ -198,6 +198,8 @@ def test_a_damaged_proof_is_refused_in_words(data, complaint):
     {"sent": 12, "frame": '{"type":"message","text":"a \\"b\\""}'},
     {"received": 0}, {"acked": 2**40}, {"contact": 1681731763.4}, {"digest": "ab" * 32},
     {"chat_curses_session": 3, "verified": True, "window": 300.0, "name": None, "list": [1, "a"]},
+    {"contact": 1e16, "a": -0.0, "b": 1e-07, "c": 0.1, "d": 2.0**60},
+    {"e": float("inf"), "f": float("-inf"), "g": float("nan")},
 ])
 def test_records_are_written_as_json_writes_them(record):
     import json
