@@ -148,13 +148,17 @@ def test_rows_moved_up():
     assert _rows_moved_up(["", "", ""], ["", "", ""]) == 0  # nothing to gain from scrolling blanks
 
 
-def test_the_bell_and_a_new_title_go_out_in_one_write_with_the_draw(monkeypatch):
+def titled_screen(monkeypatch):
+    """A screen on an xterm (which has a title), what it writes, its history."""
     writes = []
     monkeypatch.setattr("_chat_curses.shell.paint.write_terminal", writes.append)
     monkeypatch.setenv("TERM", "xterm-256color")
     window = GridWindow(10, 40)
-    screen = Screen(window, colour=False, painter=CursesPainter(window))
-    history = History()
+    return writes, Screen(window, colour=False, painter=CursesPainter(window)), History()
+
+
+def test_the_bell_and_a_new_title_go_out_in_one_write_with_the_draw(monkeypatch):
+    writes, screen, history = titled_screen(monkeypatch)
     history.add("hello", "peer")
     screen.bell()
     assert writes == []  # not yet: it rings with the draw
@@ -165,12 +169,7 @@ def test_the_bell_and_a_new_title_go_out_in_one_write_with_the_draw(monkeypatch)
 
 
 def test_titles_that_take_turns_are_each_set_again_and_always_cleaned(monkeypatch):
-    writes = []
-    monkeypatch.setattr("_chat_curses.shell.paint.write_terminal", writes.append)
-    monkeypatch.setenv("TERM", "xterm-256color")
-    window = GridWindow(10, 40)
-    screen = Screen(window, colour=False, painter=CursesPainter(window))
-    history = History()
+    writes, screen, history = titled_screen(monkeypatch)
     titles = ["chat_curses: your turn", "chat_curses: eve\x1b]2;owned\x07's turn"] * 2
     for number in range(12):  # more names than are kept: made again, the same
         titles.append(f"chat_curses: user{number}'s turn")

@@ -60,15 +60,21 @@ keys = st.lists(st.one_of(
 ), max_size=80)
 
 
-@settings(max_examples=400, deadline=None)
-@given(steps=keys, first=widths, width=widths, most=st.integers(min_value=1, max_value=4))
-def test_editor_cursor_stays_on_a_character_boundary_and_in_view(steps, first, width, most):
+def played(steps):
+    """A line editor, after each of ``steps`` in turn."""
     editor = LineEditor()
     for step in steps:
         if step[0] == "insert":
             editor.insert(step[1])
         else:
             getattr(editor, step[0])()
+        yield editor
+
+
+@settings(max_examples=400, deadline=None)
+@given(steps=keys, first=widths, width=widths, most=st.integers(min_value=1, max_value=4))
+def test_editor_cursor_stays_on_a_character_boundary_and_in_view(steps, first, width, most):
+    for editor in played(steps):
         assert 0 <= editor.cursor <= len(editor.text)
         rows, row, column, top = editor.layout(first, width, most)
         assert 1 <= len(rows) <= most and 0 <= row < len(rows)
@@ -103,11 +109,6 @@ def test_cursor_moves_never_land_inside_a_character(steps):
 @given(steps=keys, first=widths, width=widths, most=st.integers(min_value=-1, max_value=4))
 def test_a_line_that_fits_its_row_is_laid_out_as_the_rows_are(steps, first, width, most):
     """``layout``'s short cut for one row gives what laying the rows out gives."""
-    editor = LineEditor()
-    for step in steps:
-        if step[0] == "insert":
-            editor.insert(step[1])
-        else:
-            getattr(editor, step[0])()
+    for editor in played(steps):
         text = editor.text.replace("\n", NEWLINE_MARK)
         assert editor.layout(first, width, most) == editor._wrapped(text, first, width, most)
