@@ -103,7 +103,7 @@ class App:
     def seconds_to_deadline(self) -> float | None:
         now = time.monotonic()
         due = earliest(self.keyboard.escape_deadline, self.core.deadline(), self.keeper.sync_due,
-                       *(self.door.deadlines(now) if self.door is not None else ()))
+                       *(self.door.deadlines() if self.door is not None else ()))
         if due is None:
             return None  # nothing is timed: sleep until something happens
         return max(0.0, due - now)

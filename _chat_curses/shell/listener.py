@@ -197,6 +197,7 @@ class Door:
         self.listeners: dict[socket.socket, Callable[[int], None]] = {}
         self.candidates: list[Link] = []  # connections in their handshake
         self.admission = Admission()
+        self.accepting = True  # the listeners are watched (as the last ``before_sleep`` left them)
 
     def reach_hint(self) -> str:
         """Who can reach this door, in words, when it is not plain."""
@@ -214,19 +215,19 @@ class Door:
     def before_sleep(self, now: float) -> None:
         for link in self.candidates:
             self.loop.watch(link.conn, link.on_ready, write=link.conn.wants_write)
-        accepting = self.admission.accepting(now)
+        self.accepting = accepting = self.admission.accepting(now)
         for listener, on_accept in self.listeners.items():
             if accepting:
                 self.loop.watch(listener, on_accept)
             else:
                 self.loop.unwatch(listener)
 
-    def deadlines(self, now: float) -> list[float]:
+    def deadlines(self) -> list[float]:
         """When ``on_time`` has something to do: a handshake's end, the listener's
         pause ending, a hello held back getting its answer. (Asked at every turn of
         the loop, mostly with no handshake under way: then no list is made for them.)"""
         deadlines = [link.deadline for link in self.candidates] if self.candidates else []
-        if self.listeners and not self.admission.accepting(now):
+        if self.listeners and not self.accepting:  # (a pause that ended since: at once)
             deadlines.append(self.admission.accept_paused_until)
         if self._waiting_for_answer():
             deadlines.append(self.admission.next_answer_at)

@@ -71,9 +71,9 @@ class Role:
     CLIENT: Role
     SERVER: Role
 
-    def __new__(cls, value: str) -> Role:
+    def __new__(cls, value: str | Role) -> Role:
         for role in (cls.CLIENT, cls.SERVER):
-            if value == role.value:
+            if value == role.value or value is role:
                 return role
         raise ValueError(f"{value!r} is not a Role")
 

@@ -1,6 +1,8 @@
-"""Tests of shell/listener.py's words on who can reach the server (SPEC 4)."""
+"""Tests of shell/listener.py: its words on who can reach the server (SPEC 4), and the
+listener watched or rested."""
 
 from _chat_curses.shell import listener
+from _chat_curses.shell.loop import EventLoop
 
 
 def test_only_loopback_says_only_this_machine_and_how_to_open_up():
@@ -31,3 +33,21 @@ def test_this_machines_interfaces_are_found_with_loopback_among_them():
     found = listener.interface_addresses()
     if found:  # (Linux)
         assert "127.0.0.1" in found
+
+
+def test_a_rest_from_accepting_that_ends_before_the_sleep_still_wakes_the_loop():
+    """The listener rests (accept() failed): not watched, and its rest's end is a
+    deadline, even when asked for after the rest has ended (the draw took that long)."""
+    loop = EventLoop()
+    door = listener.Door(loop, "server", 5.0, on_partner=lambda link: None,
+                         on_ignored=lambda who, why: None, on_note=lambda text: None)
+    door.open("127.0.0.1", 0)
+    try:
+        (sock,) = door.listeners
+        door.admission.accept_paused_until = 100.0
+        door.before_sleep(99.0)
+        assert sock not in loop.watching and door.deadlines() == [100.0]
+        door.before_sleep(100.5)
+        assert sock in loop.watching and door.deadlines() == []
+    finally:
+        door.close()

@@ -10,6 +10,7 @@ from _chat_curses.wire.events import Role
 
 def test_a_role_is_read_from_its_value_and_knows_the_other():
     assert Role("client") is Role.CLIENT and Role("server") is Role.SERVER
+    assert Role(Role.SERVER) is Role.SERVER  # (as an enum reads its own members)
     assert Role.CLIENT.value == "client" and Role.SERVER.value == "server"
     assert Role.CLIENT.other is Role.SERVER and Role.SERVER.other is Role.CLIENT
     assert Role.CLIENT != Role.SERVER and len({Role.CLIENT, Role("client"), Role.SERVER}) == 2
