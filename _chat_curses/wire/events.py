@@ -120,13 +120,6 @@ def _count(value: object, what: str) -> None:
         raise LocalProtocolError(f"{what} must be a whole number from 0 to {_MAX_COUNT}")
 
 
-def _counts(first: object, second: object) -> bool:
-    """Both are counts, as ``_count`` has them: one call for the two of every
-    message (``_count`` then says which is wrong)."""
-    return type(first) is int and type(second) is int and 0 <= first <= _MAX_COUNT \
-        and 0 <= second <= _MAX_COUNT
-
-
 _MAX_COUNT = 2**53
 # The times a message may carry: 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
 MIN_TIME, MAX_TIME = 0, 253402300799
@@ -185,9 +178,8 @@ class Message(Value):
             raise LocalProtocolError("message time must be whole seconds")
         if not MIN_TIME <= sent <= MAX_TIME:
             raise LocalProtocolError("message time is out of range")
-        if not _counts(seq, ack):
-            _count(seq, "message seq")
-            _count(ack, "message ack")
+        _count(seq, "message seq")
+        _count(ack, "message ack")
         settle(self, "text", text)
         settle(self, "sent", sent)
         settle(self, "seq", seq)
@@ -195,9 +187,8 @@ class Message(Value):
 
     def numbered(self, seq: int, ack: int) -> "Message":
         """The same message with its number and acknowledgement."""
-        if not _counts(seq, ack):
-            _count(seq, "message seq")
-            _count(ack, "message ack")
+        _count(seq, "message seq")
+        _count(ack, "message ack")
         message = object.__new__(Message)
         settle(message, "text", self.text)
         settle(message, "sent", self.sent)
