@@ -599,16 +599,17 @@ def instructions(make, size: tuple[int, int], count: int) -> dict:
     while ``count`` messages go back and forth once the pane is full; the ncurses
     refreshes (``doupdate``) it makes per message; and, counted apart in a second
     run, what lies on the way of a message (``ways``)."""
-    total, text = _callgrind(make, size, count)
-    _, dumps = _callgrind(make, size, min(count, 20), WAYPOINTS)
-    return {"instructions": total / count, "refreshes": calls_to(text, "doupdate_sp") / count,
-            **ways(dumps)}
+    profile = "".join(_callgrind(make, size, count)[:1])
+    dumps = [(_field(dump, "desc: Trigger: --dump-before="), int(_field(dump, "totals:") or 0))
+             for dump in _callgrind(make, size, min(count, 20), WAYPOINTS)]
+    return {"instructions": int(_field(profile, "totals:") or 0) / count,
+            "refreshes": calls_to(profile, "doupdate_sp") / count, **ways(dumps)}
 
 
-def _callgrind(make, size: tuple[int, int], count: int, waypoints: tuple[str, ...] = ()):
-    """The server under callgrind for ``count`` messages, once the pane is full:
-    its instructions in all and its profile; with ``waypoints``, the list of
-    (call, instructions since the dump before) of a dump before each of those calls."""
+def _callgrind(make, size: tuple[int, int], count: int, waypoints: tuple[str, ...] = ()) -> list[str]:
+    """The profiles callgrind dumps of the server while ``count`` messages go back
+    and forth, once the pane is full: one for them all, or with ``waypoints`` one
+    before each call to any of those (each counting what ran since the dump before)."""
     folder = Path(tempfile.mkdtemp(prefix="chat-curses-callgrind-"))
     out = folder / "callgrind.out"
     pair = make(size, ("valgrind", "--tool=callgrind", "--instr-atstart=no", f"--log-file={folder}/log",
@@ -624,10 +625,7 @@ def _callgrind(make, size: tuple[int, int], count: int, waypoints: tuple[str, ..
         dumps = sorted(folder.glob("callgrind.out.*"), key=lambda path: int(path.name.split(".")[-1]))
         texts = [dump.read_text(errors="replace") for dump in dumps]
         shutil.rmtree(folder, ignore_errors=True)
-    if waypoints:
-        return 0, [(_field(text, "desc: Trigger: --dump-before="), int(_field(text, "totals:") or 0))
-                   for text in texts]
-    return int(_field(texts[0], "totals:") or 0) if texts else 0, texts[0] if texts else ""
+    return texts
 
 
 def _field(text: str, start: str) -> str:
@@ -654,8 +652,8 @@ def ways(dumps: list[tuple[str, int]]) -> dict:
         elif "recv" in calls and "write" in calls[calls.index("recv"):]:
             shown = calls.index("write", calls.index("recv"))
             to_screen.append(sum(count for _, count in turn[: shown + 1]))
-    mean = statistics.mean
-    return {"to_wire": mean(to_wire) if to_wire else 0.0, "to_screen": mean(to_screen) if to_screen else 0.0}
+    return {"to_wire": statistics.mean(to_wire) if to_wire else 0.0,
+            "to_screen": statistics.mean(to_screen) if to_screen else 0.0}
 
 
 def callgrind_control(pid: int, command: str) -> None:
