@@ -20,12 +20,42 @@ def format_address(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
+# The local hour of the last time written: when it starts and ends (seconds since the
+# epoch), and what ``time.ctime`` writes before its minutes and after its seconds.
+_hour: tuple[int, int, str, str] = (0, 0, "", "")
+_TWO_DIGITS = tuple(f"{number:02}" for number in range(60))  # "00" to "59"
+
+
 def format_time(seconds: int) -> str:
-    """Local time in ``time.ctime`` form: Mon Apr 17 11:42:43 2023."""
+    """Local time in ``time.ctime`` form: Mon Apr 17 11:42:43 2023.
+
+    Within the hour of the last time written, only its minutes and seconds
+    are worked out: ``ctime`` converts to local time and formats it anew at
+    every call, which cost each message's line more than the rest of it.
+    """
+    start, end, before, after = _hour
+    if type(seconds) is int and start <= seconds < end:
+        minute, second = divmod(seconds - start, 60)
+        return f"{before}{_TWO_DIGITS[minute]}:{_TWO_DIGITS[second]}{after}"
     try:
-        return time.ctime(seconds)
+        text = time.ctime(seconds)
+        if type(seconds) is int:
+            _learn_hour(seconds, text)
+        return text
     except (OverflowError, OSError, ValueError):  # beyond this platform's clock
         return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
+
+
+def _learn_hour(seconds: int, text: str) -> None:
+    """Keep the local hour of ``seconds`` (``text``: its ctime) for ``format_time``,
+    unless the clock's offset from UTC changes within it (summer time begins or
+    ends) or ``text`` is not laid out as ctime's usual form."""
+    global _hour
+    local = time.localtime(seconds)
+    start = seconds - local.tm_min * 60 - local.tm_sec
+    if time.localtime(start + 3599).tm_gmtoff == time.localtime(start).tm_gmtoff == \
+            local.tm_gmtoff and text[13:14] == text[16:17] == ":":
+        _hour = (start, start + 3600, text[:14], text[19:])
 
 
 def format_message(seconds: int, name: str, text: str) -> str:
