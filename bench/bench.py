@@ -21,7 +21,8 @@ installs (pyte reads the programs' screens while they start). The sections:
   median, p95 and worst of 200, messages a second, and CPU per message of both
   programs. The yardstick is a minimal Python chat loop drawing with curses on
   the same ptys (any curses chat does at least this); the same loop writing
-  plain lines is beside it.
+  plain lines is beside it; and irssi through ngircd where both are
+  installed (``irc.py``), the C chat a person would pick instead.
 - counted: what one side (the server) spends per message once the pane is
   full, counted exactly where the tools are installed: instructions under
   callgrind (they repeat whatever the machine's load) and system calls under
@@ -241,14 +242,14 @@ class Program:
     extra interpreter starts before it, so start-up is timed as it is."""
 
     def __init__(self, args: list[str], env: dict | None = None, size: tuple[int, int] = (24, 80),
-                 prefix: tuple[str, ...] = ()) -> None:
+                 prefix: tuple[str, ...] = (), executable: str = sys.executable) -> None:
         import pyte
 
         self.fd, slave = os.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", *size, 0, 0))
         try:
             self.popen = subprocess.Popen(
-                [*prefix, sys.executable, *args], stdin=slave, stdout=slave, stderr=slave,
+                [*prefix, executable, *args], stdin=slave, stdout=slave, stderr=slave,
                 cwd=str(ROOT), start_new_session=True, env=environment(env))
         finally:
             os.close(slave)
@@ -553,7 +554,16 @@ def curses_pair(size: tuple[int, int], prefix: tuple[str, ...] = ()) -> Pair:
     return minimal_pair(size, MINIMAL_CURSES_CHAT, prefix)
 
 
-PAIRS = {"minimal": minimal_pair, "minimal with curses": curses_pair, "chat_curses": chat_pair}
+def pairs_to_time() -> dict:
+    """The programs timed from Enter to the partner's screen: the floors, chat_curses,
+    and irssi through ngircd where both are installed (``irc``)."""
+    import irc
+
+    pairs = {"minimal": minimal_pair, "minimal with curses": curses_pair, "chat_curses": chat_pair}
+    return {**pairs, IRSSI: irc.irssi_pair} if irc.installed() else pairs
+
+
+IRSSI = "irssi through ngircd"
 
 
 def enter_to_screen(count: int, rounds: int = 10) -> dict[tuple[str, tuple[int, int]], dict]:
@@ -565,7 +575,7 @@ def enter_to_screen(count: int, rounds: int = 10) -> dict[tuple[str, tuple[int, 
     for size in SIZES:
         pairs: dict[str, Pair] = {}
         try:
-            for name, make in PAIRS.items():
+            for name, make in pairs_to_time().items():
                 pairs[name] = make(size)
             words = markers(fill(size) + count)
             for pair in pairs.values():
@@ -1044,9 +1054,20 @@ def enter_rows(quick: bool) -> list[tuple[str, str, str]]:
                          f"{figures['median'] * 1e3:.3f} ms",
                          f"p95 {figures['p95'] * 1e3:.2f} ms; {figures['rate']:,.0f} messages a second"))
             continue
+        if name == IRSSI:  # what a person would pick instead: the issue's aim is its median
+            rows += [(f"Enter to partner's screen, {label} (C), median of {figures['count']}",
+                      f"{figures['median'] * 1e3:.3f} ms",
+                      ratio(figures["median"], curses_loop["median"], "ms", 1e3, of=against)
+                      + f"; p95 {figures['p95'] * 1e3:.2f} ms; chat_curses' aim: within this"),
+                     (f"messages a second, {label}", f"{figures['rate']:,.0f}",
+                      f"{figures['rate'] / curses_loop['rate']:.2f}x {against}")]
+            continue
+        irssi = paired.get((IRSSI, size))
         rows += [(f"Enter to partner's screen, {label}, median of {figures['count']}",
                   f"{figures['median'] * 1e3:.3f} ms",
-                  ratio(figures["median"], curses_loop["median"], "ms", 1e3, f"{aims['median']}x", against)),
+                  ratio(figures["median"], curses_loop["median"], "ms", 1e3, f"{aims['median']}x", against)
+                  + ("" if irssi is None else
+                     f"; {figures['median'] / irssi['median']:.2f}x irssi's (aim: 1.0x)")),
                  (f"Enter to partner's screen, {label}, p95", f"{figures['p95'] * 1e3:.3f} ms",
                   ratio(figures["p95"], curses_loop["p95"], "ms", 1e3, f"{aims['p95']}x", against)
                   + f"; worst {figures['worst'] * 1e3:.2f} ms"),
@@ -1203,4 +1224,5 @@ def print_table(title: str, rows: list[tuple[str, str, str]]) -> None:
 
 
 if __name__ == "__main__":
+    sys.modules["bench"] = sys.modules[__name__]  # (irc.py builds on this module: one copy of it)
     main()
