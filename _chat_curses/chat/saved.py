@@ -82,26 +82,10 @@ def over(chat: ChatRecord, until: float, name: str) -> dict:
 
 def as_line(record: dict) -> bytes:
     """A record as one line of compact JSON in UTF-8, byte for byte what
-    ``json.dumps(record, ensure_ascii=False, separators=(",", ":"))`` writes.
-
-    A message writes a few records of one or two fields; the encoder's set-up
-    for each cost more than their encoding, so texts, whole numbers and finite
-    times are written here (texts with json's own string encoder, numbers as
-    json writes them), and the rest by the encoder.
-    """
-    fields = []
-    for key, value in record.items():
-        kind = type(value)
-        if kind is str:
-            value = _STRING(value)
-        elif kind is int:  # (not bool, which json writes as true or false)
-            value = str(value)
-        elif kind is float and math.isfinite(value):  # the last contact, in most records
-            value = float.__repr__(value)
-        else:
-            value = _ENCODER.encode(value)
-        fields.append(f"{_KEYS.get(key) or _STRING(key)}:{value}")
-    return f"{{{','.join(fields)}}}\n".encode("utf-8")
+    ``json.dumps(record, ensure_ascii=False, separators=(",", ":"))`` writes (the
+    header, and what a new file starts with; a message's are ``changes`` and
+    ``line_record``)."""
+    return (_ENCODER.encode(record) + "\n").encode("utf-8")
 
 
 def line_record(text: str, kind: str) -> bytes:
@@ -110,12 +94,53 @@ def line_record(text: str, kind: str) -> bytes:
     return f'{{"line":{_STRING(text)},"kind":{_STRING(kind)}}}\n'.encode("utf-8")
 
 
+def state_of(chat: ChatRecord, name: str) -> tuple:
+    """What a session file keeps up with of ``chat`` (``name``: ours), to compare: the
+    partner's name and ours, how far sent, received and acked are, the turn, the digest."""
+    delivery = chat.delivery
+    return (chat.peer, name, delivery.sent, delivery.received, delivery.acked, chat.turn,
+            chat.digest)
+
+
+def changes(was: tuple, now: tuple, frames: dict[int, bytes], contact: float | None) -> bytes:
+    """The records that take a file from state ``was`` to ``now`` (``state_of`` each;
+    ``frames``: the unacknowledged ones by number), as ``as_line`` writes them: one of
+    each message sent before the last, then one of all that changed, in ``_apply``'s
+    order, with the last ``contact`` if given; b"" for nothing. Written field by field,
+    not through ``as_line``'s loop: a message's record is on its way to the wire."""
+    peer, name, sent, received, acked, turn, digest = now
+    was_peer, was_name, was_sent, was_received, was_acked, was_turn, was_digest = was
+    records, fields = [], []
+    if peer != was_peer:
+        fields.append(f'"peer":{_STRING(peer)}')
+    if name != was_name:
+        fields.append(f'"name":{_STRING(name)}')
+    for number in range(was_sent + 1, sent + 1):
+        frame = frames.get(number)  # None if acknowledged already
+        field = (f'"sent":{number}' if frame is None else
+                 f'"sent":{number},"frame":{_STRING(frame.decode("utf-8"))}')
+        if number < sent:  # (the last sent goes with the changes; any before it, each on its own)
+            records.append(f"{{{field}}}\n")
+        else:
+            fields.append(field)
+    if received != was_received:
+        fields.append(f'"received":{received}')
+    if acked != was_acked:
+        fields.append(f'"acked":{acked}')
+    if turn is not was_turn:
+        fields.append(f'"turn":"{turn.value}"')  # (client or server, and a digest's hex: plain)
+    if digest != was_digest:
+        fields.append(f'"digest":"{digest.hex()}"')
+    if contact is not None:
+        fields.append(f'"contact":{float.__repr__(round(contact, 1))}')
+    if fields:
+        records.append(f"{{{','.join(fields)}}}\n")
+    return "".join(records).encode("utf-8")
+
+
 # Made once: json.dumps builds a new encoder per call when given options.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _STRING = json.encoder.encode_basestring  # (json's C function, as the encoder uses it)
-# The names a message's records use, written once.
-_KEYS = {key: _STRING(key) for key in ("sent", "frame", "received", "acked", "turn", "digest",
-                                       "contact")}
 
 
 def parse_over(data: bytes, now: float) -> tuple[ChatRecord, str] | None:

@@ -41,7 +41,7 @@ try:
 except ImportError:  # Windows: no locks; one program per chat is the user's to keep
     fcntl = None
 
-from ..chat.saved import Saved, SessionError, as_line, header, line_record
+from ..chat.saved import Saved, SessionError, as_line, changes, header, line_record, state_of
 from ..limits import MAX_SESSION_BYTES
 from ..wire.events import Role
 from ..wire.record import ChatRecord
@@ -266,8 +266,7 @@ class Journal:
         self.path, self._fd = path, fd
         self._lines: list[tuple[str, str]] = []  # history lines not yet written (see ``line``)
         self.unsynced = False  # something was written since the last ``flush``
-        # What the file has of the chat: the partner's name and ours, how far sent,
-        # received and acked are, the turn and the digest (as ``_state`` reads them).
+        # What the file has of the chat (as ``state_of`` reads it).
         self.written: tuple = ("", "", 0, 0, 0, None, b"")
         self.contact = 0.0
 
@@ -282,7 +281,7 @@ class Journal:
 
     def take_up(self, saved: Saved) -> "Journal":
         """Append from where ``saved`` (what the file holds) leaves off."""
-        self.written, self.contact = _state(saved.chat, saved.name), saved.contact
+        self.written, self.contact = state_of(saved.chat, saved.name), saved.contact
         return self
 
     def line(self, text: str, kind: str) -> None:
@@ -294,41 +293,20 @@ class Journal:
              keep_contact: bool = False) -> None:
         """Append what changed in the chat since the last call, as one write
         (``name``: ours, if it changed; ``keep_contact``: the last contact too)."""
-        state, moved = _state(chat, name or self.written[1]), contact - self.contact
-        if state == self.written and not self._lines \
-                and moved < (1.0 if keep_contact else CONTACT_EVERY):
+        state, moved = state_of(chat, name or self.written[1]), contact - self.contact
+        changed = state != self.written
+        if not changed and not self._lines and moved < (1.0 if keep_contact else CONTACT_EVERY):
             return  # nothing to write: the usual case for a second call in one turn of the loop
         lines, self._lines = self._lines, []
-        peer, name, sent, received, acked, turn, digest = state
-        was_peer, was_name, was_sent, was_received, was_acked, was_turn, was_digest = self.written
-        records, changes = [], {}  # (changes: one record, read in chat.saved's order)
-        if peer != was_peer:
-            changes["peer"] = peer
-        if name != was_name:
-            changes["name"] = name
-        unacked = chat.delivery.unacked
-        for number in range(was_sent + 1, sent + 1):
-            frame = unacked.get(number)  # None if acknowledged already
-            records.append({"sent": number} if frame is None else
-                           {"sent": number, "frame": frame.decode("utf-8")})
-        if records:  # (the last sent goes with the changes; any before it, each on its own)
-            changes.update(records.pop())
-        if received != was_received:
-            changes["received"] = received
-        if acked != was_acked:
-            changes["acked"] = acked
-        if turn is not was_turn:
-            changes["turn"] = turn.value
-        if digest != was_digest:
-            changes["digest"] = digest.hex()
         # The last contact goes with what else is written, or when the link is down
         # (``keep_contact``); while all is well and quiet, once in CONTACT_EVERY only,
         # so that the heartbeat alone costs the file next to nothing.
-        if moved >= CONTACT_EVERY or (moved >= 1.0 and (changes or lines or keep_contact)):
-            changes["contact"] = round(contact, 1)
+        noted = moved >= CONTACT_EVERY or (moved >= 1.0 and (changed or lines or keep_contact))
+        records = changes(self.written, state, chat.delivery.unacked, contact if noted else None)
+        if noted:
             self.contact = contact
-        if changes or lines:
-            self._append(records + [changes] if changes else records, lines)
+        if records or lines:
+            self._append(lines, records)
             self.written = state
 
     def flush(self) -> None:
@@ -337,9 +315,10 @@ class Journal:
             self.unsynced = False
             os.fdatasync(self._fd) if hasattr(os, "fdatasync") else os.fsync(self._fd)
 
-    def _append(self, records: list[dict], lines: list[tuple[str, str]] = ()) -> None:
-        """Records, after ``lines`` (history lines: text, kind), in one write."""
-        os.write(self._fd, b"".join([*starmap(line_record, lines), *map(as_line, records)]))
+    def _append(self, lines: list[tuple[str, str]], records: bytes = b"") -> None:
+        """``records`` (as ``changes`` writes them), after ``lines`` (history lines:
+        text, kind), in one write."""
+        os.write(self._fd, b"".join([*starmap(line_record, lines), records]))
         self.unsynced = True
 
     def close(self, delete: bool) -> None:
@@ -347,7 +326,7 @@ class Journal:
         this file, never another that has since taken its name."""
         try:
             if self._lines and not delete:
-                self._append([], self._lines)
+                self._append(self._lines)
             if not delete:
                 self.flush()
             elif _same_file(self.path, self._fd):
@@ -355,13 +334,6 @@ class Journal:
         finally:
             self._lines = []
             os.close(self._fd)
-
-
-def _state(chat: ChatRecord, name: str) -> tuple:
-    """What a session file keeps up with of ``chat`` (``name``: ours), to compare."""
-    delivery = chat.delivery
-    return (chat.peer, name, delivery.sent, delivery.received, delivery.acked, chat.turn,
-            chat.digest)
 
 
 def _link_free_name(temporary: Path, folder: Path, stem: str, suffix: str) -> Path:

@@ -3,6 +3,8 @@
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from _chat_curses.chat import saved as saved_module
 from _chat_curses.chat.saved import (
@@ -208,3 +210,47 @@ def test_records_are_written_as_json_writes_them(record):
         json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
     if list(record) == ["line", "kind"]:  # a history line's, written the short way
         assert line_record(record["line"], record["kind"]) == as_line(record)
+
+
+def _changes_the_long_way(was, now, frames, contact):
+    """What ``changes`` writes, as records built as dicts and written by json."""
+    peer, name, sent, received, acked, turn, digest = now
+    records, change = [], {}
+    if peer != was[0]:
+        change["peer"] = peer
+    if name != was[1]:
+        change["name"] = name
+    for number in range(was[2] + 1, sent + 1):
+        frame = frames.get(number)
+        records.append({"sent": number} if frame is None else
+                       {"sent": number, "frame": frame.decode("utf-8")})
+    if records:
+        change.update(records.pop())
+    for key, index, value in (("received", 3, received), ("acked", 4, acked)):
+        if value != was[index]:
+            change[key] = value
+    if turn is not was[5]:
+        change["turn"] = turn.value
+    if digest != was[6]:
+        change["digest"] = digest.hex()
+    if contact is not None:
+        change["contact"] = round(contact, 1)
+    return b"".join((json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+                    for record in records + ([change] if change else []))
+
+
+_NAMES = st.sampled_from(["server", "user", 'quo"te\\', "漢字 é", "\x1b[2J"])
+_STATES = st.tuples(_NAMES, _NAMES, st.integers(0, 6), st.integers(0, 2**40), st.integers(0, 6),
+                    st.sampled_from([Role.CLIENT, Role.SERVER]),
+                    st.sampled_from([b"", bytes(32), bytes(range(32))]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(_STATES, _STATES, st.sets(st.integers(1, 6)),
+       st.one_of(st.none(), st.floats(0, 4e9, allow_nan=False)))
+def test_changes_are_written_as_json_writes_their_records(was, now, unacked, contact):
+    was = was[:2] + (min(was[2], now[2]),) + was[3:]  # (what was sent only grows)
+    frames = {number: json.dumps({"type": "message", "seq": number, "text": 'a "b" \\ 漢'},
+                                 ensure_ascii=False).encode() for number in unacked}
+    assert saved_module.changes(was, now, frames, contact) == \
+        _changes_the_long_way(was, now, frames, contact)

@@ -156,6 +156,38 @@ def test_times_that_are_no_moment_are_refused(text):
         parse_utc(text)
 
 
+def _reference_moment(text):
+    """What a time of the wire is, the long way: its form by a regular expression,
+    the day by the calendar (None for no moment)."""
+    import datetime
+    import re
+
+    match = re.fullmatch(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z", text)
+    if not match:
+        return None
+    try:
+        moment = datetime.datetime(*map(int, match.groups()), tzinfo=datetime.timezone.utc)
+    except ValueError:
+        return None
+    return calendar.timegm(moment.utctimetuple())
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(
+    st.text(alphabet="0123456789-:TZ +_\u0663\uff10 ", min_size=18, max_size=22),
+    st.builds(lambda text, at, char: text[:at] + char + text[at + 1:],
+              st.integers(min_value=0, max_value=253402300799).map(format_utc),
+              st.integers(min_value=0, max_value=19),
+              st.sampled_from("0123456789-:TZ +_\u0663\uff10\n"))))
+def test_a_time_is_read_exactly_when_the_long_way_reads_it(text):
+    expected = _reference_moment(text)
+    if expected is None:
+        with pytest.raises(ValueError):
+            parse_utc(text)
+    else:
+        assert parse_utc(text) == expected
+
+
 def test_leap_days_are_moments():
     assert parse_utc("2024-02-29T00:00:00Z") == calendar.timegm((2024, 2, 29, 0, 0, 0))
     assert parse_utc("2000-02-29T12:00:00Z") == calendar.timegm((2000, 2, 29, 12, 0, 0))
