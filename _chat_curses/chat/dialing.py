@@ -167,8 +167,9 @@ class Dialing:
         self.try_ends = self.redial_at = None
 
     def deadline(self) -> float | None:
-        return earliest(self.try_ends, self.redial_at,
-                        None if self.try_ends is None else self.step_ends)
+        if self.try_ends is None:  # (no try under way: the usual case, asked at every turn)
+            return self.redial_at
+        return earliest(self.try_ends, self.redial_at, self.step_ends)
 
     def timed_out(self, now: float) -> Failure | None:
         """The try under way ran out of time: its failure, in words."""

@@ -56,6 +56,7 @@ class TerminalPainter:
         self.styles: dict[int, bytes] = {}
         self.places: dict[tuple[int, int], bytes] = {}  # cup, made once for each place
         self.regions: dict[tuple[int, int], bytes] = {}  # csr, likewise
+        self.scrolls: dict[tuple[int, int, int], bytes] = {}  # a part scrolled, likewise
         self.cursor: tuple[int, int] | None = None  # where it was left, None: hidden
         self.visible: bool | None = None
         self.entered = False  # curses has put the terminal in the program's mode
@@ -83,6 +84,7 @@ class TerminalPainter:
                 self.window.refresh()
         if rows != self.rows:
             self.rows, self.row_starts = rows, [self._move(y, 0) for y in range(rows)]
+            self.scrolls = {}
         self.out.append(self.caps["clear"])
         self.cursor = None  # (the draw's end places it)
 
@@ -92,8 +94,12 @@ class TerminalPainter:
         caps = self.caps
         if not (caps["csr"] and caps["ind"]):
             return False
-        self.out += [self._region(top, bottom), self.row_starts[bottom], caps["ind"] * lines,
-                     self._region(0, self.rows - 1)]
+        scrolling = self.scrolls.get((top, bottom, lines))
+        if scrolling is None:  # (each made once: a chat scrolls its pane by one row, mostly)
+            scrolling = self.scrolls[top, bottom, lines] = b"".join([
+                self._region(top, bottom), self.row_starts[bottom], caps["ind"] * lines,
+                self._region(0, self.rows - 1)])
+        self.out.append(scrolling)
         return True
 
     def put(self, y: int, text: str, attr: int, bottom: bool) -> None:
@@ -104,7 +110,8 @@ class TerminalPainter:
             text = clip(text, self.window.getmaxyx()[1] - 1)
         data = text.encode(self.encoding, "replace")
         if attr:
-            self.out += [self.row_starts[y], self.el, self._style(attr), data, self.sgr0]
+            style = self.styles.get(attr) or self._style(attr)
+            self.out += [self.row_starts[y], self.el, style, data, self.sgr0]
         else:
             self.out += [self.row_starts[y], self.el, data]
 
@@ -137,6 +144,7 @@ class TerminalPainter:
         return region
 
     def _style(self, attr: int) -> bytes:
+        """The control strings that set ``attr`` (made once for each)."""
         style = self.styles.get(attr)
         if style is None:
             caps = self.caps
