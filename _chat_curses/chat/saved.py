@@ -9,7 +9,9 @@ began), then one record per change, appended: a history line as shown
 it is acknowledged), how far we have received (``received``), what the
 partner acknowledged (``acked``), whose turn it is (``turn``), the last
 contact (``contact``), a new name of the partner's (``peer``) or ours
-(``name``), the conversation's digest after the last message (``digest``).
+(``name``), the conversation's digest (``digest``): written with the
+partner's messages, so our messages since the last one are chained into it
+as the file is read, from their frames.
 
 ``parse`` trusts nothing in it: another program, or a person, may have
 written it. Every field must be of its kind, every number a sane number
@@ -27,8 +29,9 @@ import math
 
 from ..limits import MAX_NAME_CHARS, MAX_REASON_CHARS, MAX_SESSION_BYTES
 from ..text.validate import ValidationError, check_username
+from ..wire.codec import decode
 from ..wire.delivery import SequenceError
-from ..wire.events import Role
+from ..wire.events import Message, RemoteProtocolError, Role
 from ..wire.record import ChatRecord
 
 FORMAT = 2  # 2: the chat's resume secret (SPEC 11) in place of its token
@@ -94,12 +97,13 @@ def line_record(text: str, kind: str) -> bytes:
     return f'{{"line":{_STRING(text)},"kind":{_STRING(kind)}}}\n'.encode("utf-8")
 
 
-def state_of(chat: ChatRecord, name: str) -> tuple:
+def state_of(chat: ChatRecord, name: str, digest: bytes | None = None) -> tuple:
     """What a session file keeps up with of ``chat`` (``name``: ours), to compare: the
-    partner's name and ours, how far sent, received and acked are, the turn, the digest."""
+    partner's name and ours, how far sent, received and acked are, the turn, the digest
+    (``digest``, if given: the one the file has, left for a later record)."""
     delivery = chat.delivery
     return (chat.peer, name, delivery.sent, delivery.received, delivery.acked, chat.turn,
-            chat.digest)
+            chat.digest if digest is None else digest)
 
 
 def changes(was: tuple, now: tuple, frames: dict[int, bytes], contact: float | None) -> bytes:
@@ -178,12 +182,26 @@ def parse(data: bytes, role: Role, port: int, now: float) -> Saved:
     saved = _saved(_Record(first, 1), now)
     if (saved.role, saved.port) != (role, port):
         raise SessionError("it belongs to another chat")
+    ours = []  # the frames of our messages sent since the last digest (``Journal.sync``)
     for number, raw in enumerate(lines[1:], 2):
         record = _json(raw, number)
         if not isinstance(record, dict):
             raise SessionError(f"it is damaged (line {number} is not a record)")
-        _apply(saved, _Record(record, number), now)
+        _apply(saved, _Record(record, number), now, ours)
+    for frame in ours:  # sent before the digest was written: into it, as the chat did
+        saved.chat.chain(saved.role, _message(frame))
     return saved
+
+
+def _message(frame: bytes) -> Message:
+    """One of our messages, as the file keeps its frame (to send again, and for the digest)."""
+    try:
+        message = decode(frame)
+    except RemoteProtocolError:
+        message = None
+    if not isinstance(message, Message):
+        raise SessionError("it is damaged (a message it holds cannot be read)")
+    return message
 
 
 def _secret(record: _Record) -> bytes:
@@ -216,9 +234,10 @@ def _saved(first: _Record, now: float) -> Saved:
 CHANGES = frozenset(("peer", "name", "sent", "received", "acked", "turn", "digest", "contact"))
 
 
-def _apply(saved: Saved, record: _Record, now: float) -> None:
+def _apply(saved: Saved, record: _Record, now: float, ours: list[bytes]) -> None:
     """One record after the first: a history line, or what a turn of the loop
-    changed (any of the fields below, applied in this order)."""
+    changed (any of the fields below, applied in this order). ``ours``: the frames
+    of our messages since the last digest, kept up to date."""
     delivery, fields = saved.chat.delivery, record.fields
     try:
         if "line" in fields:
@@ -235,6 +254,7 @@ def _apply(saved: Saved, record: _Record, now: float) -> None:
             number = record.count("sent")
             if "frame" in fields:
                 delivery.keep(number, record.text("frame", None).encode("utf-8"))
+                ours.append(delivery.unacked[number])
             else:  # sent, and acknowledged before the file heard of it
                 delivery.sent = delivery.acked = max(delivery.sent, number)
                 delivery.unacked.clear()
@@ -244,8 +264,9 @@ def _apply(saved: Saved, record: _Record, now: float) -> None:
             delivery.acknowledge(record.count("acked"))
         if "turn" in fields:
             saved.chat.turn = Role(record.choice("turn", {"client", "server"}))
-        if "digest" in fields:
+        if "digest" in fields:  # (a message sent in the same record is in it)
             saved.chat.digest = _bytes(record, "digest")
+            ours.clear()
         if "contact" in fields:
             saved.contact = record.time("contact", now)
     except (ValueError, SequenceError) as error:

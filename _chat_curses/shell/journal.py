@@ -262,8 +262,8 @@ def _read_all(fd: int, size: int) -> bytes:
 class Journal:
     """The open session file of a chat under way: records appended and synced."""
 
-    def __init__(self, path: Path, fd: int) -> None:
-        self.path, self._fd = path, fd
+    def __init__(self, path: Path, fd: int, role: Role) -> None:
+        self.path, self._fd, self.role = path, fd, role  # (the role: ours)
         self._lines: list[tuple[str, str]] = []  # history lines not yet written (see ``line``)
         self.unsynced = False  # something was written since the last ``flush``
         # What the file has of the chat (as ``state_of`` reads it).
@@ -277,7 +277,7 @@ class Journal:
         records = [header(saved, time.time())]
         records += [{"line": text, "kind": kind} for text, kind in saved.lines]
         path, fd = _new_file(_stem(saved.role, place, saved.port), SESSION, records)
-        return cls(path, fd).take_up(saved)
+        return cls(path, fd, saved.role).take_up(saved)
 
     def take_up(self, saved: Saved) -> "Journal":
         """Append from where ``saved`` (what the file holds) leaves off."""
@@ -292,8 +292,19 @@ class Journal:
     def sync(self, chat: ChatRecord, contact: float, name: str = "",
              keep_contact: bool = False) -> None:
         """Append what changed in the chat since the last call, as one write
-        (``name``: ours, if it changed; ``keep_contact``: the last contact too)."""
-        state, moved = state_of(chat, name or self.written[1]), contact - self.contact
+        (``name``: ours, if it changed; ``keep_contact``: the last contact too).
+
+        The digest is left to a later record while it lacks only our messages
+        since the file's own, whose frames the file holds (none acknowledged
+        before it heard of them): a reader chains them into it
+        (``chat.saved.parse``). So a message of ours goes to the file, and on
+        the wire, without the digest worked out; the partner's answer, which
+        the digest must have, brings it.
+        """
+        written = self.written
+        lags = chat.delivery.acked <= written[2] and chat.digest_lags(written[6], self.role)
+        state = state_of(chat, name or written[1], written[6] if lags else None)
+        moved = contact - self.contact
         changed = state != self.written
         if not changed and not self._lines and moved < (1.0 if keep_contact else CONTACT_EVERY):
             return  # nothing to write: the usual case for a second call in one turn of the loop

@@ -144,7 +144,7 @@ class SessionKeeper:
         except OSError as error:
             core.warn(f"Warning: the saved chat {path} cannot be opened: {describe_os_error(error)}")
             return False
-        journal, name = Journal(path, fd), clean_name(saved.chat.peer)
+        journal, name = Journal(path, fd, saved.role), clean_name(saved.chat.peer)
         silent_for = max(time.time() - saved.contact, 0.0)
         # Given up, on purpose or by its age (the window in force now): the partner, if it
         # still waits, is told as after a Ctrl-D (the proof left here, ``chat.farewell``).

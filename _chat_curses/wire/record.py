@@ -78,6 +78,16 @@ class ChatRecord:
     def digest(self, digest: bytes) -> None:
         self._digest, self._unchained = digest, []
 
+    def digest_lags(self, digest: bytes, by: Role) -> bool:
+        """The digest is ``digest`` with only ``by``'s messages since, not worked into
+        it yet (a session file that has ``digest`` and their frames has it all)."""
+        if self._digest != digest:
+            return False
+        for sender, _ in self._unchained:
+            if sender is not by:
+                return False
+        return True
+
     def _mac(self, data: bytes) -> bytes:
         """HMAC-SHA256 of ``data`` under the secret: ``cryptography``'s, as the
         secure channel's (a third less work a message than the standard library's,

@@ -16,7 +16,8 @@ from _chat_curses.chat.saved import (
     line_record,
     parse,
 )
-from _chat_curses.wire.events import Role
+from _chat_curses.wire.codec import encode
+from _chat_curses.wire.events import Message, Role
 from _chat_curses.wire.record import ChatRecord
 
 SECRET = bytes(range(32))
@@ -37,11 +38,15 @@ def a_file(*records: dict, first: dict | None = None) -> bytes:
     return b"".join(json.dumps(line).encode() + b"\n" for line in lines)
 
 
+def a_frame(seq: int, text: str = "hello") -> str:
+    return encode(Message(text, int(NOW) - 60, seq, 0)).decode()
+
+
 GOOD = a_file({"line": "Connection established.", "kind": "system"},
               {"line": "<t> [user]: hello", "kind": "own"},
-              {"sent": 1, "frame": '{"type":"message","seq":1}'},
+              {"sent": 1, "frame": a_frame(1)},
               {"turn": "server"}, {"received": 0}, {"acked": 1},
-              {"sent": 2, "frame": '{"type":"message","seq":2}'},
+              {"sent": 2, "frame": a_frame(2)},
               {"contact": NOW - 5})
 
 

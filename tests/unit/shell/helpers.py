@@ -5,7 +5,8 @@ import time
 
 from _chat_curses.chat.saved import Saved, parse
 from _chat_curses.shell.journal import claim
-from _chat_curses.wire.events import Role
+from _chat_curses.wire.codec import encode
+from _chat_curses.wire.events import Message, Role
 from _chat_curses.wire.record import ChatRecord
 
 SECRET = bytes(range(32))  # a chat's resume secret
@@ -31,3 +32,8 @@ def load(path, role=Role.CLIENT, port=8000):
 def chat_with(delivery, turn=Role.SERVER):
     """A chat record holding ``delivery``, its turn ``turn``, as the journal syncs it."""
     return ChatRecord(SECRET, "server", delivery, turn)
+
+
+def a_frame(number: int) -> bytes:
+    """The frame of our message ``number``, as the session file keeps it."""
+    return encode(Message(f"message {number}", 1_700_000_000, number, 0))

@@ -11,7 +11,7 @@ from _chat_curses.shell.journal import Journal, session_path
 from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Role
 
-from .helpers import PLACE, chat_with, load, new_saved
+from .helpers import PLACE, a_frame, chat_with, load, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 
@@ -20,7 +20,7 @@ class Recorder:
     def __init__(self, order, what):
         self.order, self.what = order, what
 
-    def __call__(self, *args):
+    def __call__(self, *args, **keywords):
         self.order.append(self.what)
 
 
@@ -54,7 +54,7 @@ def test_lines_wait_for_the_sync_and_go_in_one_write(monkeypatch):
     journal.line("<t> [peer]: two", "peer")
     assert writes == [] and syncs == []
     delivery = Delivery()
-    delivery.keep(1, b'{"type":"message","seq":1}')
+    delivery.keep(1, a_frame(1))
     journal.sync(chat_with(delivery, Role.SERVER), 1000.0)
     assert len(writes) == 1 and syncs == []  # written: a killed program keeps it
     journal.flush()

@@ -1,10 +1,13 @@
 """Tests of shell/journal.py: session files written, found, read back, private, never another's."""
 
 import os
+import time
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from _chat_curses.chat.saved import SessionError
+from _chat_curses.chat.saved import SessionError, parse
 from _chat_curses.limits import MAX_SESSION_BYTES
 from _chat_curses.shell import journal as journal_module
 from _chat_curses.shell.journal import (
@@ -18,9 +21,10 @@ from _chat_curses.shell.journal import (
     state_folder,
 )
 from _chat_curses.wire.delivery import Delivery
-from _chat_curses.wire.events import Role
+from _chat_curses.wire.events import Message, Role
+from _chat_curses.wire.record import ChatRecord
 
-from .helpers import PLACE, SECRET, chat_with, load, new_saved
+from .helpers import PLACE, SECRET, a_frame, chat_with, load, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 as_root = pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0,
@@ -37,7 +41,7 @@ def test_a_journal_is_read_back_as_written():
     journal = Journal.create(new_saved(), PLACE)
     delivery = Delivery()
     for number in (1, 2, 3):
-        delivery.keep(number, f'{{"type":"message","seq":{number}}}'.encode())
+        delivery.keep(number, a_frame(number))
     delivery.received = 2
     delivery.acknowledge(1)
     journal.line("<t> [user]: hello", "own")
@@ -174,7 +178,7 @@ def test_a_file_in_use_by_another_program_is_not_taken():
         claim(journal.path)
     journal.close(delete=False)
     fd, _ = claim(journal.path)
-    Journal(journal.path, fd).close(delete=True)
+    Journal(journal.path, fd, Role.CLIENT).close(delete=True)
     assert not journal.path.exists()
 
 
@@ -312,7 +316,7 @@ def test_what_a_turn_changed_is_one_record_after_its_history_lines():
     path = session_path(Role.CLIENT, PLACE, 8000)
     before = path.read_bytes().count(b"\n")
     delivery = Delivery()
-    delivery.keep(1, b'{"type":"message","seq":1}')
+    delivery.keep(1, a_frame(1))
     chat = chat_with(delivery, Role.SERVER)
     chat.digest = bytes(32)
     journal.line("<t> [user]: hello", "own")
@@ -356,4 +360,63 @@ def test_each_change_alone_is_written_at_the_next_sync(monkeypatch, change, writ
     assert len(writes) == 1
     journal.sync(chat, 1000.5, name="someone else")  # our own name, when it changes
     assert len(writes) == 2 and b'"name":"someone else"' in writes[1]
+    journal.close(delete=True)
+
+
+# A chat's turns as the program syncs them: ours (posted, synced before the wire),
+# theirs (received, synced after the draw), acknowledgements alone (a ping's), and a
+# sync with nothing new.
+_TURNS = st.lists(st.sampled_from(["ours", "theirs", "ack", "sync"]), min_size=1, max_size=30)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_TURNS)
+def test_a_file_killed_after_any_sync_holds_the_digest_the_chat_had(turns):
+    """The digest is left to a later record while only our messages are new:
+    whatever sync a kill -9 follows, the file read back has the chat's digest."""
+    journal = Journal.create(new_saved(), PLACE)
+    chat = chat_with(Delivery(), Role.CLIENT)
+    theirs = 0
+    try:
+        for turn in turns:
+            if turn == "ours":
+                chat.turn = Role.CLIENT
+                chat.post(Message(f"ours {chat.delivery.sent}", 1_700_000_000), Role.CLIENT)
+                journal.sync(chat, 1000.0)
+            elif turn == "theirs":
+                theirs += 1
+                message = Message(f"theirs {theirs}", 1_700_000_001, theirs, chat.delivery.sent)
+                chat.delivery.acknowledge(message.ack)
+                chat.delivery.accept(message.seq)
+                chat.chain(Role.SERVER, message)
+                chat.turn = Role.CLIENT
+                journal.sync(chat, 1000.0)
+            elif turn == "ack":
+                chat.delivery.acknowledge(chat.delivery.sent)
+                journal.sync(chat, 1000.0)
+            else:
+                journal.sync(chat, 1000.0)
+            saved = parse(journal.path.read_bytes(), Role.CLIENT, 8000, time.time())
+            assert saved.chat.digest == chat.digest
+            assert saved.chat.delivery.sent == chat.delivery.sent
+    finally:
+        journal.close(delete=True)
+
+
+def test_our_message_goes_to_the_file_before_the_wire_without_working_out_the_digest(monkeypatch):
+    journal = Journal.create(new_saved(), PLACE)
+    chat = chat_with(Delivery(), Role.CLIENT)
+    chat.post(Message("hello", 1_700_000_000), Role.CLIENT)
+    worked = []
+    real = ChatRecord._mac
+    monkeypatch.setattr(ChatRecord, "_mac", lambda record, data: worked.append(1) or real(record, data))
+    journal.sync(chat, 1000.0)
+    assert worked == []  # (the HMAC is worked out with the answer, off the message's way)
+    assert parse(journal.path.read_bytes(), Role.CLIENT, 8000, time.time()).chat.digest == \
+        chat.digest
+    answer = Message("hi", 1_700_000_001, 1, 1)
+    chat.delivery.accept(answer.seq)
+    chat.chain(Role.SERVER, answer)
+    journal.sync(chat, 1000.0)  # the partner's answer brings it
+    assert worked and b'"digest"' in journal.path.read_bytes()
     journal.close(delete=True)
