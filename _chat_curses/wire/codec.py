@@ -136,11 +136,17 @@ _JSON_SPACE = b" \t\r\n"
 
 
 def encode(event: Event) -> bytes:
-    if type(event) is Message:  # the frame of nearly every exchange, written directly
-        return (f'{{"type":"message","seq":{event.seq},"ack":{event.ack},'
-                f'"text":{_JSON.quote(event.text)},"sent":"{format_utc(event.sent)}"}}'
-                ).encode("utf-8")
+    if type(event) is Message:
+        return message_frame(event, event.seq, event.ack)
     return _JSON.encoder.encode(_frame_fields(event)).encode("utf-8")
+
+
+def message_frame(message: Message, seq: int, ack: int) -> bytes:
+    """The frame of ``message`` numbered ``seq``, acknowledging ``ack`` (of nearly
+    every exchange: written directly, as the encoder would write its fields)."""
+    return (f'{{"type":"message","seq":{seq},"ack":{ack},'
+            f'"text":{_JSON.quote(message.text)},"sent":"{format_utc(message.sent)}"}}'
+            ).encode("utf-8")
 
 
 def _event_from(fields: dict) -> Event:

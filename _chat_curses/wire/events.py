@@ -156,8 +156,9 @@ class Message(Value):
     """One chat message; ``sent`` is the sender's clock, whole seconds since the epoch (UTC).
 
     ``seq`` numbers it (from 1, per direction) and ``ack`` acknowledges the
-    other side's; ``Protocol.send`` fills both in (``numbered``). They are
-    delivery's bookkeeping, not the message: equality leaves them out.
+    other side's, as it came from the wire; a message we send is numbered in
+    its frame (``ChatRecord.post``), and has 0 for both. They are delivery's
+    bookkeeping, not the message: equality leaves them out.
     """
 
     __slots__ = _fields = ("text", "sent", "seq", "ack")
@@ -184,17 +185,6 @@ class Message(Value):
         settle(self, "sent", sent)
         settle(self, "seq", seq)
         settle(self, "ack", ack)
-
-    def numbered(self, seq: int, ack: int) -> "Message":
-        """The same message with its number and acknowledgement."""
-        _count(seq, "message seq")
-        _count(ack, "message ack")
-        message = object.__new__(Message)
-        settle(message, "text", self.text)
-        settle(message, "sent", self.sent)
-        settle(message, "seq", seq)
-        settle(message, "ack", ack)
-        return message
 
 
 class Ping(Value):

@@ -23,7 +23,7 @@ saw the same messages in the same order; ``words.digest_words`` shows it.
 
 from __future__ import annotations
 
-from .codec import encode
+from .codec import message_frame
 from .delivery import Delivery
 from .events import MAX_FRAME_BYTES, LocalProtocolError, Message, Role
 
@@ -37,7 +37,7 @@ class ChatRecord:
         self.delivery = Delivery() if delivery is None else delivery
         self.turn = turn  # whose turn it is
         self._digest = b""  # the conversation's, as far as it is worked out (see ``digest``)
-        self._unchained: list[tuple[Role, Message]] = []  # the messages delivered since
+        self._unchained: list[tuple[Role, int, Message]] = []  # delivered since: by, number
         self._keyed = None  # HMAC-SHA256 keyed with the secret, copied for each link
 
     def __repr__(self) -> str:
@@ -49,27 +49,28 @@ class ChatRecord:
         Raises LocalProtocolError when it is not ``by``'s turn or the frame is too large."""
         if self.turn is not by:
             raise LocalProtocolError(f"it is the {self.turn.value}'s turn, not the {by.value}'s")
-        numbered = message.numbered(self.delivery.next_number(), self.delivery.received)
-        frame = encode(numbered)
+        seq = self.delivery.next_number()  # (the numbers are the delivery's own, checked there)
+        frame = message_frame(message, seq, self.delivery.received)
         if len(frame) > MAX_FRAME_BYTES:
             raise LocalProtocolError("message is too long once encoded")
-        self.delivery.keep(numbered.seq, frame)
-        self.chain(by, numbered)
+        self.delivery.keep(seq, frame)
+        self.chain(by, message, seq)
         self.turn = by.other
         return frame
 
-    def chain(self, by: Role, message: Message) -> None:
-        """``by``'s message, numbered, into the conversation's digest: worked out
-        when the digest is next read (the partner's, once the screen shows it)."""
-        self._unchained.append((by, message))
+    def chain(self, by: Role, message: Message, seq: int | None = None) -> None:
+        """``by``'s message, numbered ``seq`` (if not its own), into the conversation's
+        digest: worked out when the digest is next read (the partner's, once the screen
+        shows it)."""
+        self._unchained.append((by, message.seq if seq is None else seq, message))
 
     @property
     def digest(self) -> bytes:
         """The conversation's, so far (b"" before the first message)."""
         if self._unchained:
             digest = self._digest or self._mac(b"chat_curses conversation")
-            for by, message in self._unchained:
-                digest = self._mac(digest + f"{by.value}\0{message.seq}\0{message.sent}\0"
+            for by, seq, message in self._unchained:
+                digest = self._mac(digest + f"{by.value}\0{seq}\0{message.sent}\0"
                                             f"{message.text}".encode("utf-8"))
             self._digest, self._unchained = digest, []
         return self._digest
@@ -83,7 +84,7 @@ class ChatRecord:
         it yet (a session file that has ``digest`` and their frames has it all)."""
         if self._digest != digest:
             return False
-        for sender, _ in self._unchained:
+        for sender, _, _ in self._unchained:
             if sender is not by:
                 return False
         return True

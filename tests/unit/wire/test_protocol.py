@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _chat_curses.limits import MAX_TEXT_BYTES
-from _chat_curses.wire.codec import decode, format_utc, parse_utc
+from _chat_curses.wire.codec import decode, encode, format_utc, message_frame, parse_utc
 from _chat_curses.wire.connection import Connection
 from _chat_curses.wire.events import (
     MAX_FRAME_BYTES,
@@ -637,10 +637,12 @@ def test_events_are_values_that_cannot_change():
     assert message != Message("hi", T0 + 1) and Bye() != Typing() and Typing() != Ping()
     assert Ping(4) == Ping() and Hello("a") != Hello("b")
     assert repr(message) == f"Message(text='hi', sent={T0}, seq=3, ack=2)"
-    numbered = Message("hi", T0).numbered(7, 6)
-    assert (numbered.text, numbered.seq, numbered.ack) == ("hi", 7, 6)
-    with pytest.raises(LocalProtocolError):
-        Message("hi", T0).numbered(-1, 0)
+
+def test_a_message_is_numbered_in_its_frame():
+    frame = message_frame(Message("hi", T0), 7, 6)
+    numbered = decode(frame)
+    assert (numbered.text, numbered.sent, numbered.seq, numbered.ack) == ("hi", T0, 7, 6)
+    assert frame == encode(Message("hi", T0, 7, 6))
 
 
 class CountedReads:
