@@ -165,9 +165,10 @@ def _event_from(fields: dict) -> Event:
         seq = fields.get("seq")
         if type(seq) is not int or seq < 1:
             raise LocalProtocolError("message has no sequence number")
-        return Message(text=fields.get("text"), sent=seconds, seq=seq, ack=fields.get("ack", 0))
+        # (in order: a class called with keywords makes a dict of them, each message)
+        return Message(fields.get("text"), seconds, seq, fields.get("ack", 0))
     if kind == "ping":
-        return Ping(ack=fields.get("ack", 0), deaf=fields.get("deaf") is True)
+        return Ping(fields.get("ack", 0), fields.get("deaf") is True)
     if kind == "typing":
         return Typing()
     if kind == "bye":
