@@ -1,6 +1,7 @@
 """Building blocks that keep start-up light: small immutable values, and
-regular expressions compiled when first used; and ``earliest``, the soonest
-of the times the parts of the program name for their next work.
+regular expressions compiled when first used; ``earliest``, the soonest
+of the times the parts of the program name for their next work; and
+``TWO_DIGITS``, for writing times.
 
 ``Pattern`` is a regular expression compiled on its first use: compiling
 every pattern of the program at import took about 4 ms of its start, for
@@ -17,6 +18,9 @@ building each class costs the program about a tenth of its start-up.)
 from __future__ import annotations
 
 settle = object.__setattr__  # what a Value's __init__ sets its fields with
+# "00" to "59": the hours, minutes and seconds of the times the program writes, looked
+# up (a format for each costs each message more than the rest of its time).
+TWO_DIGITS = tuple(f"{number:02}" for number in range(60))
 
 
 def earliest(*times: float | None) -> float | None:

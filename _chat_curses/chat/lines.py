@@ -8,6 +8,7 @@ import time
 
 from ..text.history import DIGEST, History
 from ..text.validate import clean_lines, clean_name
+from ..values import TWO_DIGITS
 from .setup import SECRET_ENV
 
 # After this many "Ignored connection" lines in a row, further ones are
@@ -23,7 +24,6 @@ def format_address(host: str, port: int) -> str:
 # The local hour of the last time written: when it starts and ends (seconds since the
 # epoch), and what ``time.ctime`` writes before its minutes and after its seconds.
 _hour: tuple[int, int, str, str] = (0, 0, "", "")
-_TWO_DIGITS = tuple(f"{number:02}" for number in range(60))  # "00" to "59"
 
 
 def format_time(seconds: int) -> str:
@@ -36,7 +36,7 @@ def format_time(seconds: int) -> str:
     start, end, before, after = _hour
     if type(seconds) is int and start <= seconds < end:
         minute, second = divmod(seconds - start, 60)
-        return f"{before}{_TWO_DIGITS[minute]}:{_TWO_DIGITS[second]}{after}"
+        return f"{before}{TWO_DIGITS[minute]}:{TWO_DIGITS[second]}{after}"
     try:
         text = time.ctime(seconds)
         if type(seconds) is int:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from functools import lru_cache
 
-from ..values import Pattern
+from ..values import TWO_DIGITS, Pattern
 from .events import (
     Bye,
     Event,
@@ -30,15 +30,14 @@ from .events import (
 # part, is worked out once a day; the time of day is looked up, two digits at a
 # time (int() and strftime cost each message more than the rest of its time).
 _TIME_RE = Pattern(r"([0-9]{4}-[0-9]{2}-[0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})Z")
-_TWO_DIGITS = tuple(f"{number:02}" for number in range(60))  # "00" to "59"
-_OF_TWO_DIGITS = {digits: number for number, digits in enumerate(_TWO_DIGITS)}
+_OF_TWO_DIGITS = {digits: number for number, digits in enumerate(TWO_DIGITS)}
 
 
 def format_utc(seconds: int) -> str:
     day, moment = divmod(seconds, 86400)
     hour, moment = divmod(moment, 3600)
     minute, second = divmod(moment, 60)
-    return f"{_date(day)}T{_TWO_DIGITS[hour]}:{_TWO_DIGITS[minute]}:{_TWO_DIGITS[second]}Z"
+    return f"{_date(day)}T{TWO_DIGITS[hour]}:{TWO_DIGITS[minute]}:{TWO_DIGITS[second]}Z"
 
 
 def parse_utc(text: str) -> int:
