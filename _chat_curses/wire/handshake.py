@@ -357,7 +357,7 @@ class Handshake:
 
 def warm_up() -> None:
     """Load what a handshake computes with (about 0.1 s: spake2 builds its group in
-    Python), so that the first connection need not wait for it. Run in a thread
+    Python), and the codec, so that the first connection need not wait for them. Run in a thread
     while a person answers the prompts or a server waits for its partner. Whatever
     goes wrong here (no descriptor left to open a module with) is left for the
     handshake, which imports the same modules again and says what failed."""
@@ -366,6 +366,8 @@ def warm_up() -> None:
         import cryptography.hazmat.primitives.ciphers.aead  # noqa: F401
         import cryptography.hazmat.primitives.kdf.hkdf  # noqa: F401
         import spake2  # noqa: F401
+
+        from . import codec  # noqa: F401 - and datetime, which reads the messages' times
     except Exception:  # noqa: BLE001 - a thread's traceback would land on the screen
         pass
 
