@@ -135,7 +135,7 @@ class Screen:
             self._most = max(1, min(rows // 3, rows - self.MIN_ROWS + 1))  # the input's rows, at most
             self.painter.clear(rows)
         if rows < self.MIN_ROWS or cols < self.MIN_COLS:
-            self._show([(clip("Terminal too small", cols), "")] + [BLANK] * (rows - 1), 0)
+            self._show([], [(clip("Terminal too small", cols), "")] + [BLANK] * (rows - 1))
             place = None
         else:
             prompt, lead, typed, cursor = self._input_rows(frame, rows, cols)
@@ -144,36 +144,41 @@ class Screen:
             top = rows - len(typed)
             # The history's own (row, kind) pairs: a row still shown is the same
             # object as before, which makes finding what scrolled cheap.
-            wanted = frame.scrollback.rows(frame.history, cols, top - 1)
-            wanted = wanted + [BLANK] * (top - 1 - len(wanted))  # (a new list: the history keeps its own)
-            wanted.append((pad(frame.status, cols), STATUS))
+            pane = frame.scrollback.rows(frame.history, cols, top - 1)
+            if len(pane) < top - 1:  # (a new list: the history keeps its own)
+                pane = pane + [BLANK] * (top - 1 - len(pane))
+            below = [(pad(frame.status, cols), STATUS)]
             for number, text in enumerate(typed):
-                wanted.append(((prompt if number == at else "") + text, ""))
-            self._show(wanted, top - 1)
+                below.append(((prompt if number == at else "") + text, ""))
+            self._show(pane, below)
             place = None if cursor is None else (top + cursor[0], cursor[1])
         pending, self.pending = self.pending, b""  # the bell and the title, in the same write
         self.painter.finish(pending, place)
 
-    def _show(self, wanted: list[tuple[str, str]], pane: int) -> None:
-        """Make the screen's rows hold ``wanted`` (text, kind of line), the first
-        ``pane`` of them the history, which may scroll as a whole. (The rows are
-        wrapped to the width: each fits.)"""
-        shown = self.shown
-        before, after = shown[:pane], wanted[:pane]
-        first = pane  # the first row that may have changed (the pane as it was: the one below)
-        if before != after:
-            moved = _rows_moved_up(before, after)
-            if moved and self.painter.scroll(0, pane - 1, moved):
-                shown[:pane] = shown[moved:pane] + [BLANK] * moved
-                first = pane - moved  # (the rows above it are the old ones, moved up)
+    def _show(self, pane: list[tuple[str, str]], below: list[tuple[str, str]]) -> None:
+        """Make the screen's rows hold ``pane``, the history's, which may scroll as a
+        whole, and ``below`` it the rest (each row: its text, which fits, and the kind
+        of its line)."""
+        shown, height = self.shown, len(pane)
+        first = height  # the first row of the pane that may have changed
+        before = shown[:height]
+        if before != pane:
+            moved = _rows_moved_up(before, pane)
+            if moved and self.painter.scroll(0, height - 1, moved):
+                shown[:height] = before[moved:] + [BLANK] * moved
+                first = height - moved  # (the rows above it are the old ones, moved up)
             else:
                 first = 0
-        last, put, styles = len(wanted) - 1, self.painter.put, self.styles
-        for y in range(first, len(wanted)):
-            row = wanted[y]
+        last, put, styles = height + len(below) - 1, self.painter.put, self.styles
+        for y in range(first, height):
+            row = pane[y]
             # (A history row still shown is the same object as before: told apart
             # by identity, without comparing its text.)
             if row is not shown[y] and row != shown[y]:
+                shown[y] = row
+                put(y, row[0], styles.get(row[1], 0), y == last)
+        for y, row in enumerate(below, height):
+            if row != shown[y]:
                 shown[y] = row
                 put(y, row[0], styles.get(row[1], 0), y == last)
 
