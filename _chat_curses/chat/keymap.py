@@ -60,9 +60,9 @@ class Keys:
                 self._type(item, now)
             if core.exit_code is not None:
                 return
-        if (core.linked and core.typing_message and core.settings.typing_notice
-                and core.editor.text != before and core.editor.text.strip()
-                and now - self.typing_sent >= TYPING_EVERY):
+        if (core.editor.text != before and core.editor.text.strip() and core.linked
+                and core.typing_message and core.settings.typing_notice
+                and now - self.typing_sent >= TYPING_EVERY):  # (the cheap questions first)
             self.typing_sent = now
             core._send_event(Typing(), now)
 
