@@ -39,11 +39,11 @@ def format_time(seconds: int) -> str:
         return f"{before}{TWO_DIGITS[minute]}:{TWO_DIGITS[second]}{after}"
     try:
         text = time.ctime(seconds)
-        if type(seconds) is int:
-            _learn_hour(seconds, text)
-        return text
     except (OverflowError, OSError, ValueError):  # beyond this platform's clock
         return time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(seconds))
+    if type(seconds) is int:
+        _learn_hour(seconds, text)
+    return text
 
 
 def _learn_hour(seconds: int, text: str) -> None:
@@ -51,10 +51,14 @@ def _learn_hour(seconds: int, text: str) -> None:
     unless the clock's offset from UTC changes within it (summer time begins or
     ends) or ``text`` is not laid out as ctime's usual form."""
     global _hour
-    local = time.localtime(seconds)
-    start = seconds - local.tm_min * 60 - local.tm_sec
-    if time.localtime(start + 3599).tm_gmtoff == time.localtime(start).tm_gmtoff == \
-            local.tm_gmtoff and text[13:14] == text[16:17] == ":":
+    try:
+        local = time.localtime(seconds)
+        start = seconds - local.tm_min * 60 - local.tm_sec
+        offsets = {time.localtime(start).tm_gmtoff, local.tm_gmtoff,
+                   time.localtime(start + 3599).tm_gmtoff}
+    except (OverflowError, OSError, ValueError):  # an hour at the end of the clock: not kept
+        return
+    if len(offsets) == 1 and text[13:14] == text[16:17] == ":":
         _hour = (start, start + 3600, text[:14], text[19:])
 
 

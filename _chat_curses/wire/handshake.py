@@ -357,8 +357,8 @@ class Handshake:
 
 def warm_up() -> None:
     """Load what a handshake computes with (about 0.1 s: spake2 builds its group in
-    Python), and the codec, so that the first connection need not wait for them. Run in a thread
-    while a person answers the prompts or a server waits for its partner. Whatever
+    Python), and the codec, so that the first connection need not wait for them. Run
+    in a thread while a person answers the prompts or a server waits for its partner. Whatever
     goes wrong here (no descriptor left to open a module with) is left for the
     handshake, which imports the same modules again and says what failed."""
     try:
