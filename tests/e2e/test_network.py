@@ -60,7 +60,7 @@ def inside(namespace, *args):
     return ["ip", "netns", "exec", namespace, sys.executable, str(PROGRAM), *args]
 
 
-def test_the_chat_is_back_within_two_seconds_of_a_dead_link_coming_back(spawn, network):
+def test_the_chat_is_back_soon_after_a_dead_link_comes_back(spawn, network):
     """The client tries about every second while the link is down (with the old
     policy, doubling to 10 s, the chat came back up to 7 s after the link)."""
     names, links = network
@@ -86,7 +86,11 @@ def test_the_chat_is_back_within_two_seconds_of_a_dead_link_coming_back(spawn, n
         client.wait_until(lambda screen: screen.count("Reconnected to server") == outage,
                           "the chat back", timeout=15)
         took = time.monotonic() - back
-        assert took < 2.0, f"the chat was back {took:.1f} s after the link"
+        # 0.1 to 1.3 s on an idle machine (a try about every second, and the
+        # handshake); the speed itself is bench/resume.py's to show. The bound
+        # leaves room for a loaded machine (2.02 s once, beside another suite)
+        # and still fails the old policy, which took up to 7 s.
+        assert took < 2.5, f"the chat was back {took:.1f} s after the link"
         time.sleep(1.5)  # heartbeats: the partner is heard from again on the new link
     client.type_line("after")  # (it was the server's turn: typed now, sent on its turn)
     server.wait_for("Reconnected to user")
