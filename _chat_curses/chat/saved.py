@@ -182,25 +182,27 @@ def parse(data: bytes, role: Role, port: int, now: float) -> Saved:
     saved = _saved(_Record(first, 1), now)
     if (saved.role, saved.port) != (role, port):
         raise SessionError("it belongs to another chat")
-    ours = []  # the frames of our messages sent since the last digest (``Journal.sync``)
+    ours = []  # our messages sent since the last digest (``Journal.sync``)
     for number, raw in enumerate(lines[1:], 2):
         record = _json(raw, number)
         if not isinstance(record, dict):
             raise SessionError(f"it is damaged (line {number} is not a record)")
         _apply(saved, _Record(record, number), now, ours)
-    for frame in ours:  # sent before the digest was written: into it, as the chat did
-        saved.chat.chain(saved.role, _message(frame))
+    for message in ours:  # sent before the digest was written: into it, as the chat did
+        if message is None:  # (one written without its frame comes with a digest that has it)
+            raise SessionError("it is damaged (a message it holds is missing from its digest)")
+        saved.chat.chain(saved.role, message)
     return saved
 
 
-def _message(frame: bytes) -> Message:
-    """One of our messages, as the file keeps its frame (to send again, and for the digest)."""
+def _message(frame: bytes, number: int) -> Message:
+    """Our message ``number``, as the file keeps its frame (to send again, and for the digest)."""
     try:
         message = decode(frame)
     except RemoteProtocolError:
         message = None
-    if not isinstance(message, Message):
-        raise SessionError("it is damaged (a message it holds cannot be read)")
+    if not isinstance(message, Message) or message.seq != number:
+        raise SessionError(f"it is damaged (message {number} it holds cannot be read)")
     return message
 
 
@@ -234,10 +236,11 @@ def _saved(first: _Record, now: float) -> Saved:
 CHANGES = frozenset(("peer", "name", "sent", "received", "acked", "turn", "digest", "contact"))
 
 
-def _apply(saved: Saved, record: _Record, now: float, ours: list[bytes]) -> None:
+def _apply(saved: Saved, record: _Record, now: float, ours: list[Message | None]) -> None:
     """One record after the first: a history line, or what a turn of the loop
-    changed (any of the fields below, applied in this order). ``ours``: the frames
-    of our messages since the last digest, kept up to date."""
+    changed (any of the fields below, applied in this order). ``ours``: our
+    messages since the last digest, kept up to date (None: one whose frame the
+    file does not hold, which a digest must follow)."""
     delivery, fields = saved.chat.delivery, record.fields
     try:
         if "line" in fields:
@@ -253,11 +256,13 @@ def _apply(saved: Saved, record: _Record, now: float, ours: list[bytes]) -> None
         if "sent" in fields:
             number = record.count("sent")
             if "frame" in fields:
-                delivery.keep(number, record.text("frame", None).encode("utf-8"))
-                ours.append(delivery.unacked[number])
+                frame = record.text("frame", None).encode("utf-8")
+                delivery.keep(number, frame)
+                ours.append(_message(frame, number))  # (one numbered so: it is sent again as it is)
             else:  # sent, and acknowledged before the file heard of it
                 delivery.sent = delivery.acked = max(delivery.sent, number)
                 delivery.unacked.clear()
+                ours.append(None)
         if "received" in fields:
             delivery.received = record.count("received")
         if "acked" in fields:

@@ -107,6 +107,10 @@ def test_a_header_that_lies_is_a_session_error(first, complaint):
     ({"received": 1.5}, "received is not a count"),
     ({"sent": 1, "frame": 5}, "frame is not a text"),
     ({"sent": 3, "frame": "{}"}, "message 3 kept after 0"),
+    ({"sent": 1, "frame": "{}"}, "message 1 it holds cannot be read"),
+    ({"sent": 1, "frame": a_frame(7)}, "message 1 it holds cannot be read"),  # (sent again so)
+    ({"sent": 1, "frame": '{"type":"ping","ack":0}'}, "message 1 it holds cannot be read"),
+    ({"sent": 1, "frame": a_frame(2), "digest": "00" * 32}, "message 1 it holds cannot"),
     ({"acked": 4}, "acknowledges message 4"),
     ({"contact": "yesterday"}, "contact is not a number"),
     ({"contact": NOW + 86400}, "contact is not a number"),
@@ -127,6 +131,18 @@ def test_a_header_that_lies_is_a_session_error(first, complaint):
 def test_a_record_that_lies_is_a_session_error(record, complaint):
     with pytest.raises(SessionError, match=complaint):
         parse(a_file(record), Role.CLIENT, 8000, NOW)
+
+
+def test_a_message_neither_in_the_digest_nor_held_in_a_frame_is_a_session_error():
+    """The file's digest lags only behind messages whose frames it holds (the
+    journal writes one with a message acknowledged before the file heard of it):
+    a file in which one is missing would give a digest without it, silently."""
+    lagging = a_file({"sent": 1, "frame": a_frame(1)}, {"sent": 2, "acked": 2})
+    with pytest.raises(SessionError, match="a message it holds is missing from its digest"):
+        parse(lagging, Role.CLIENT, 8000, NOW)
+    digested = a_file({"sent": 1, "frame": a_frame(1)},
+                      {"sent": 2, "acked": 2, "digest": "ab" * 32})
+    assert parse(digested, Role.CLIENT, 8000, NOW).chat.digest == bytes.fromhex("ab" * 32)
 
 
 def test_not_a_number_is_refused_even_where_json_would_take_it():

@@ -20,6 +20,7 @@ from _chat_curses.shell.journal import (
     session_paths,
     state_folder,
 )
+from _chat_curses.wire.codec import decode
 from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Message, Role
 from _chat_curses.wire.record import ChatRecord
@@ -44,8 +45,11 @@ def test_a_journal_is_read_back_as_written():
         delivery.keep(number, a_frame(number))
     delivery.received = 2
     delivery.acknowledge(1)
+    chat = chat_with(delivery, Role.SERVER)
+    for number in (1, 2, 3):  # (as posting them did)
+        chat.chain(Role.CLIENT, decode(a_frame(number)))
     journal.line("<t> [user]: hello", "own")
-    journal.sync(chat_with(delivery, Role.SERVER), 1005.0)
+    journal.sync(chat, 1005.0)
     journal.close(delete=False)
     saved = load(session_path(Role.CLIENT, PLACE, 8000))
     assert saved.chat.secret == SECRET and saved.chat.peer == "server"
@@ -54,6 +58,7 @@ def test_a_journal_is_read_back_as_written():
     kept = saved.chat.delivery
     assert (kept.sent, kept.received, kept.acked) == (3, 2, 1)
     assert kept.to_resend() == delivery.to_resend()
+    assert saved.chat.digest == chat.digest
     assert saved.contact == 1005.0
 
 
