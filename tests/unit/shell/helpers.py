@@ -1,5 +1,6 @@
 """What the shell's tests share: a saved chat to write and read back, and a chat to sync."""
 
+import hmac
 import os
 import time
 
@@ -37,3 +38,14 @@ def chat_with(delivery, turn=Role.SERVER):
 def a_frame(number: int) -> bytes:
     """The frame of our message ``number``, as the session file keeps it."""
     return encode(Message(f"message {number}", 1_700_000_000, number, 0))
+
+
+def conversation_digest(delivered: list[tuple[str, int, int, str]]) -> bytes:
+    """SPEC 12's digest of the messages ``delivered`` (by, number, time sent, text), in
+    order: worked out here with the standard library's HMAC, apart from the program's."""
+    if not delivered:
+        return b""
+    digest = hmac.digest(SECRET, b"chat_curses conversation", "sha256")
+    for by, seq, sent, text in delivered:
+        digest = hmac.digest(SECRET, digest + f"{by}\0{seq}\0{sent}\0{text}".encode(), "sha256")
+    return digest
