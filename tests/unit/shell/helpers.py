@@ -5,7 +5,7 @@ import os
 import time
 
 from _chat_curses.chat.saved import Saved, parse
-from _chat_curses.shell.journal import claim
+from _chat_curses.shell.journal import Journal, claim
 from _chat_curses.wire.codec import encode
 from _chat_curses.wire.events import Message, Role
 from _chat_curses.wire.record import ChatRecord
@@ -49,3 +49,12 @@ def conversation_digest(delivered: list[tuple[str, int, int, str]]) -> bytes:
     for by, seq, sent, text in delivered:
         digest = hmac.digest(SECRET, digest + f"{by}\0{seq}\0{sent}\0{text}".encode(), "sha256")
     return digest
+
+
+def killed_and_taken_up(journal: Journal) -> tuple[Journal, Saved]:
+    """The program killed (its file closed, nothing more written: held lines are lost)
+    and started again: the file claimed and taken up, as the keeper does."""
+    os.close(journal._fd)
+    fd, data = claim(journal.path)
+    saved = parse(data, journal.role, 8000, time.time())
+    return Journal(journal.path, fd, journal.role).take_up(saved), saved

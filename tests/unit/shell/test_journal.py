@@ -25,7 +25,16 @@ from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Message, Role
 from _chat_curses.wire.record import ChatRecord
 
-from .helpers import PLACE, SECRET, a_frame, chat_with, conversation_digest, load, new_saved
+from .helpers import (
+    PLACE,
+    SECRET,
+    a_frame,
+    chat_with,
+    conversation_digest,
+    killed_and_taken_up,
+    load,
+    new_saved,
+)
 
 pytestmark = pytest.mark.usefixtures("state_home")
 as_root = pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0,
@@ -402,11 +411,9 @@ def test_a_file_killed_after_any_sync_holds_the_digest_the_chat_had(turns):
                 delivered.append(("server", seq, message.sent, message.text))
             elif turn == "ack":
                 chat.delivery.acknowledge(chat.delivery.sent)
-            elif turn == "kill":  # (the descriptor closed, nothing more written)
-                journal.close(delete=False)
-                fd, data = claim(journal.path)
-                saved = parse(data, Role.CLIENT, 8000, time.time())
-                journal, chat = Journal(journal.path, fd, Role.CLIENT).take_up(saved), saved.chat
+            elif turn == "kill":
+                journal, saved = killed_and_taken_up(journal)
+                chat = saved.chat
             journal.sync(chat, 1000.0)
             saved = parse(journal.path.read_bytes(), Role.CLIENT, 8000, time.time())
             assert saved.chat.digest == conversation_digest(delivered)

@@ -7,7 +7,6 @@ syncs them (before the wire for what we send, after the draw for what came); the
 link between them is a list of frames on their way, lost when it drops.
 """
 
-import os
 import time
 
 import pytest
@@ -15,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from _chat_curses.chat.saved import parse
-from _chat_curses.shell.journal import Journal, claim
+from _chat_curses.shell.journal import Journal
 from _chat_curses.wire.events import NEED_DATA, Hello, Message, Ping, Role
 from _chat_curses.wire.protocol import Protocol
 
-from .helpers import SECRET, conversation_digest, new_saved
+from .helpers import SECRET, conversation_digest, killed_and_taken_up, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 
@@ -54,10 +53,7 @@ class Side:
     def killed(self) -> None:
         """kill -9 and started again: the file taken up as the keeper takes it up."""
         self.read_back()
-        os.close(self.journal._fd)  # (nothing more written)
-        fd, data = claim(self.journal.path)
-        saved = parse(data, self.role, 8000, time.time())
-        self.journal = Journal(self.journal.path, fd, self.role).take_up(saved)
+        self.journal, saved = killed_and_taken_up(self.journal)
         self.chat, self.delivered, self.protocol = saved.chat, list(self.synced[0]), None
 
 
