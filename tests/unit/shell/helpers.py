@@ -1,6 +1,5 @@
 """What the shell's tests share: a saved chat to write and read back, and a chat to sync."""
 
-import hmac
 import os
 import time
 
@@ -10,7 +9,8 @@ from _chat_curses.wire.codec import encode
 from _chat_curses.wire.events import Message, Role
 from _chat_curses.wire.record import ChatRecord
 
-SECRET = bytes(range(32))  # a chat's resume secret
+from ..shared import SECRET
+
 PLACE = "127.0.0.1"  # where the saved chat goes
 
 
@@ -38,17 +38,6 @@ def chat_with(delivery, turn=Role.SERVER):
 def a_frame(number: int) -> bytes:
     """The frame of our message ``number``, as the session file keeps it."""
     return encode(Message(f"message {number}", 1_700_000_000, number, 0))
-
-
-def conversation_digest(delivered: list[tuple[str, int, int, str]]) -> bytes:
-    """SPEC 12's digest of the messages ``delivered`` (by, number, time sent, text), in
-    order: worked out here with the standard library's HMAC, apart from the program's."""
-    if not delivered:
-        return b""
-    digest = hmac.digest(SECRET, b"chat_curses conversation", "sha256")
-    for by, seq, sent, text in delivered:
-        digest = hmac.digest(SECRET, digest + f"{by}\0{seq}\0{sent}\0{text}".encode(), "sha256")
-    return digest
 
 
 def killed_and_taken_up(journal: Journal) -> tuple[Journal, Saved]:

@@ -25,16 +25,8 @@ from _chat_curses.wire.delivery import Delivery
 from _chat_curses.wire.events import Message, Role
 from _chat_curses.wire.record import ChatRecord
 
-from .helpers import (
-    PLACE,
-    SECRET,
-    a_frame,
-    chat_with,
-    conversation_digest,
-    killed_and_taken_up,
-    load,
-    new_saved,
-)
+from ..shared import conversation_digest
+from .helpers import PLACE, SECRET, a_frame, chat_with, killed_and_taken_up, load, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 as_root = pytest.mark.skipif(os.name != "posix" or os.geteuid() != 0,

@@ -18,7 +18,8 @@ from _chat_curses.shell.journal import Journal
 from _chat_curses.wire.events import NEED_DATA, Hello, Message, Ping, Role
 from _chat_curses.wire.protocol import Protocol
 
-from .helpers import SECRET, conversation_digest, killed_and_taken_up, new_saved
+from ..shared import SECRET, conversation_digest, pair
+from .helpers import killed_and_taken_up, new_saved
 
 pytestmark = pytest.mark.usefixtures("state_home")
 
@@ -57,10 +58,16 @@ class Side:
         self.chat, self.delivered, self.protocol = saved.chat, list(self.synced[0]), None
 
 
-def connected(client: Side, server: Side, way: dict) -> None:
-    """A new connection, the chat resumed on it: hellos, then what each side's partner lacks."""
+def dropped(client: Side, server: Side, way: dict) -> None:
+    """The connection is gone, and what was on its way with it."""
     way[Role.CLIENT].clear()
     way[Role.SERVER].clear()
+    client.protocol = server.protocol = None
+
+
+def connected(client: Side, server: Side, way: dict) -> None:
+    """A new connection, the chat resumed on it: hellos, then what each side's partner lacks."""
+    dropped(client, server, way)  # (the old one, if any)
     for side in (client, server):
         side.protocol = Protocol(side.role, resume_secret=SECRET)
         side.protocol.take_up(side.chat)
@@ -98,13 +105,7 @@ _STEPS = st.lists(st.sampled_from([
 @settings(max_examples=150, deadline=None)
 @given(_STEPS)
 def test_two_sides_killed_anywhere_resume_with_the_same_messages_and_digest(steps):
-    client_protocol = Protocol(Role.CLIENT, resume_secret=SECRET)
-    server_protocol = Protocol(Role.SERVER, resume_secret=SECRET)
-    server_protocol.receive_data(client_protocol.send(Hello("client")))
-    server_protocol.next_event()
-    client_protocol.receive_data(server_protocol.send(Hello("server")))
-    client_protocol.next_event()
-    client, server = Side(client_protocol), Side(server_protocol)
+    client, server = (Side(protocol) for protocol in pair())
     sides = {"client": client, "server": server}
     way = {Role.CLIENT: [], Role.SERVER: []}  # frames on their way to each
     said = 0
@@ -132,13 +133,9 @@ def test_two_sides_killed_anywhere_resume_with_the_same_messages_and_digest(step
                 way[side.role.other].append(data)
             elif what == "killed":
                 side.killed()
-                way[Role.CLIENT].clear()  # (its connection went with it)
-                way[Role.SERVER].clear()
-                client.protocol = server.protocol = None
+                dropped(client, server, way)  # (its connection went with it)
             elif step == "link drops":
-                way[Role.CLIENT].clear()
-                way[Role.SERVER].clear()
-                client.protocol = server.protocol = None
+                dropped(client, server, way)
             elif step == "reconnect" and client.protocol is None:
                 connected(client, server, way)
             elif step.startswith("one to") or step.startswith("to"):

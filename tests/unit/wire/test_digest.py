@@ -3,23 +3,13 @@ exactly when both saw the same messages in the same order, whatever was sent aga
 
 from _chat_curses.chat.lines import add_digest, goodbye
 from _chat_curses.text.history import DIGEST, History
-from _chat_curses.wire.events import NEED_DATA, Hello, Message, Role
-from _chat_curses.wire.protocol import Protocol
+from _chat_curses.wire.events import NEED_DATA, Message, Role
 from _chat_curses.wire.record import ChatRecord
 from _chat_curses.words import WORDS, digest_words
 
-SECRET = bytes(range(32))
+from ..shared import SECRET, conversation_digest, pair
+
 T0 = 1_700_000_000
-
-
-def pair():
-    client, server = Protocol(Role.CLIENT, resume_secret=SECRET), Protocol(Role.SERVER,
-                                                                           resume_secret=SECRET)
-    server.receive_data(client.send(Hello("user")))
-    server.next_event()
-    client.receive_data(server.send(Hello("server")))
-    client.next_event()
-    return client, server
 
 
 def drain(protocol):
@@ -46,15 +36,11 @@ def test_both_sides_keep_the_same_digest_of_a_conversation():
 
 
 def test_the_digest_is_the_chain_of_hmacs_spec_12_describes():
-    import hmac
-
     client, server = pair()
     talk(client, server, "hello")
     talk(server, client, "héllo ☃")
-    link = hmac.digest(SECRET, b"chat_curses conversation", "sha256")
-    for by, seq, text in (("client", 1, "hello"), ("server", 1, "héllo ☃")):
-        link = hmac.digest(SECRET, link + f"{by}\0{seq}\0{T0}\0{text}".encode(), "sha256")
-    assert client.chat.digest == server.chat.digest == link
+    assert client.chat.digest == server.chat.digest == conversation_digest(
+        [("client", 1, T0, "hello"), ("server", 1, T0, "héllo ☃")])
 
 
 def test_a_message_sent_again_after_a_reconnect_is_not_counted_twice():
